@@ -1,0 +1,80 @@
+"""Serving inference: shapes, agreement with the model, save/load, and many threads at once."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from vae_tf import models, store
+from vae_tf.inference import Inference
+from tests.conftest import closed_form_kl
+
+
+@pytest.fixture(scope="module")
+def served(tiny_vae):
+    return Inference(tiny_vae)
+
+
+def test_shapes_and_ranges(served, binary_test_images):
+    mean, std = served.encode(binary_test_images[:5])
+    assert mean.shape == std.shape == (5, 2) and np.all(std > 0)
+    probs = served.decode(mean)
+    assert probs.shape == (5, 28, 28) and probs.min() >= 0 and probs.max() <= 1
+    assert served.sample_prior(7, seed=3).shape == (7, 2)
+    np.testing.assert_array_equal(served.sample_prior(4, seed=3), served.sample_prior(4, seed=3))
+    assert served.sample_posterior(binary_test_images[0], 6, seed=1).shape == (6, 2)
+
+
+def test_elbo_terms_match_closed_form_kl(served, binary_test_images):
+    terms = served.elbo_terms(binary_test_images, seed=0)
+    mean, std = served.encode(binary_test_images)
+    np.testing.assert_allclose(terms["kl"], closed_form_kl(mean, std), rtol=1e-5)
+    np.testing.assert_allclose(terms["neg_elbo"], terms["recon"] + terms["kl"], rtol=1e-6)
+
+
+def test_iwae_is_at_least_the_elbo(served, binary_test_images):
+    x = binary_test_images[:6]
+    elbo = -np.mean([served.elbo_terms(x, seed=s)["neg_elbo"] for s in range(50)], axis=0)
+    bound = served.iwae(x, k=1000, seed=0, chunk=300)
+    assert bound.shape == (6,) and np.all(bound > elbo)
+    with pytest.raises(ValueError):
+        Inference(models.build(served.config.__class__(kind="ae", latent_size=2, widths=(8,)))).iwae(x, 5)
+
+
+def test_save_and_load_give_identical_outputs(tiny_vae, binary_test_images, tmp_path):
+    store.save(tiny_vae, tmp_path / "m")
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["config.json", "model.weights.h5"]
+    before, after = Inference(tiny_vae), Inference(store.load(tmp_path / "m"))
+    for a, b in zip(before.encode(binary_test_images), after.encode(binary_test_images)):
+        np.testing.assert_array_equal(a, b)
+    z = before.sample_prior(5, seed=0)
+    np.testing.assert_array_equal(before.decode(z), after.decode(z))
+
+
+def test_missing_and_damaged_model_files_say_how_to_remake_them(tiny_vae, tmp_path):
+    with pytest.raises(store.ModelFilesError, match="python -m vae_tf.train"):
+        store.load(tmp_path / "nothing")
+    store.save(tiny_vae, tmp_path / "m")
+    (tmp_path / "m" / store.WEIGHTS).write_bytes(b"not hdf5")
+    with pytest.raises(store.ModelFilesError, match="could not be read"):
+        store.load(tmp_path / "m")
+    (tmp_path / "m" / store.CONFIG).write_text("{")
+    with pytest.raises(store.ModelFilesError, match="damaged"):
+        store.load(tmp_path / "m")
+
+
+def test_many_threads_at_once_match_serial(served, binary_test_images):
+    """The TFP layers fail when shared across threads; the served path must not."""
+    images = [binary_test_images[i % 16 : i % 16 + 3] for i in range(64)]
+
+    def work(x):
+        mean, std = served.encode(x)
+        return mean, std, served.decode(mean), served.elbo_terms(x, seed=1)["neg_elbo"], served.iwae(x, 20, seed=2)
+
+    serial = [work(x) for x in images]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(3):
+            parallel = list(pool.map(work, images))
+            for s, p in zip(serial, parallel):
+                for a, b in zip(s, p):
+                    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

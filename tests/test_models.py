@@ -1,0 +1,88 @@
+"""The distributions' shapes, the KL term, and the loss Keras trains against the explicit -ELBO."""
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+import tf_keras as tfk
+
+from vae_tf import models
+from vae_tf.config import ModelConfig
+from tests.conftest import closed_form_kl
+
+tfd = tfp.distributions
+tfpl = tfp.layers
+
+
+def test_distribution_shapes(tiny_vae, binary_test_images):
+    x = binary_test_images[:3]
+    q = models.q_z_given_x_from_params(tiny_vae.encoder_net(x), 2)
+    assert q.event_shape == (2,) and q.batch_shape == (3,)
+    p = models.p_x_given_z_from_logits(tiny_vae.decoder_net(q.sample(seed=(1, 2))))
+    assert p.event_shape == (28, 28, 1) and p.batch_shape == (3,)
+    assert tiny_vae.prior.event_shape == (2,) and tiny_vae.prior.batch_shape == ()
+    through_layers = tiny_vae(x)
+    assert through_layers.event_shape == (28, 28, 1) and through_layers.batch_shape == (3,)
+    assert p.log_prob(x).shape == (3,)
+
+
+def test_ae_has_the_same_trunks_and_a_deterministic_code(tiny_vae, tiny_ae, binary_test_images):
+    assert [w.shape for w in tiny_ae.decoder_net.weights] == [w.shape for w in tiny_vae.decoder_net.weights]
+    mean, std = models.encode(tiny_ae, binary_test_images[:3])
+    assert mean.shape == (3, 2) and np.all(std.numpy() == 0)
+    assert np.all(models.kl_divergence(tiny_ae, binary_test_images[:3]).numpy() == 0)
+
+
+def test_regulariser_kl_equals_closed_form(tiny_vae, binary_test_images):
+    x = binary_test_images[:5]
+    tiny_vae(x)
+    (batch_mean_kl,) = tiny_vae.losses  # exactly one term: counted once
+    mean, std = (t.numpy() for t in models.encode(tiny_vae, x))
+    expected = closed_form_kl(mean, std)
+    np.testing.assert_allclose(float(batch_mean_kl), expected.mean(), rtol=1e-5)
+    np.testing.assert_allclose(models.kl_divergence(tiny_vae, x).numpy(), expected, rtol=1e-5)
+    np.testing.assert_allclose(models.kl_per_dimension(tiny_vae, x).numpy().sum(-1), expected, rtol=1e-5)
+
+
+def test_plain_independent_normal_counts_the_kl_twice():
+    """Why models.GaussianPosterior exists; if TFP fixes this, the subclass can go."""
+    prior = models.make_prior(2)
+    layer = tfpl.IndependentNormal(2, activity_regularizer=tfpl.KLDivergenceRegularizer(prior, use_exact_kl=True))
+    params = tf.constant([[0.5, -1.0, 0.3, 0.2]])
+    layer(params)
+    kl = tfd.kl_divergence(tfpl.IndependentNormal.new(params, (2,)), prior)
+    np.testing.assert_allclose(float(tf.add_n(layer.losses)), 2 * float(kl[0]), rtol=1e-5)
+
+
+def test_training_loss_equals_explicit_neg_elbo(tiny_vae, binary_test_images):
+    x = binary_test_images
+    loss, p_x_given_z = tiny_vae.keras_loss(x)
+    explicit = -p_x_given_z.log_prob(x) + models.kl_divergence(tiny_vae, x)
+    np.testing.assert_allclose(float(loss), float(tf.reduce_mean(explicit)), rtol=1e-5)
+
+
+def test_one_training_step_reports_loss_equal_to_neg_elbo(binary_test_images):
+    model = models.build(ModelConfig(kind="vae", latent_size=3, widths=(16,)))
+    model.compile(optimizer=tfk.optimizers.Adam(1e-3))
+    logs = model.fit(binary_test_images, batch_size=len(binary_test_images), epochs=1, verbose=0).history
+    assert abs(logs["loss"][0] - logs["neg_elbo"][0]) < 1e-3
+    assert abs(logs["neg_elbo"][0] - logs["recon"][0] - logs["kl"][0]) < 1e-3
+
+
+def test_elbo_terms_add_up(tiny_vae, binary_test_images):
+    terms = models.elbo_terms(tiny_vae, binary_test_images, seed=tf.constant([3, 4]))
+    assert all(t.shape == (16,) for t in terms.values())
+    np.testing.assert_allclose(terms["neg_elbo"], terms["recon"] + terms["kl"], rtol=1e-6)
+    assert np.all(terms["recon"].numpy() > 0) and np.all(terms["kl"].numpy() >= 0)
+
+
+def test_iwae_log_weights_bound_the_elbo(tiny_vae, binary_test_images):
+    x = binary_test_images[:4]
+    log_w = models.iwae_log_weights(tiny_vae, x, 2000, seed=tf.constant([5, 6])).numpy()  # (k, B)
+    assert log_w.shape == (2000, 4)
+    iwae = np.log(np.mean(np.exp(log_w - log_w.max(0)), 0)) + log_w.max(0)
+    assert np.all(iwae >= log_w.mean(0))  # Jensen, on the same draws
+    # k = 1: E[log w] is the ELBO = E_q[log p(x|z)] - KL, with the KL in closed form
+    draws = np.array([-models.elbo_terms(tiny_vae, x, tf.constant([s, 9]))["neg_elbo"].numpy()
+                      for s in range(400)])  # (400, B)
+    stderr = np.hypot(log_w.std(0) / np.sqrt(len(log_w)), draws.std(0) / np.sqrt(len(draws)))
+    assert np.all(np.abs(log_w.mean(0) - draws.mean(0)) < 4 * stderr)

@@ -1,0 +1,50 @@
+"""The description of a model: enough to rebuild its architecture from `config.json`."""
+
+import dataclasses
+import json
+from pathlib import Path
+
+KINDS = ("vae", "ae")
+TRUNKS = ("dense",)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of a VAE or of its AE baseline.
+
+    Attributes:
+      kind: "vae" (Gaussian q(z|x), KL to N(0, I)) or "ae" (deterministic code).
+      latent_size: number of latent dimensions.
+      trunk: the encoder/decoder body; "dense" (multilayer perceptron).
+      widths: hidden layer widths of the encoder; the decoder mirrors them.
+      activation: activation of the hidden layers.
+    """
+
+    kind: str = "vae"
+    latent_size: int = 2
+    trunk: str = "dense"
+    widths: tuple[int, ...] = (512, 256)
+    activation: str = "relu"
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
+        if self.trunk not in TRUNKS:
+            raise ValueError(f"trunk must be one of {TRUNKS}, not {self.trunk!r}")
+        if self.latent_size < 1:
+            raise ValueError("latent_size must be at least 1")
+        object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
+
+    def to_json(self) -> str:
+        """The config as JSON text."""
+        return json.dumps(dataclasses.asdict(self), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ModelConfig":
+        """Rebuild a config from `to_json` text; unknown keys are an error."""
+        return cls(**json.loads(text))
+
+    @classmethod
+    def load(cls, path: Path) -> "ModelConfig":
+        """Read a config.json file."""
+        return cls.from_json(Path(path).read_text())

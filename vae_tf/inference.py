@@ -1,0 +1,125 @@
+"""Fast, thread-safe inference for serving: encode, decode, sample, ELBO and IWAE.
+
+The site serves every browser session from its own thread, sharing one model. TFP's
+distribution layers are not safe to call from several threads at once (their `__call__`
+keeps per-call state), so nothing here goes through them: each method is a `tf.function`
+over the plain Keras trunks, and the distributions are built with the layers' own pure
+`new` rules (see `vae_tf.models`). Each function is traced once, here, with a fixed input
+signature, so calls from many threads only run the traced graphs (~1 ms), never `predict`.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from vae_tf import models
+
+_IMAGES = tf.TensorSpec((None,) + models.IMAGE_SHAPE, tf.float32)
+_SEED = tf.TensorSpec((2,), tf.int32)
+
+
+class Inference:
+    """Inference on one model; methods take and return NumPy arrays.
+
+    Args:
+      model: a built `LatentVariableModel` (see `vae_tf.store.load`).
+    """
+
+    def __init__(self, model: models.LatentVariableModel):
+        self.model = model
+        self.config = model.config
+        self.latent_size = model.config.latent_size
+        codes = tf.TensorSpec((None, self.latent_size), tf.float32)
+        self._encode = tf.function(lambda x: models.encode(model, x), input_signature=[_IMAGES])
+        self._decode = tf.function(lambda z: tf.sigmoid(model.decoder_net(z)), input_signature=[codes])
+        self._elbo = tf.function(lambda x, s: models.elbo_terms(model, x, s), input_signature=[_IMAGES, _SEED])
+        self._kl = tf.function(lambda x: models.kl_per_dimension(model, x), input_signature=[_IMAGES])
+        self._log_weights = None
+        if model.config.kind == "vae":
+            k = tf.TensorSpec((), tf.int32)
+            self._log_weights = tf.function(
+                lambda x, k, s: models.iwae_log_weights(model, x, k, s), input_signature=[_IMAGES, k, _SEED])
+        self._warm_up()
+
+    def _warm_up(self):
+        """Trace every function once, before any thread can race to do it."""
+        x = np.zeros((1, 28, 28), np.float32)
+        self.encode(x)
+        self.decode(np.zeros((1, self.latent_size), np.float32))
+        self.elbo_terms(x)
+        self.kl_per_dimension(x)
+        if self._log_weights is not None:
+            self.iwae(x, k=2)
+
+    def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation of q(z|x), each (N, L); an AE has zero spread.
+
+        Args:
+          images: (N, 28, 28) or (N, 28, 28, 1), values in [0, 1].
+        """
+        mean, std = self._encode(_as_images(images))
+        return mean.numpy(), std.numpy()
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """Pixel probabilities of p(x|z), the decoder's mean: (N, L) codes to (N, 28, 28)."""
+        z = np.asarray(z, np.float32).reshape(-1, self.latent_size)
+        return self._decode(z).numpy().reshape(-1, 28, 28)
+
+    def sample_prior(self, n: int, seed: int, temperature: float = 1.0) -> np.ndarray:
+        """n codes z ~ N(0, temperature^2 I), reproducible from `seed`. Shape (n, L)."""
+        rng = np.random.default_rng(seed)
+        return (temperature * rng.standard_normal((n, self.latent_size))).astype(np.float32)
+
+    def sample_posterior(self, image: np.ndarray, n: int, seed: int) -> np.ndarray:
+        """n codes z ~ q(z|x) for one image, reproducible from `seed`. Shape (n, L)."""
+        mean, std = self.encode(image[None])
+        eps = np.random.default_rng(seed).standard_normal((n, self.latent_size))
+        return (mean + std * eps).astype(np.float32)
+
+    def elbo_terms(self, images: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
+        """Per-image `recon` (-log p(x|z)), `kl` and `neg_elbo`, in nats; each (N,).
+
+        Args:
+          images: binary images (see `vae_tf.data.binarize`), (N, 28, 28[, 1]).
+          seed: seed of the one draw z ~ q(z|x).
+        """
+        terms = self._elbo(_as_images(images), _seed(seed))
+        return {name: t.numpy() for name, t in terms.items()}
+
+    def kl_per_dimension(self, images: np.ndarray) -> np.ndarray:
+        """KL(q(z_j|x) || p(z_j)) for each latent dimension j: (N, L) in nats."""
+        return self._kl(_as_images(images)).numpy()
+
+    def iwae(self, images: np.ndarray, k: int, seed: int = 0, chunk: int = 500) -> np.ndarray:
+        """The importance-weighted bound log p(x) >= log (1/k) sum_i w_i, per image (N,).
+
+        Args:
+          images: binary images (N, 28, 28[, 1]).
+          k: number of importance samples (Burda et al. 2015 report k = 5000).
+          seed: seed of the draws; chunk c gets its own stream.
+          chunk: samples drawn at once per image; memory grows as N * chunk * 784.
+        """
+        if self._log_weights is None:
+            raise ValueError("the IWAE bound needs a VAE: an AE has no q(z|x)")
+        x = _as_images(images)
+        total = np.full(len(x), -np.inf)
+        for start in range(0, k, chunk):
+            size = min(chunk, k - start)
+            log_w = self._log_weights(x, tf.constant(size), _seed(seed, start)).numpy()
+            total = np.logaddexp(total, _logsumexp(log_w))
+        return total - np.log(k)
+
+
+def _as_images(images: np.ndarray) -> tf.Tensor:
+    """(N, 28, 28[, 1]) array to a float32 tensor (N, 28, 28, 1)."""
+    return tf.convert_to_tensor(np.asarray(images, np.float32).reshape((-1,) + models.IMAGE_SHAPE))
+
+
+def _seed(seed: int, stream: int = 0) -> tf.Tensor:
+    """A stateless seed tensor (2,) from an int and a stream number."""
+    return tf.constant([int(seed) % (2**31), int(stream) % (2**31)], tf.int32)
+
+
+def _logsumexp(a: np.ndarray) -> np.ndarray:
+    """log sum exp over axis 0, stable."""
+    top = a.max(axis=0)
+    return top + np.log(np.exp(a - top).sum(axis=0))

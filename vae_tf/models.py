@@ -1,0 +1,227 @@
+"""The VAE and its AE baseline, built from TensorFlow Probability distribution layers.
+
+A latent-variable model p(x) = ∫ p(x|z) p(z) dz with a standard-normal prior p(z) and a
+Bernoulli decoder p(x|z) over the 28x28 pixels. The encoder gives an approximate posterior
+q(z|x) = N(mu(x), diag sigma(x)^2), and training maximises the evidence lower bound
+(Kingma & Welling 2014, "Auto-Encoding Variational Bayes"):
+
+    log p(x) >= E_q(z|x)[log p(x|z)] - KL(q(z|x) || p(z)) = ELBO(x).
+
+In Keras the two terms live in the layers: the encoder's last layer is a
+`tfp.layers.IndependentNormal` whose `KLDivergenceRegularizer` adds KL(q || p) as an activity
+loss, and the decoder's last layer is a `tfp.layers.IndependentBernoulli` whose `log_prob` is
+the reconstruction term. Keras sums regularisers however it finds them, which can count the KL
+twice in nested models (TFP issue 1215), so every number we report is computed explicitly by
+`elbo_terms`, and `train_step` reports the Keras loss beside it; tests check they agree.
+
+The AE baseline shares the encoder and decoder trunks and the Bernoulli log-likelihood; only
+the bottleneck differs (a deterministic code, no KL), so the two compare fairly.
+"""
+
+import tensorflow as tf
+import tensorflow_probability as tfp
+import tf_keras as tfk
+
+from vae_tf.config import ModelConfig
+
+tfd = tfp.distributions
+tfpl = tfp.layers
+
+IMAGE_SHAPE = (28, 28, 1)
+NUM_PIXELS = 28 * 28
+
+
+def make_prior(latent_size: int) -> tfd.Distribution:
+    """p(z) = N(0, I) over `latent_size` dimensions."""
+    return tfd.Independent(tfd.Normal(tf.zeros(latent_size), 1.0), reinterpreted_batch_ndims=1)
+
+
+def make_encoder_net(config: ModelConfig) -> tfk.Sequential:
+    """The encoder trunk: images (B, 28, 28, 1) to the parameters of q(z|x), or to z for an AE.
+
+    Args:
+      config: the model's architecture.
+
+    Returns:
+      A plain Keras model (no distribution layers), safe to call from many threads.
+    """
+    head = config.latent_size
+    if config.kind == "vae":
+        head = tfpl.IndependentNormal.params_size(config.latent_size)
+    layers = [tfk.layers.InputLayer(IMAGE_SHAPE), tfk.layers.Flatten()]
+    layers += [tfk.layers.Dense(w, activation=config.activation) for w in config.widths]
+    layers.append(tfk.layers.Dense(head))
+    return tfk.Sequential(layers, name="encoder_net")
+
+
+def make_decoder_net(config: ModelConfig) -> tfk.Sequential:
+    """The decoder trunk: codes (B, latent) to the 784 Bernoulli logits of p(x|z).
+
+    Args:
+      config: the model's architecture; the hidden widths mirror the encoder's.
+
+    Returns:
+      A plain Keras model (no distribution layers), safe to call from many threads.
+    """
+    layers = [tfk.layers.InputLayer((config.latent_size,))]
+    layers += [tfk.layers.Dense(w, activation=config.activation) for w in reversed(config.widths)]
+    layers.append(tfk.layers.Dense(NUM_PIXELS))
+    return tfk.Sequential(layers, name="decoder_net")
+
+
+def q_z_given_x_from_params(params: tf.Tensor, latent_size: int) -> tfd.Distribution:
+    """q(z|x) from the encoder's outputs, by the same rule as the `IndependentNormal` layer."""
+    return tfpl.IndependentNormal.new(params, (latent_size,))
+
+
+def p_x_given_z_from_logits(logits: tf.Tensor) -> tfd.Distribution:
+    """p(x|z) from the decoder's logits, by the same rule as the `IndependentBernoulli` layer."""
+    return tfpl.IndependentBernoulli.new(logits, IMAGE_SHAPE)
+
+
+class GaussianPosterior(tfpl.IndependentNormal):
+    """`tfpl.IndependentNormal` whose activity regulariser is applied once per call.
+
+    `DistributionLambda.call` hands Keras two outputs, the distribution and a sample of it,
+    and Keras applies the activity regulariser to each: the KL would be counted twice (a
+    form of TFP issue 1215, measured in tests/test_models.py). We regularise the sample
+    only; the regulariser finds its distribution through `_tfp_distribution`.
+    """
+
+    def _handle_activity_regularization(self, inputs, outputs):
+        if isinstance(outputs, (tuple, list)):
+            outputs = outputs[-1]
+        super()._handle_activity_regularization(inputs, outputs)
+
+
+class LatentVariableModel(tfk.Model):
+    """A VAE (config.kind == "vae") or its AE baseline ("ae"), trained on -log p(x|z) [+ KL].
+
+    `call` goes through the TFP layers, as Keras trains it; `train_step` and `test_step`
+    report the explicit terms of `elbo_terms` beside the Keras loss.
+    """
+
+    def __init__(self, config: ModelConfig, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        self.prior = make_prior(config.latent_size)
+        self.encoder_net = make_encoder_net(config)
+        self.decoder_net = make_decoder_net(config)
+        if config.kind == "vae":
+            kl = tfpl.KLDivergenceRegularizer(self.prior, use_exact_kl=True)
+            self.q_z_given_x_layer = GaussianPosterior(
+                config.latent_size, activity_regularizer=kl, name="q_z_given_x")
+        self.p_x_given_z_layer = tfpl.IndependentBernoulli(
+            IMAGE_SHAPE, tfd.Bernoulli.logits, name="p_x_given_z")
+        self.trackers = {name: tfk.metrics.Mean(name) for name in ("loss", "neg_elbo", "recon", "kl")}
+
+    def call(self, x, training=False):
+        code = self.encoder_net(x, training=training)
+        if self.config.kind == "vae":
+            code = self.q_z_given_x_layer(code)  # adds KL(q || p), summed over the batch
+        return self.p_x_given_z_layer(self.decoder_net(code, training=training))
+
+    def keras_loss(self, x, training=False):
+        """The loss Keras optimises: mean -log p(x|z) plus the regulariser losses.
+
+        Keras divides an activity regulariser by the batch size, so the KL layer's batch
+        total arrives here as a batch mean, like the reconstruction term.
+        """
+        p_x_given_z = self(x, training=training)
+        loss = -tf.reduce_mean(p_x_given_z.log_prob(x))
+        if self.losses:
+            loss += tf.add_n(self.losses)
+        return loss, p_x_given_z
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def _update(self, loss, recon, kl):
+        """Record the Keras loss and the explicit terms of the batch."""
+        self.trackers["loss"].update_state(loss)
+        self.trackers["recon"].update_state(recon)
+        self.trackers["kl"].update_state(kl)
+        self.trackers["neg_elbo"].update_state(recon + kl)
+        return {name: m.result() for name, m in self.trackers.items()}
+
+    def train_step(self, x):
+        with tf.GradientTape() as tape:
+            loss, p_x_given_z = self.keras_loss(x, training=True)
+        recon, kl = -p_x_given_z.log_prob(x), kl_divergence(self, x)  # before the update
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        return self._update(loss, recon, kl)
+
+    def test_step(self, x):
+        loss, p_x_given_z = self.keras_loss(x)
+        return self._update(loss, -p_x_given_z.log_prob(x), kl_divergence(self, x))
+
+
+def build(config: ModelConfig) -> LatentVariableModel:
+    """A model with its variables created, ready to train or to load weights into."""
+    model = LatentVariableModel(config)
+    model(tf.zeros((1,) + IMAGE_SHAPE))
+    return model
+
+
+def kl_divergence(model: LatentVariableModel, x: tf.Tensor) -> tf.Tensor:
+    """KL(q(z|x) || p(z)) per image, in closed form; zero for an AE. Shape (B,)."""
+    if model.config.kind != "vae":
+        return tf.zeros(tf.shape(x)[:1])
+    q_z_given_x = q_z_given_x_from_params(model.encoder_net(x), model.config.latent_size)
+    return tfd.kl_divergence(q_z_given_x, model.prior)
+
+
+def encode(model: LatentVariableModel, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """The mean and standard deviation of q(z|x); an AE's code has zero spread. (B, L) each."""
+    params = model.encoder_net(x)
+    if model.config.kind != "vae":
+        return params, tf.zeros_like(params)
+    q_z_given_x = q_z_given_x_from_params(params, model.config.latent_size)
+    return q_z_given_x.mean(), q_z_given_x.stddev()
+
+
+def elbo_terms(model: LatentVariableModel, x: tf.Tensor, seed) -> dict[str, tf.Tensor]:
+    """The ELBO's two terms per image, computed explicitly with one z ~ q(z|x).
+
+    Args:
+      model: a VAE or AE.
+      x: binary images (B, 28, 28, 1).
+      seed: a stateless seed, an int tensor of shape (2,).
+
+    Returns:
+      `recon` = -log p(x|z), `kl` = KL(q(z|x) || p(z)) (0 for an AE) and
+      `neg_elbo` = recon + kl, each of shape (B,), in nats.
+    """
+    params = model.encoder_net(x)
+    kl = tf.zeros(tf.shape(x)[:1])
+    z = params
+    if model.config.kind == "vae":
+        q_z_given_x = q_z_given_x_from_params(params, model.config.latent_size)
+        z = q_z_given_x.sample(seed=seed)
+        kl = tfd.kl_divergence(q_z_given_x, model.prior)
+    recon = -p_x_given_z_from_logits(model.decoder_net(z)).log_prob(x)
+    return {"recon": recon, "kl": kl, "neg_elbo": recon + kl}
+
+
+def iwae_log_weights(model: LatentVariableModel, x: tf.Tensor, k: int, seed) -> tf.Tensor:
+    """log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x) for k draws z_i ~ q(z|x). Shape (k, B).
+
+    The importance-weighted bound (Burda et al. 2015) is logmeanexp over these; with k = 1 it
+    is the ELBO estimated with one sample.
+    """
+    q_z_given_x = q_z_given_x_from_params(model.encoder_net(x), model.config.latent_size)
+    z = q_z_given_x.sample(k, seed=seed)  # (k, B, L)
+    flat = tf.reshape(z, (-1, model.config.latent_size))
+    logits = tf.reshape(model.decoder_net(flat), tf.concat([tf.shape(z)[:2], [NUM_PIXELS]], 0))
+    log_px_z = p_x_given_z_from_logits(logits).log_prob(x)  # broadcasts x over k
+    return log_px_z + model.prior.log_prob(z) - q_z_given_x.log_prob(z)
+
+
+def kl_per_dimension(model: LatentVariableModel, x: tf.Tensor) -> tf.Tensor:
+    """KL(q(z_j|x) || N(0, 1)) for each latent dimension j: (B, L). Sums to `kl_divergence`."""
+    mean, std = encode(model, x)
+    if model.config.kind != "vae":
+        return tf.zeros_like(mean)
+    return tfd.kl_divergence(tfd.Normal(mean, std), tfd.Normal(0.0, 1.0))

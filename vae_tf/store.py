@@ -1,0 +1,132 @@
+"""Where models live, and how they are saved and rebuilt: weights plus `config.json`.
+
+We never pickle a model: a Keras model holding TFP layers only loads with
+`safe_mode=False`, which runs arbitrary code. Instead a model directory holds
+
+    config.json          the ModelConfig; the architecture is rebuilt from vae_tf.models
+    model.weights.h5     the weights
+    history.json         per-epoch training and validation terms (written by vae_tf.train)
+    metrics.json         test metrics (written by vae_tf.evaluate)
+
+Writes are atomic (a temporary file or directory, then a rename), so a killed run never
+leaves a half-written model where the site would load it.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from vae_tf.config import ModelConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = ROOT / "models"
+ASSETS_DIR = ROOT / "assets"
+WEIGHTS = "model.weights.h5"
+CONFIG = "config.json"
+HISTORY = "history.json"
+METRICS = "metrics.json"
+
+# The shipped models, by the role they play on the site.
+SHIPPED = {
+    "vae_main": "vae-32d",
+    "ae_main": "ae-32d",
+    "vae_2d": "vae-2d",
+    "ae_2d": "ae-2d",
+}
+
+
+class ModelFilesError(RuntimeError):
+    """A model directory is missing or damaged; the message says which command remakes it."""
+
+
+def model_dir(name: str, root: Path = MODELS_DIR) -> Path:
+    """The directory of a shipped model, by name (e.g. "vae-2d")."""
+    return Path(root) / name
+
+
+def write_json(path: Path, obj) -> None:
+    """Write JSON atomically: a temporary file beside `path`, then a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(obj, f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def read_json(path: Path):
+    """Read a JSON file."""
+    return json.loads(Path(path).read_text())
+
+
+def save(model, directory: Path, extra: dict[str, object] | None = None) -> None:
+    """Save config, weights and extra JSON files (name -> object) as one atomic swap.
+
+    Everything is written into a sibling temporary directory first; files already in
+    `directory` that are not rewritten (e.g. metrics.json) are kept.
+    """
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
+    if directory.exists():
+        for item in directory.iterdir():
+            if item.is_file():
+                shutil.copy2(item, staging / item.name)
+    staging.chmod(0o755)
+    (staging / CONFIG).write_text(model.config.to_json() + "\n")
+    _without_optimizer(model).save_weights(str(staging / WEIGHTS))
+    for name, obj in (extra or {}).items():
+        write_json(staging / name, obj)
+    _swap(staging, directory)
+
+
+def _without_optimizer(model):
+    """A copy holding the model's weights only: Keras would also save Adam's moments (3x the size)."""
+    from vae_tf import models
+
+    copy = models.build(model.config)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _swap(staging: Path, directory: Path) -> None:
+    """Replace `directory` by `staging` with renames only."""
+    old = directory.with_name(f".{directory.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if directory.exists():
+        os.replace(directory, old)
+    os.replace(staging, directory)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load(directory: Path):
+    """Rebuild a model from `config.json` and load its weights.
+
+    Raises:
+      ModelFilesError: if a file is missing or does not match the architecture.
+    """
+    from vae_tf import models  # TensorFlow is imported only when a model is loaded
+
+    directory = Path(directory)
+    remake = f"python -m vae_tf.train --output {directory} (see README, 'Train and evaluate')"
+    try:
+        config = ModelConfig.load(directory / CONFIG)
+    except FileNotFoundError:
+        raise ModelFilesError(f"{directory / CONFIG} is missing. Make it with: {remake}") from None
+    except (ValueError, TypeError) as err:
+        raise ModelFilesError(f"{directory / CONFIG} is damaged ({err}). Remake it with: {remake}") from None
+    if not (directory / WEIGHTS).is_file():
+        raise ModelFilesError(f"{directory / WEIGHTS} is missing. Make it with: {remake}")
+    model = models.build(config)
+    try:
+        model.load_weights(str(directory / WEIGHTS))
+    except Exception as err:  # h5py and Keras raise many kinds for a bad file
+        raise ModelFilesError(
+            f"{directory / WEIGHTS} could not be read ({type(err).__name__}). Remake it with: {remake}"
+        ) from None
+    return model
