@@ -33,6 +33,7 @@ class Inference:
         self._decode = tf.function(lambda z: tf.sigmoid(model.decoder_net(z)), input_signature=[codes])
         self._elbo = tf.function(lambda x, s: models.elbo_terms(model, x, s), input_signature=[_IMAGES, _SEED])
         self._kl = tf.function(lambda x: models.kl_per_dimension(model, x), input_signature=[_IMAGES])
+        self._log_px_z = tf.function(lambda x, z: models.log_likelihood(model, x, z), input_signature=[_IMAGES, codes])
         self._log_weights = None
         if model.config.kind == "vae":
             k = tf.TensorSpec((), tf.int32)
@@ -47,6 +48,7 @@ class Inference:
         self.decode(np.zeros((1, self.latent_size), np.float32))
         self.elbo_terms(x)
         self.kl_per_dimension(x)
+        self.log_likelihood(x[0], np.zeros((2, self.latent_size), np.float32))
         if self._log_weights is not None:
             self.iwae(x, k=2)
 
@@ -89,6 +91,23 @@ class Inference:
         """KL(q(z_j|x) || p(z_j)) for each latent dimension j: (N, L) in nats."""
         return self._kl(_as_images(images)).numpy()
 
+    def log_likelihood(self, image: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """log p(x|z_i) of one binary image (28, 28) under each code z_i of (n, L). Shape (n,)."""
+        z = np.asarray(z, np.float32).reshape(-1, self.latent_size)
+        return self._log_px_z(_as_images(image), z).numpy()
+
+    def log_weights(self, images: np.ndarray, k: int, seed: int = 0, stream: int = 0) -> np.ndarray:
+        """log p(x, z_i) - log q(z_i|x) for k draws z_i ~ q(z|x) per image. Shape (k, N).
+
+        Args:
+          images: binary images (N, 28, 28[, 1]).
+          k: number of draws.
+          seed, stream: the draws are reproducible from the pair.
+        """
+        if self._log_weights is None:
+            raise ValueError("importance weights need a VAE: an AE has no q(z|x)")
+        return self._log_weights(_as_images(images), tf.constant(k), _seed(seed, stream)).numpy()
+
     def iwae(self, images: np.ndarray, k: int, seed: int = 0, chunk: int = 500) -> np.ndarray:
         """The importance-weighted bound log p(x) >= log (1/k) sum_i w_i, per image (N,).
 
@@ -98,13 +117,9 @@ class Inference:
           seed: seed of the draws; chunk c gets its own stream.
           chunk: samples drawn at once per image; memory grows as N * chunk * 784.
         """
-        if self._log_weights is None:
-            raise ValueError("the IWAE bound needs a VAE: an AE has no q(z|x)")
-        x = _as_images(images)
-        total = np.full(len(x), -np.inf)
+        total = np.full(len(images), -np.inf)
         for start in range(0, k, chunk):
-            size = min(chunk, k - start)
-            log_w = self._log_weights(x, tf.constant(size), _seed(seed, start)).numpy()
+            log_w = self.log_weights(images, min(chunk, k - start), seed, stream=start)
             total = np.logaddexp(total, _logsumexp(log_w))
         return total - np.log(k)
 

@@ -205,6 +205,11 @@ def elbo_terms(model: LatentVariableModel, x: tf.Tensor, seed) -> dict[str, tf.T
     return {"recon": recon, "kl": kl, "neg_elbo": recon + kl}
 
 
+def log_likelihood(model: LatentVariableModel, x: tf.Tensor, z: tf.Tensor) -> tf.Tensor:
+    """log p(x|z_i) for one image x (1, 28, 28, 1) and codes z (n, L). Shape (n,)."""
+    return p_x_given_z_from_logits(model.decoder_net(z)).log_prob(x)
+
+
 def iwae_log_weights(model: LatentVariableModel, x: tf.Tensor, k: int, seed) -> tf.Tensor:
     """log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x) for k draws z_i ~ q(z|x). Shape (k, B).
 

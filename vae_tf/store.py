@@ -22,6 +22,7 @@ from vae_tf.config import ModelConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "models"
+MODELS_ENV = "VAE_TF_MODELS"  # overrides MODELS_DIR, e.g. for tests
 ASSETS_DIR = ROOT / "assets"
 WEIGHTS = "model.weights.h5"
 CONFIG = "config.json"
@@ -41,9 +42,9 @@ class ModelFilesError(RuntimeError):
     """A model directory is missing or damaged; the message says which command remakes it."""
 
 
-def model_dir(name: str, root: Path = MODELS_DIR) -> Path:
-    """The directory of a shipped model, by name (e.g. "vae-2d")."""
-    return Path(root) / name
+def model_dir(name: str) -> Path:
+    """The directory of a shipped model, by name (e.g. "vae-2d"), under $VAE_TF_MODELS or models/."""
+    return Path(os.environ.get(MODELS_ENV) or MODELS_DIR) / name
 
 
 def write_json(path: Path, obj) -> None:

@@ -1,0 +1,74 @@
+"""AE vs VAE: the same trunks and training budget, with and without the KL term."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from vae_site import display, resources, share
+from vae_tf import explain, store
+
+display.crisp_images()
+st.title("Autoencoder vs variational autoencoder")
+st.markdown("Both models have the same encoder and decoder trunks, the same Bernoulli decoder and "
+            "the same number of epochs. The AE maps each digit to one code and is trained on "
+            "reconstruction alone; the VAE maps it to a distribution q(z|x) and pays the KL to the prior.")
+vae_2d, ae_2d = resources.require("vae_2d", "ae_2d")
+
+st.header("Latent maps of the test digits")
+left, right = st.columns(2)
+with left:
+    st.subheader("VAE (2-D)")
+    st.altair_chart(resources.latent_map("vae_2d", height=340), width="stretch")
+with right:
+    st.subheader("AE (2-D)")
+    st.altair_chart(resources.latent_map("ae_2d", height=340), width="stretch")
+st.caption("Each dot is the code of one of 1,000 test digits (the mean of q(z|x) for the VAE). The KL "
+           "keeps the VAE's codes in a round cloud around the origin; the AE's spread wherever they like.")
+
+st.header("Decoding z ~ N(0, I): the AE's holes")
+share.restore("prior_seed", 0, int, low=0, high=2**31 - 1)
+st.number_input("Seed", 0, 2**31 - 1, key="prior_seed")
+for role, title in (("vae_main", "VAE, 32-D"), ("ae_main", "AE, 32-D"), ("vae_2d", "VAE, 2-D"), ("ae_2d", "AE, 2-D")):
+    served = resources.require(role)
+    z = served.sample_prior(16, st.session_state["prior_seed"])
+    st.markdown(f"**{title}**")
+    st.image(display.grid(served.decode(z), columns=16, size=48))
+st.caption("The same kind of random codes, decoded. The VAE was trained so that codes from the prior "
+           "decode to digits; nothing asks the AE to, so most random codes land in regions no "
+           "digit was ever mapped to.")
+
+st.header("Interpolations")
+digits, labels = resources.test_digits()
+share.restore("a", 3, int, low=0, high=len(digits) - 1)
+share.restore("b", 2, int, low=0, high=len(digits) - 1)
+c1, c2 = st.columns(2)
+c1.number_input("From test digit", 0, len(digits) - 1, key="a")
+c2.number_input("To test digit", 0, len(digits) - 1, key="b")
+ends = np.stack([digits[st.session_state["a"]], digits[st.session_state["b"]]])
+for role, title in (("vae_2d", "VAE, 2-D"), ("ae_2d", "AE, 2-D"), ("vae_main", "VAE, 32-D"), ("ae_main", "AE, 32-D")):
+    served = resources.require(role)
+    codes, _ = served.encode(ends)
+    st.markdown(f"**{title}**")
+    st.image(display.grid(served.decode(explain.interpolate(codes[0], codes[1], 10)), columns=10, size=56))
+
+st.header("Test metrics")
+rows = []
+for role, title in resources.ROLES.items():
+    metrics = resources.model_json(role, store.METRICS)
+    if metrics is None:
+        st.warning(f"No metrics for the {title} model: run `python -m vae_tf.evaluate --model "
+                   f"models/{store.SHIPPED[role]}`.")
+        continue
+    nll = next((v for k, v in metrics.items() if k.startswith("iwae_nll_k")), None)
+    rows.append({"model": title, "reconstruction log-likelihood (nats)": -metrics["recon_nll"],
+                 "pixel MSE": metrics["pixel_mse"], "−ELBO (nats)": metrics.get("neg_elbo"),
+                 f"NLL, IWAE k={metrics['k']} (nats)" if nll is not None else "NLL (nats)": nll,
+                 "test images": metrics["test_images"]})
+if rows:
+    table = pd.DataFrame(rows).set_index("model")
+    st.dataframe(table, width="stretch", column_config={
+        c: st.column_config.NumberColumn(format="%.4f" if c == "pixel MSE" else "%.2f") for c in table.columns})
+    st.caption("From each model's metrics.json, written by `python -m vae_tf.evaluate` on the MNIST test set "
+               "(binarized once with seed 0). The AE reconstructs better, with a single code per image; "
+               "only the VAE defines a likelihood, so only it has −ELBO and NLL.")
+share.share_box(["prior_seed", "a", "b"])

@@ -1,0 +1,99 @@
+"""Models and data, loaded once per process and shared by every session.
+
+`st.cache_resource` hands one `Inference` to all sessions (threads); `vae_tf.inference`
+makes that safe. A missing or damaged model gives a message on the page that names the
+command that remakes it, and the rest of the site keeps working.
+"""
+
+import numpy as np
+import streamlit as st
+
+from vae_tf import data, store
+
+ROLES = {
+    "vae_main": "VAE, 32-D latent",
+    "ae_main": "AE, 32-D latent",
+    "vae_2d": "VAE, 2-D latent",
+    "ae_2d": "AE, 2-D latent",
+}
+
+
+@st.cache_resource(show_spinner="Loading the model…")
+def _load(name: str):
+    from vae_tf.inference import Inference  # TensorFlow is imported on the first model load
+
+    return Inference(store.load(store.model_dir(name)))
+
+
+def model(role: str):
+    """The served model for a role (see `store.SHIPPED`), or None after showing what is wrong."""
+    try:
+        return _load(store.SHIPPED[role])
+    except store.ModelFilesError as err:
+        st.error(f"The {ROLES[role]} model is not available. {err}", icon="⚠️")
+        return None
+
+
+def require(*roles: str):
+    """The models for `roles`, or stop the page (after saying why) if one is missing."""
+    found = [model(role) for role in roles]
+    if any(m is None for m in found):
+        st.stop()
+    return found[0] if len(found) == 1 else found
+
+
+@st.cache_data(show_spinner=False)
+def test_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The bundled MNIST test digits: grey images (N, 28, 28) in [0, 1] and labels (N,)."""
+    split = data.load_npz_split(store.ASSETS_DIR / "mnist_test_1000.npz")
+    return split.x[..., 0], split.y
+
+
+@st.cache_data(show_spinner=False)
+def fashion_items() -> tuple[np.ndarray, np.ndarray]:
+    """The bundled Fashion-MNIST items, the same layout as `test_digits`."""
+    split = data.load_npz_split(store.ASSETS_DIR / "fashion_test_300.npz")
+    return split.x[..., 0], split.y
+
+
+@st.cache_data(show_spinner=False)
+def binary_test_digits(seed: int = 0) -> np.ndarray:
+    """The bundled test digits binarized once (pixel on with probability p), as the models score them."""
+    return data.binarize(test_digits()[0], seed)
+
+
+@st.cache_data(show_spinner=False)
+def model_json(role: str, filename: str) -> dict | None:
+    """A model's history.json, metrics.json or run.json, or None if it is missing or unreadable."""
+    path = store.model_dir(store.SHIPPED[role]) / filename
+    try:
+        return store.read_json(path)
+    except (OSError, ValueError):
+        return None
+
+
+@st.cache_data(show_spinner=False)
+def test_codes(role: str) -> np.ndarray:
+    """The means of q(z|x) (an AE's codes) of the bundled test digits under a model. (N, L)."""
+    mean, _ = require(role).encode(binary_test_digits())
+    return mean
+
+
+def latent_map(role: str, point: tuple[float, float] | None = None, height: int = 360):
+    """An Altair scatter of the test digits' 2-D codes, coloured by digit, with an optional marked point."""
+    import altair as alt
+    import pandas as pd
+
+    codes = test_codes(role)
+    frame = pd.DataFrame({"z1": codes[:, 0], "z2": codes[:, 1], "digit": test_digits()[1].astype(str),
+                          "index": np.arange(len(codes))})
+    chart = alt.Chart(frame).mark_circle(size=18, opacity=0.7).encode(
+        x=alt.X("z1:Q", title="z₁"), y=alt.Y("z2:Q", title="z₂"),
+        color=alt.Color("digit:N", scale=alt.Scale(scheme="category10"), legend=alt.Legend(orient="right")),
+        tooltip=["digit", "index", alt.Tooltip("z1:Q", format=".2f"), alt.Tooltip("z2:Q", format=".2f")],
+    )
+    if point is not None:
+        marker = alt.Chart(pd.DataFrame({"z1": [point[0]], "z2": [point[1]]})).mark_point(
+            shape="cross", size=400, color="black", strokeWidth=3).encode(x="z1:Q", y="z2:Q")
+        chart = chart + marker
+    return chart.properties(height=height).interactive()

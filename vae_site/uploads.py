@@ -1,0 +1,64 @@
+"""Uploads and drawings to MNIST-like digits, with a clear message per bad file.
+
+One bad file never spoils the others: each file is turned into a digit on its own, and a
+failure becomes a message that names the file (as plain text, never as HTML or markdown).
+Uploads are processed in memory and never written to disk.
+"""
+
+import dataclasses
+
+import numpy as np
+import streamlit as st
+
+from vae_tf.images import MAX_UPLOAD_BYTES, ImageError, Preprocessed, preprocess_canvas, preprocess_upload
+
+IMAGE_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
+MAX_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
+
+
+@dataclasses.dataclass(frozen=True)
+class Digit:
+    """A digit ready for the models, and where it came from."""
+
+    name: str
+    digit: np.ndarray  # (28, 28) float32 in [0, 1]
+    preprocessed: Preprocessed | None = None
+
+
+def plain(name: str) -> str:
+    """A file name safe to show inside markdown: as inline code, so nothing in it is interpreted."""
+    return "`" + name.replace("`", "'").replace("\n", " ")[:80] + "`"
+
+
+def convert(name: str, payload: bytes) -> Digit | str:
+    """One upload to a Digit, or a message for the person who uploaded it."""
+    try:
+        return Digit(name, (result := preprocess_upload(payload)).digit, result)
+    except ImageError as err:
+        return f"{plain(name)}: {err}"
+    except Exception:  # a decoder bug must not take the page, or the other files, down
+        return f"{plain(name)}: this file could not be processed. Try saving it as PNG or JPEG."
+
+
+def digits_from_uploader(label: str, key: str, multiple: bool = True) -> list[Digit]:
+    """A file uploader; returns the files that became digits and shows a message for each that did not."""
+    files = st.file_uploader(label, type=IMAGE_TYPES, accept_multiple_files=multiple, key=key,
+                             max_upload_size=MAX_MB,
+                             help=f"PNG, JPEG, GIF, BMP, TIFF or WebP, up to {MAX_MB} MB each. "
+                                  "Photos of a digit on paper work too. Files stay in memory only.")
+    files = files if isinstance(files, list) else [files] if files else []
+    results = [convert(f.name, f.getvalue()) for f in files]
+    for message in (r for r in results if isinstance(r, str)):
+        st.warning(message, icon="🖼️")
+    return [r for r in results if isinstance(r, Digit)]
+
+
+def digit_from_canvas(rgba: np.ndarray | None) -> Digit | None:
+    """A drawing to a Digit; None (and nothing shown) while the canvas is empty."""
+    if rgba is None:
+        return None
+    try:
+        result = preprocess_canvas(np.asarray(rgba, np.uint8))
+    except ImageError:
+        return None
+    return Digit("your drawing", result.digit, result)

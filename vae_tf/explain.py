@@ -1,0 +1,103 @@
+"""The computations behind the site's explanations, kept apart from any page so they are tested.
+
+- Why pixel distance is a poor likelihood: a digit moved by one pixel is "far" from itself,
+  a digit with a piece missing is "near" (`shift`, `erase`, `pixel_error`).
+- Why sampling z from the prior is hopeless for estimating log p(x), and importance sampling
+  from q(z|x) is not (`running_log_mean_exp` over the log-weights of either proposal).
+- The latent-space grids and paths the sampling pages draw (`normal_quantile_grid`, `interpolate`).
+- Anomaly scores: the ROC curve and its area (`roc_curve`, `auroc`, `percentile_of`).
+NumPy and the standard library only.
+"""
+
+from statistics import NormalDist
+
+import numpy as np
+
+
+def shift(image: np.ndarray, dx: int = 1, dy: int = 0) -> np.ndarray:
+    """The image moved by (dx, dy) pixels, filling with background (0)."""
+    out = np.zeros_like(image)
+    h, w = image.shape[:2]
+    ys, yd = (slice(0, h - dy), slice(dy, h)) if dy >= 0 else (slice(-dy, h), slice(0, h + dy))
+    xs, xd = (slice(0, w - dx), slice(dx, w)) if dx >= 0 else (slice(-dx, w), slice(0, w + dx))
+    out[yd, xd] = image[ys, xs]
+    return out
+
+
+def erase(image: np.ndarray, size: int = 5) -> np.ndarray:
+    """The image with a size x size square of ink rubbed out at the top of the digit."""
+    out = image.copy()
+    rows, cols = np.nonzero(image > 0.5)
+    if len(rows) == 0:
+        return out
+    top = rows.min()
+    centre = int(np.round(cols[rows <= top + 2].mean()))
+    left = max(0, centre - size // 2)
+    out[top : top + size, left : left + size] = 0
+    return out
+
+
+def pixel_error(a: np.ndarray, b: np.ndarray) -> float:
+    """Sum of squared pixel differences: the Gaussian log-likelihood up to scale and shift."""
+    return float(np.sum((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
+
+
+def running_log_mean_exp(log_w: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """log (1/n) sum_{i<n} exp(log_w_i) for each n in `counts`: a Monte-Carlo estimate of log p(x).
+
+    Args:
+      log_w: (k,) log-weights, e.g. log p(x|z_i) for z_i ~ p(z), or log p(x, z_i) / q(z_i|x).
+      counts: increasing sample counts, each <= k.
+    """
+    cumulative = np.logaddexp.accumulate(np.asarray(log_w, np.float64))
+    counts = np.asarray(counts)
+    return cumulative[counts - 1] - np.log(counts)
+
+
+def sample_counts(k: int, per_decade: int = 6) -> np.ndarray:
+    """Roughly log-spaced sample counts from 1 to k, for plotting an estimate against n."""
+    counts = np.unique(np.round(np.logspace(0, np.log10(k), 1 + per_decade * int(np.ceil(np.log10(k))))))
+    return counts.astype(int)
+
+
+def normal_quantile_grid(n: int, low: float = 0.05, high: float = 0.95) -> np.ndarray:
+    """An n x n grid of 2-D codes at equally spaced quantiles of N(0, 1) (Kingma & Welling, fig. 4).
+
+    Returns:
+      (n * n, 2) codes, row by row, z_2 decreasing down the rows and z_1 increasing across.
+    """
+    q = np.array([NormalDist().inv_cdf(p) for p in np.linspace(low, high, n)], np.float32)
+    z1, z2 = np.meshgrid(q, q[::-1])
+    return np.stack([z1.ravel(), z2.ravel()], axis=1)
+
+
+def interpolate(z_start: np.ndarray, z_end: np.ndarray, steps: int) -> np.ndarray:
+    """Codes on the straight line from z_start to z_end, both included. Shape (steps, L)."""
+    t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
+    return (1 - t) * z_start[None] + t * z_end[None]
+
+
+def roc_curve(normal: np.ndarray, unusual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ROC of the score as a detector of `unusual` (higher score = more unusual).
+
+    Returns:
+      (false positive rate, true positive rate), from (0, 0) to (1, 1), one point per threshold.
+    """
+    scores = np.concatenate([normal, unusual])
+    labels = np.concatenate([np.zeros(len(normal)), np.ones(len(unusual))])
+    order = np.argsort(-scores, kind="stable")
+    scores, labels = scores[order], labels[order]
+    last_of_tie = np.r_[scores[1:] != scores[:-1], True]
+    tp, fp = np.cumsum(labels)[last_of_tie], np.cumsum(1 - labels)[last_of_tie]
+    return np.r_[0.0, fp / len(normal)], np.r_[0.0, tp / len(unusual)]
+
+
+def auroc(normal: np.ndarray, unusual: np.ndarray) -> float:
+    """Area under the ROC curve: P(score of an unusual item > score of a normal one), ties half."""
+    fpr, tpr = roc_curve(normal, unusual)
+    return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
+
+
+def percentile_of(score: float, reference: np.ndarray) -> float:
+    """Percentage of `reference` scores at or below `score`."""
+    return float(100.0 * np.mean(np.asarray(reference) <= score))
