@@ -21,7 +21,7 @@ PAGES = [
 
 
 def run() -> None:
-    st.set_page_config(page_title="See a VAE work", page_icon="🔢", layout="wide")
+    st.set_page_config(page_title="See a VAE work", page_icon=":material/neurology:", layout="wide")
     pages = [st.Page(path, title=title, icon=icon, default=(i == 0)) for i, (path, title, icon) in enumerate(PAGES)]
     page = st.navigation(pages)
     sidebar.model_card()

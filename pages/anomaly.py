@@ -32,14 +32,14 @@ def score(images: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
 
 
 @st.cache_data(show_spinner="Scoring 1,600 images…")
-def reference_scores() -> dict[str, dict[str, np.ndarray]]:
+def reference_scores(model_key: str) -> dict[str, dict[str, np.ndarray]]:
     """Scores of the bundled sets, by set and by score."""
     sets = {"MNIST digits": resources.test_digits()[0], "Fashion-MNIST": resources.fashion_items()[0],
             "noise": noise_images()}
     return {name: score(images) for name, images in sets.items()}
 
 
-scores = reference_scores()
+scores = reference_scores(resources.cache_key("vae_main"))
 share.restore("score", "neg_elbo", str, choices=list(SCORES))
 st.radio("Score", list(SCORES), key="score", format_func=SCORES.get, horizontal=True)
 kind = st.session_state["score"]
@@ -73,7 +73,7 @@ st.caption("AUROC is the chance that a random unusual item scores higher than a 
            "(Nalisnick et al. 2019): a mostly dark item can score better than an intricate digit.")
 
 st.header("Score your own image")
-mine = uploads.digits_from_uploader("Upload images", key="anomaly_upload")
+mine = uploads.digits_from_uploader("Upload images: digits, or anything else", key="anomaly_upload", as_is=True)
 try:
     from streamlit_drawable_canvas import st_canvas
 
@@ -91,6 +91,8 @@ for item in mine:
     left, right = st.columns([1, 3])
     with left:
         display.digits([item.digit], captions=[item.name], size=112)
+        for note in item.notes:
+            st.caption(note)
     with right:
         st.metric(SCORES[kind], f"{value:.1f} nats", help=f"Test digits: median {np.median(normal):.1f} nats")
         if value <= cut:

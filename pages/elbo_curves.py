@@ -61,7 +61,7 @@ st.header("The gap between the ELBO and the importance-weighted bound")
 
 
 @st.cache_data(show_spinner="Computing the IWAE bound for k = 1 … 1000…")
-def bound_against_k(role: str, n: int = 100) -> pd.DataFrame:
+def bound_against_k(model_key: str, role: str, n: int = 100) -> pd.DataFrame:
     """Mean IWAE bound on -log p(x) of n bundled test digits for several k (k = 1 is the ELBO)."""
     served = resources.require(role)
     x = resources.binary_test_digits()[:n]
@@ -70,7 +70,7 @@ def bound_against_k(role: str, n: int = 100) -> pd.DataFrame:
 
 
 vae_roles = [r for r in ("vae_main", "vae_2d") if resources.model(r) is not None]
-bounds = pd.concat([bound_against_k(r) for r in vae_roles])
+bounds = pd.concat([bound_against_k(resources.cache_key(r), r) for r in vae_roles])
 st.altair_chart(alt.Chart(bounds).mark_line(point=True).encode(
     x=alt.X("k:Q", scale=alt.Scale(type="log"), title="importance samples k"),
     y=alt.Y("bound on −log p(x) (nats):Q", scale=alt.Scale(zero=False)),

@@ -48,8 +48,8 @@ for number, item in enumerate(chosen):
         with st.expander("From your image to an MNIST-like 28×28, step by step", expanded=number == 0):
             steps = item.preprocessed.steps
             display.digits([im for _, im in steps], captions=[caption for caption, _ in steps], size=112)
-        for note in item.preprocessed.notes:
-            st.info(note)
+    for note in item.notes:
+        st.info(note)
     binary = data.binarize(item.digit, seed=0)
     mean, std = vae.encode(item.digit[None])
     posterior = vae.decode(vae.sample_posterior(item.digit, 6, seed=number))

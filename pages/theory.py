@@ -27,7 +27,7 @@ vae = resources.require("vae_main")
 z = vae.sample_prior(8, seed=0)
 display.digits(vae.decode(z), size=70)
 st.caption("Eight codes z ~ p(z), decoded to the pixel probabilities π(z) by the trained decoder.")
-st.page_link("pages/sampling.py", label="Draw your own samples and walk the latent space", icon="🎲")
+st.page_link("pages/sampling.py", label="Draw your own samples and walk the latent space", icon=":material/casino:")
 
 # --- 2. Pixel error -----------------------------------------------------------------------
 st.header("2 · Why drawing z from the prior and scoring by pixel error fails")
@@ -57,7 +57,7 @@ binary = resources.binary_test_digits()[index]
 
 
 @st.cache_data(show_spinner="Drawing 20,000 codes both ways…", max_entries=64)
-def estimates(index: int) -> pd.DataFrame:
+def estimates(model_key: str, index: int) -> pd.DataFrame:
     """log p(x) estimated with n codes from the prior and with n codes from q(z|x)."""
     served = resources.require("vae_main")
     x = resources.binary_test_digits()[index]
@@ -70,10 +70,10 @@ def estimates(index: int) -> pd.DataFrame:
     ])
 
 
-frame = estimates(index)
+frame = estimates(resources.cache_key("vae_main"), index)
 chart = alt.Chart(frame).mark_line(point=True).encode(
     x=alt.X("samples:Q", scale=alt.Scale(type="log"), title="number of samples n"),
-    y=alt.Y("log p(x) estimate:Q", title="estimate of log p(x) (nats)"),
+    y=alt.Y("log p(x) estimate:Q", title="estimate of log p(x) (nats)", scale=alt.Scale(zero=False)),
     color=alt.Color("proposal:N", legend=alt.Legend(orient="bottom", title=None)),
     tooltip=["proposal", "samples", alt.Tooltip("log p(x) estimate:Q", format=".2f")],
 ).properties(height=320).interactive()
@@ -115,8 +115,8 @@ c2.metric("KL(q(z|x) ‖ p(z))", f"{terms['kl'][0]:.1f} nats")
 c3.metric("−ELBO", f"{terms['neg_elbo'][0]:.1f} nats", help="An upper bound on −log p(x) for the digit above.")
 st.caption("The chosen digit, binarized (pixel on with probability equal to its grey level), scored by the main VAE.")
 cols = st.columns(3)
-cols[0].page_link("pages/reconstruction.py", label="q(z|x) of your own digit", icon="✏️")
-cols[1].page_link("pages/ae_vs_vae.py", label="What the KL term does: AE vs VAE", icon="⚖️")
-cols[2].page_link("pages/elbo_curves.py", label="The ELBO during training", icon="📈")
+cols[0].page_link("pages/reconstruction.py", label="q(z|x) of your own digit", icon=":material/draw:")
+cols[1].page_link("pages/ae_vs_vae.py", label="What the KL term does: AE vs VAE", icon=":material/compare:")
+cols[2].page_link("pages/elbo_curves.py", label="The ELBO during training", icon=":material/show_chart:")
 
 share.share_box(["digit"])

@@ -5,6 +5,8 @@ makes that safe. A missing or damaged model gives a message on the page that nam
 command that remakes it, and the rest of the site keeps working.
 """
 
+from pathlib import Path
+
 import numpy as np
 import streamlit as st
 
@@ -19,18 +21,18 @@ ROLES = {
 
 
 @st.cache_resource(show_spinner="Loading the model…")
-def _load(name: str):
+def _load(directory: str):
     from vae_tf.inference import Inference  # TensorFlow is imported on the first model load
 
-    return Inference(store.load(store.model_dir(name)))
+    return Inference(store.load(directory))
 
 
 def model(role: str):
     """The served model for a role (see `store.SHIPPED`), or None after showing what is wrong."""
     try:
-        return _load(store.SHIPPED[role])
+        return _load(cache_key(role))
     except store.ModelFilesError as err:
-        st.error(f"The {ROLES[role]} model is not available. {err}", icon="⚠️")
+        st.error(f"The {ROLES[role]} model is not available. {err}", icon=":material/warning:")
         return None
 
 
@@ -62,19 +64,33 @@ def binary_test_digits(seed: int = 0) -> np.ndarray:
     return data.binarize(test_digits()[0], seed)
 
 
-@st.cache_data(show_spinner=False)
 def model_json(role: str, filename: str) -> dict | None:
     """A model's history.json, metrics.json or run.json, or None if it is missing or unreadable."""
-    path = store.model_dir(store.SHIPPED[role]) / filename
+    return _read_json(str(Path(cache_key(role)) / filename))
+
+
+@st.cache_data(show_spinner=False)
+def _read_json(path: str) -> dict | None:
+    """A JSON file, or None."""
     try:
         return store.read_json(path)
     except (OSError, ValueError):
         return None
 
 
-@st.cache_data(show_spinner=False)
+def cache_key(role: str) -> str:
+    """The model directory of a role: cached results that depend on a model take it as an argument."""
+    return str(store.model_dir(store.SHIPPED[role]))
+
+
 def test_codes(role: str) -> np.ndarray:
     """The means of q(z|x) (an AE's codes) of the bundled test digits under a model. (N, L)."""
+    return _codes(cache_key(role), role)
+
+
+@st.cache_data(show_spinner=False)
+def _codes(directory: str, role: str) -> np.ndarray:
+    """`test_codes`, cached per model directory."""
     mean, _ = require(role).encode(binary_test_digits())
     return mean
 

@@ -65,7 +65,7 @@ def share_box(keys: list[str], note: str | None = None) -> None:
     """Publish `keys` to the URL and show the link, with a copy button, in the sidebar."""
     params = publish(keys)
     link = (st.context.url or "") + ("?" + urlencode(params) if params else "")
-    with st.sidebar.expander("🔗 Share this view", expanded=False):
+    with st.sidebar.expander(":material/link: Share this view", expanded=False):
         st.code(link, language=None, wrap_lines=True)
         st.caption("Copy the link with the button in the box's corner; it opens this page as you set it."
                    + (f" {note}" if note else ""))

@@ -10,7 +10,8 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from vae_tf.images import MAX_UPLOAD_BYTES, ImageError, Preprocessed, preprocess_canvas, preprocess_upload
+from vae_tf.images import (MAX_UPLOAD_BYTES, ImageError, Preprocessed, preprocess_canvas, preprocess_upload,
+                           shrink_as_is)
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
 MAX_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
@@ -23,6 +24,11 @@ class Digit:
     name: str
     digit: np.ndarray  # (28, 28) float32 in [0, 1]
     preprocessed: Preprocessed | None = None
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.preprocessed is not None and not self.notes:
+            object.__setattr__(self, "notes", tuple(self.preprocessed.notes))
 
 
 def plain(name: str) -> str:
@@ -30,26 +36,46 @@ def plain(name: str) -> str:
     return "`" + name.replace("`", "'").replace("\n", " ")[:80] + "`"
 
 
-def convert(name: str, payload: bytes) -> Digit | str:
-    """One upload to a Digit, or a message for the person who uploaded it."""
+def convert(name: str, payload: bytes, as_is: bool = False) -> Digit | str:
+    """One upload to a Digit, or a message for the person who uploaded it.
+
+    With `as_is`, a picture in which no digit is found is shrunk whole to 28x28 instead.
+    """
     try:
         return Digit(name, (result := preprocess_upload(payload)).digit, result)
     except ImageError as err:
+        if as_is and str(err).startswith("No digit found"):
+            return convert_as_is(name, payload)
         return f"{plain(name)}: {err}"
     except Exception:  # a decoder bug must not take the page, or the other files, down
         return f"{plain(name)}: this file could not be processed. Try saving it as PNG or JPEG."
 
 
-def digits_from_uploader(label: str, key: str, multiple: bool = True) -> list[Digit]:
-    """A file uploader; returns the files that became digits and shows a message for each that did not."""
+def convert_as_is(name: str, payload: bytes) -> Digit | str:
+    """An upload shrunk whole to 28x28, for pictures without a digit."""
+    try:
+        return Digit(name, shrink_as_is(payload), None, ("No digit-like shape found: the whole picture is used as it is.",))
+    except ImageError as err:
+        return f"{plain(name)}: {err}"
+
+
+def digits_from_uploader(label: str, key: str, multiple: bool = True, as_is: bool = False) -> list[Digit]:
+    """A file uploader; returns the files that became digits and shows a message for each that did not.
+
+    Args:
+      label: the uploader's label.
+      key: its widget key.
+      multiple: accept several files.
+      as_is: score pictures without a digit whole, rather than refusing them (see `convert`).
+    """
     files = st.file_uploader(label, type=IMAGE_TYPES, accept_multiple_files=multiple, key=key,
                              max_upload_size=MAX_MB,
                              help=f"PNG, JPEG, GIF, BMP, TIFF or WebP, up to {MAX_MB} MB each. "
                                   "Photos of a digit on paper work too. Files stay in memory only.")
     files = files if isinstance(files, list) else [files] if files else []
-    results = [convert(f.name, f.getvalue()) for f in files]
+    results = [convert(f.name, f.getvalue(), as_is) for f in files]
     for message in (r for r in results if isinstance(r, str)):
-        st.warning(message, icon="🖼️")
+        st.warning(message, icon=":material/broken_image:")
     return [r for r in results if isinstance(r, Digit)]
 
 

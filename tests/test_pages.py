@@ -1,0 +1,168 @@
+"""Every page, reached from the entrypoint with AppTest, showing what it should.
+
+These use the shipped models in models/ (or $VAE_TF_MODELS), as a visitor would.
+"""
+
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from vae_tf import data, explain, store
+from vae_tf.inference import Inference
+from tests.conftest import ROOT
+
+APP = str(ROOT / "streamlit_app.py")
+TIMEOUT = 180
+
+
+def open_page(page: str | None = None, **query) -> AppTest:
+    """Run the entrypoint, switch to `page` (a path under pages/) and run it."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if page:
+        at.run()
+        at.switch_page(page)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture(scope="module")
+def served():
+    """The shipped models, loaded directly (not through the site)."""
+    return {role: Inference(store.load(store.model_dir(name))) for role, name in store.SHIPPED.items()}
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    split = data.load_npz_split(store.ASSETS_DIR / "mnist_test_1000.npz")
+    return split.x[..., 0], split.y
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """A white-on-black (28, 28) float image as dark-ink-on-paper PNG bytes, 4x larger."""
+    pixels = (255 - np.clip(image, 0, 1) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).resize((112, 112), Image.Resampling.BILINEAR).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def metric(at: AppTest, label_start: str) -> float:
+    """The number shown by the first metric whose label starts with `label_start`."""
+    value = next(m.value for m in at.metric if m.label.startswith(label_start))
+    return float(re.match(r"-?[\d.]+", value.replace(",", "")).group())
+
+
+def image_urls(at: AppTest) -> list[str]:
+    """Media URLs of every image on the page; Streamlit names them by a hash of their content."""
+    return [img.url for element in at.get("image") for img in element.proto.imgs]
+
+
+def test_theory_shows_pixel_errors_and_the_live_elbo(served, bundled):
+    at = open_page(digit="5")
+    assert [h.value for h in at.header][:4] == [
+        "1 · A latent-variable model of digits", "2 · Why drawing z from the prior and scoring by pixel error fails",
+        "3 · Prior samples against importance sampling", "4 · The encoder q(z|x) and the evidence lower bound"]
+    assert at.number_input(key="digit").value == 5
+    x = bundled[0][5]
+    erased, shifted = explain.pixel_error(x, explain.erase(x)), explain.pixel_error(x, explain.shift(x, 1))
+    text = " ".join(m.value for m in at.markdown)
+    assert f"({shifted:.1f})" in text and f"({erased:.1f})" in text
+    assert shifted > erased and "scores **worse**" in text
+    binary = data.binarize(bundled[0], 0)[5]
+    terms = served["vae_main"].elbo_terms(binary[None], seed=0)
+    assert metric(at, "KL") == pytest.approx(terms["kl"][0], abs=0.051)
+    assert metric(at, "−ELBO") == pytest.approx(terms["neg_elbo"][0], abs=0.051)
+    assert len(at.get("vega_lite_chart")) == 1
+    assert len(at.latex) >= 6
+
+
+def test_sampling_grid_has_the_requested_number_of_digits():
+    at = open_page("pages/sampling.py")
+    at.slider(key="count").set_value(10).run()
+    assert not at.exception
+    assert "10 digits" in [img.caption for element in at.get("image") for img in element.proto.imgs]
+    assert at.slider(key="z1").value == 0.0 and len(at.slider) == 2 + 2 + 32  # count, temperature; z1, z2; each dim
+
+
+def test_shared_link_reopens_the_same_view():
+    at = open_page("pages/sampling.py")
+    at.number_input(key="seed").set_value(7).run()
+    at.slider(key="temperature").set_value(0.6).run()
+    at.slider(key="z1").set_value(1.5).run()
+    shared = open_page("pages/sampling.py", seed="7", temperature="0.6", z1="1.5")
+    assert shared.number_input(key="seed").value == 7 and shared.slider(key="z1").value == 1.5
+    assert image_urls(shared) == image_urls(at)
+    link = shared.sidebar.get("code")[0].proto.code_text
+    assert "seed=7" in link and "temperature=0.6" in link and "z1=1.5" in link
+
+
+def test_a_bad_link_falls_back_to_defaults():
+    at = open_page("pages/sampling.py", seed="banana", count="9999", temperature="nan")
+    assert at.number_input(key="seed").value == 0 and at.slider(key="count").value == 24
+
+
+def test_reconstruction_of_an_upload_and_of_a_bad_file(served, bundled):
+    at = open_page("pages/reconstruction.py")
+    at.multiselect(key="picks").set_value([]).run()
+    assert any("Upload an image" in i.value for i in at.info)
+    seven = png_bytes(bundled[0][0])
+    at.file_uploader(key="upload").set_value([("seven.png", seven, "image/png"),
+                                              ("notes.png", b"this is not an image", "image/png")]).run()
+    assert not at.exception
+    assert [s.value for s in at.subheader][:1] == ["1. seven.png"]
+    (warning,) = at.warning
+    assert "notes.png" in warning.value and "not an image" in warning.value
+    assert metric(at, "KL") > 0 and metric(at, "−ELBO") > metric(at, "KL")
+    assert len(image_urls(at)) >= 8 + 6  # input, reconstruction, six posterior draws; preprocessing steps
+
+
+def test_ae_vs_vae_table_equals_the_metrics_files():
+    at = open_page("pages/ae_vs_vae.py")
+    table = at.dataframe[0].value
+    for role, title in (("vae_main", "VAE, 32-D latent"), ("ae_main", "AE, 32-D latent"),
+                        ("vae_2d", "VAE, 2-D latent"), ("ae_2d", "AE, 2-D latent")):
+        metrics = store.read_json(store.model_dir(store.SHIPPED[role]) / store.METRICS)
+        assert table.loc[title, "pixel MSE"] == pytest.approx(metrics["pixel_mse"])
+        assert table.loc[title, "reconstruction log-likelihood (nats)"] == pytest.approx(-metrics["recon_nll"])
+    vae = store.read_json(store.model_dir(store.SHIPPED["vae_main"]) / store.METRICS)
+    assert table.loc["VAE, 32-D latent", "−ELBO (nats)"] == pytest.approx(vae["neg_elbo"])
+    assert len(at.get("vega_lite_chart")) == 2  # the two latent maps
+
+
+def test_elbo_curves_show_every_model_and_the_kl_per_dimension():
+    at = open_page("pages/elbo_curves.py")
+    assert set(at.multiselect(key="models").value) == set(store.SHIPPED)
+    assert len(at.get("vega_lite_chart")) == 3
+    kl = store.read_json(store.model_dir(store.SHIPPED["vae_main"]) / store.METRICS)["kl_per_dimension"]
+    active = sum(k > 0.01 for k in kl)
+    assert any(f"**{active} of {len(kl)}**" in m.value for m in at.markdown)
+    at.radio(key="term").set_value("reconstruction −log p(x|z)").run()
+    assert not at.exception
+
+
+def test_anomaly_auroc_matches_an_independent_computation(served, bundled):
+    at = open_page("pages/anomaly.py")
+    vae = served["vae_main"]
+    digits = vae.elbo_terms(data.binarize(bundled[0], 0), seed=0)["neg_elbo"]
+    fashion = data.load_npz_split(store.ASSETS_DIR / "fashion_test_300.npz").x[..., 0]
+    items = vae.elbo_terms(data.binarize(fashion, 0), seed=0)["neg_elbo"]
+    expected = explain.auroc(digits, items)
+    assert metric(at, "AUROC, digits vs Fashion-MNIST") == pytest.approx(expected, abs=0.0006)
+
+
+def test_anomaly_calls_uploaded_noise_unusual_and_a_digit_a_digit(bundled):
+    at = open_page("pages/anomaly.py")
+    noise = (np.random.default_rng(0).random((112, 112)) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, format="PNG")
+    at.file_uploader(key="anomaly_upload").set_value([("noise.png", buffer.getvalue(), "image/png"),
+                                                      ("digit.png", png_bytes(bundled[0][3]), "image/png")]).run()
+    assert not at.exception
+    assert any("Unusual for this model" in e.value for e in at.error)
+    assert any("Looks like a digit" in s.value for s in at.success)
