@@ -26,11 +26,10 @@ st.caption("Each dot is the code of one of 1,000 test digits (the mean of q(z|x)
            "keeps the VAE's codes in a round cloud around the origin; the AE's spread wherever they like.")
 
 st.header("Decoding z ~ N(0, I): the AE's holes")
-share.restore("prior_seed", 0, int, low=0, high=2**31 - 1)
-st.number_input("Seed", 0, 2**31 - 1, key="prior_seed")
+seed = share.number_input("Seed", "prior_seed", 0, 0, 2**31 - 1)
 for role, title in (("vae_main", "VAE, 32-D"), ("ae_main", "AE, 32-D"), ("vae_2d", "VAE, 2-D"), ("ae_2d", "AE, 2-D")):
     served = resources.require(role)
-    z = served.sample_prior(16, st.session_state["prior_seed"])
+    z = served.sample_prior(16, seed)
     st.markdown(f"**{title}**")
     st.image(display.grid(served.decode(z), columns=16, size=48))
 st.caption("The same kind of random codes, decoded. The VAE was trained so that codes from the prior "
@@ -39,12 +38,10 @@ st.caption("The same kind of random codes, decoded. The VAE was trained so that 
 
 st.header("Interpolations")
 digits, labels = resources.test_digits()
-share.restore("a", 3, int, low=0, high=len(digits) - 1)
-share.restore("b", 2, int, low=0, high=len(digits) - 1)
 c1, c2 = st.columns(2)
-c1.number_input("From test digit", 0, len(digits) - 1, key="a")
-c2.number_input("To test digit", 0, len(digits) - 1, key="b")
-ends = np.stack([digits[st.session_state["a"]], digits[st.session_state["b"]]])
+a = share.number_input("From test digit", "a", 3, 0, len(digits) - 1, where=c1)
+b = share.number_input("To test digit", "b", 2, 0, len(digits) - 1, where=c2)
+ends = np.stack([digits[a], digits[b]])
 for role, title in (("vae_2d", "VAE, 2-D"), ("ae_2d", "AE, 2-D"), ("vae_main", "VAE, 32-D"), ("ae_main", "AE, 32-D")):
     served = resources.require(role)
     codes, _ = served.encode(ends)

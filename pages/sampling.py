@@ -12,17 +12,15 @@ vae, vae_2d = resources.require("vae_main", "vae_2d")
 
 # --- Prior samples ----------------------------------------------------------------------
 st.header("Digits from z ~ p(z)")
-share.restore("seed", 0, int, low=0, high=2**31 - 1)
-share.restore("count", 24, int, low=1, high=64)
-share.restore("temperature", 1.0, float, low=0.1, high=1.5)
 c1, c2, c3 = st.columns(3)
-c1.number_input("Seed", 0, 2**31 - 1, key="seed", help="The same seed gives the same digits, for anyone.")
-c2.slider("How many", 1, 64, key="count")
-c3.slider("Temperature", 0.1, 1.5, step=0.05, key="temperature",
-          help="z ~ N(0, T² I): below 1 the digits are more typical, above 1 stranger.")
-z = vae.sample_prior(st.session_state["count"], st.session_state["seed"], st.session_state["temperature"])
+seed = share.number_input("Seed", "seed", 0, 0, 2**31 - 1, where=c1,
+                          help="The same seed gives the same digits, for anyone.")
+count = share.slider("How many", "count", 24, 1, 64, 1, where=c2)
+temperature = share.slider("Temperature", "temperature", 1.0, 0.1, 1.5, 0.05, where=c3,
+                           help="z ~ N(0, T² I): below 1 the digits are more typical, above 1 stranger.")
+z = vae.sample_prior(count, seed, temperature)
 means = vae.decode(z)
-samples = data.binarize(means, st.session_state["seed"])
+samples = data.binarize(means, seed)
 left, right = st.columns(2)
 with left:
     st.subheader("Decoder mean π(z)")
@@ -37,17 +35,13 @@ st.caption("The mean is what the decoder believes; the draw is what the model ac
 st.header("The 2-D latent space")
 st.markdown("The 2-D VAE's decoder evaluated on a grid of codes at equally spaced quantiles of "
             "N(0, 1) (as in Kingma & Welling's figure 4), and at a point you move.")
-share.restore("z1", 0.0, float, low=-3.0, high=3.0)
-share.restore("z2", 0.0, float, low=-3.0, high=3.0)
 left, right = st.columns([3, 2])
 with left:
     n = 15
     st.image(display.grid(vae_2d.decode(explain.normal_quantile_grid(n)), columns=n, size=28, gap=0),
              caption="z₁ grows to the right, z₂ upwards; quantiles 5% to 95%", width="stretch")
 with right:
-    st.slider("z₁", -3.0, 3.0, step=0.05, key="z1")
-    st.slider("z₂", -3.0, 3.0, step=0.05, key="z2")
-    point = (st.session_state["z1"], st.session_state["z2"])
+    point = (share.slider("z₁", "z1", 0.0, -3.0, 3.0, 0.05), share.slider("z₂", "z2", 0.0, -3.0, 3.0, 0.05))
     display.digits(vae_2d.decode(np.array([point], np.float32)), captions=[f"z = ({point[0]:.2f}, {point[1]:.2f})"],
                    size=140)
 st.altair_chart(resources.latent_map("vae_2d", point, height=320), width="stretch")
@@ -70,12 +64,10 @@ with st.expander("Move each latent dimension (starting from the prior's mean, z 
 st.header("Interpolation: VAE beside AE")
 ae = resources.require("ae_main")
 digits, labels = resources.test_digits()
-share.restore("start", 0, int, low=0, high=len(digits) - 1)
-share.restore("end", 1, int, low=0, high=len(digits) - 1)
 c1, c2 = st.columns(2)
-c1.number_input("Start: test digit", 0, len(digits) - 1, key="start")
-c2.number_input("End: test digit", 0, len(digits) - 1, key="end")
-ends = [digits[st.session_state["start"]], digits[st.session_state["end"]]]
+start = share.number_input("Start: test digit", "start", 0, 0, len(digits) - 1, where=c1)
+end = share.number_input("End: test digit", "end", 1, 0, len(digits) - 1, where=c2)
+ends = [digits[start], digits[end]]
 uploaded = uploads.digits_from_uploader("Or upload two digit images for the ends", key="interp_upload",
                                         multiple=True)
 if len(uploaded) >= 2:

@@ -32,9 +32,7 @@ st.page_link("pages/sampling.py", label="Draw your own samples and walk the late
 # --- 2. Pixel error -----------------------------------------------------------------------
 st.header("2 · Why drawing z from the prior and scoring by pixel error fails")
 digits, labels = resources.test_digits()
-share.restore("digit", 0, int, low=0, high=len(digits) - 1)
-st.number_input("Test digit (index among the bundled 1,000)", 0, len(digits) - 1, key="digit")
-index = st.session_state["digit"]
+index = share.number_input("Test digit (index among the bundled 1,000)", "digit", 0, 0, len(digits) - 1)
 x = digits[index]
 erased, shifted = explain.erase(x), explain.shift(x, dx=1)
 err_erased, err_shifted = explain.pixel_error(x, erased), explain.pixel_error(x, shifted)

@@ -25,6 +25,25 @@ def restore(key: str, default, cast=int, choices=None, low=None, high=None):
     return st.session_state[key]
 
 
+def number_input(label: str, key: str, default: int, low: int, high: int, where=st, **kwargs) -> int:
+    """An integer input whose value is restored from and shared through the URL.
+
+    Args:
+      label, key: the widget's label and key (the key is also the query parameter).
+      default, low, high: its default and bounds.
+      where: the container to draw it in (`st`, a column, the sidebar).
+      kwargs: passed on to `st.number_input` (e.g. `help`).
+    """
+    restore(key, default, int, low=low, high=high)
+    return where.number_input(label, low, high, key=key, **kwargs)
+
+
+def slider(label: str, key: str, default, low, high, step, where=st, **kwargs):
+    """A slider (int or float, like `default`) whose value is restored from and shared through the URL."""
+    restore(key, default, type(default), low=low, high=high)
+    return where.slider(label, low, high, step=step, key=key, **kwargs)
+
+
 def _parse(text, default, cast, choices, low, high):
     """The value in `text`, or `default` if it is missing, malformed or out of bounds."""
     if text is None:

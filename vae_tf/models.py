@@ -18,6 +18,8 @@ The AE baseline shares the encoder and decoder trunks and the Bernoulli log-like
 the bottleneck differs (a deterministic code, no KL), so the two compare fairly.
 """
 
+import dataclasses
+
 import tensorflow as tf
 import tensorflow_probability as tfp
 import tf_keras as tfk
@@ -114,6 +116,10 @@ class LatentVariableModel(tfk.Model):
         self.p_x_given_z_layer = tfpl.IndependentBernoulli(
             IMAGE_SHAPE, tfd.Bernoulli.logits, name="p_x_given_z")
         self.trackers = {name: tfk.metrics.Mean(name) for name in ("loss", "neg_elbo", "recon", "kl")}
+
+    def get_config(self):
+        """The architecture, for Keras; we save it as config.json and weights only (see vae_tf.store)."""
+        return dataclasses.asdict(self.config)
 
     def call(self, x, training=False):
         code = self.encoder_net(x, training=training)

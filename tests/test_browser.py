@@ -1,0 +1,102 @@
+"""One real-browser test: `streamlit run`, every page in headless Chromium, an upload on the reconstruction page.
+
+Needs Debian's Chromium at /usr/bin/chromium (scripts/test.sh installs it; see ../shared/BROWSER.md).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from PIL import Image, ImageDraw
+
+from tests.conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PAGES = {"": "How a variational autoencoder works", "sampling": "Sampling from the prior",
+         "reconstruction": "Reconstruct your own digit", "ae_vs_vae": "Autoencoder vs variational autoencoder",
+         "elbo_curves": "The ELBO during training", "anomaly": "Anomaly scores"}
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+pytestmark = pytest.mark.skipif(
+    not shutil.which(CHROMIUM) and not os.environ.get("CI"), reason="Debian's chromium is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.25)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser.new_page(viewport={"width": 1280, "height": 2400})
+        browser.close()
+
+
+def handwritten_three(path) -> None:
+    """A photo-like PNG: a dark '3' drawn on light grey paper, off-centre."""
+    image = Image.new("L", (300, 240), 215)
+    draw = ImageDraw.Draw(image)
+    draw.arc((90, 40, 170, 110), 200, 90, fill=30, width=12)
+    draw.arc((85, 100, 175, 190), 270, 160, fill=30, width=12)
+    image.save(path)
+
+
+def wait_idle(page) -> None:
+    page.wait_for_selector(IDLE, timeout=120_000)
+    page.wait_for_timeout(300)
+
+
+def test_every_page_renders_and_an_upload_is_reconstructed(server, page, tmp_path):
+    for path, title in PAGES.items():
+        page.goto(f"{server}/{path}")
+        wait_idle(page)
+        page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+        assert page.locator("[data-testid='stException']").count() == 0, path
+    upload = tmp_path / "three.png"
+    handwritten_three(upload)
+    page.goto(f"{server}/reconstruction")
+    wait_idle(page)
+    page.set_input_files("[data-testid='stFileUploaderDropzoneInput']", str(upload))
+    page.get_by_role("heading", name="1. three.png").wait_for(timeout=60_000)
+    wait_idle(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    images = page.locator("[data-testid='stImage'] img")
+    assert images.count() >= 8  # input, reconstruction and six posterior draws at least
+    assert page.get_by_text("reconstruction (mean z)").count() >= 1
+    assert page.get_by_text("Reconstruction −log p(x|z)").count() >= 1
