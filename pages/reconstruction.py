@@ -43,7 +43,7 @@ if not chosen:
 codes_2d = []
 for number, item in enumerate(chosen):
     st.divider()
-    st.subheader(f"{number + 1}. {item.name}")
+    st.subheader(f"{number + 1}. {uploads.plain(item.name)}")  # a file name is never markdown or HTML
     if item.preprocessed is not None:
         with st.expander("From your image to an MNIST-like 28×28, step by step", expanded=number == 0):
             steps = item.preprocessed.steps

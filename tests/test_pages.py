@@ -115,11 +115,19 @@ def test_reconstruction_of_an_upload_and_of_a_bad_file(served, bundled):
     at.file_uploader(key="upload").set_value([("seven.png", seven, "image/png"),
                                               ("notes.png", b"this is not an image", "image/png")]).run()
     assert not at.exception
-    assert [s.value for s in at.subheader][:1] == ["1. seven.png"]
+    assert [s.value for s in at.subheader][:1] == ["1. `seven.png`"]
     (warning,) = at.warning
     assert "notes.png" in warning.value and "not an image" in warning.value
     assert metric(at, "KL") > 0 and metric(at, "−ELBO") > metric(at, "KL")
     assert len(image_urls(at)) >= 8 + 6  # input, reconstruction, six posterior draws; preprocessing steps
+
+
+def test_a_file_name_is_shown_as_plain_text(bundled):
+    at = open_page("pages/reconstruction.py")
+    name = "![x](http://127.0.0.1/t.png) <b>`bold`</b>.png"
+    at.file_uploader(key="upload").set_value([(name, png_bytes(bundled[0][1]), "image/png")]).run()
+    assert not at.exception
+    assert at.subheader[0].value == "1. `![x](http://127.0.0.1/t.png) <b>'bold'</b>.png`"
 
 
 def test_ae_vs_vae_table_equals_the_metrics_files():
@@ -166,3 +174,28 @@ def test_anomaly_calls_uploaded_noise_unusual_and_a_digit_a_digit(bundled):
     assert not at.exception
     assert any("Unusual for this model" in e.value for e in at.error)
     assert any("Looks like a digit" in s.value for s in at.success)
+
+
+PAGE_FILES = [None, "pages/sampling.py", "pages/reconstruction.py", "pages/ae_vs_vae.py",
+              "pages/elbo_curves.py", "pages/anomaly.py"]
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_missing_models_say_which_command_makes_them(page, tmp_path, monkeypatch):
+    monkeypatch.setenv(store.MODELS_ENV, str(tmp_path))
+    at = open_page(page)
+    shown = [e.value for e in at.error] + [w.value for w in at.warning] + [w.value for w in at.sidebar.warning]
+    assert any("python -m vae_tf.train" in m or "README" in m for m in shown), shown
+
+
+def test_a_corrupt_model_is_reported_and_the_other_pages_still_work(tmp_path, monkeypatch):
+    import shutil
+
+    for name in store.SHIPPED.values():
+        shutil.copytree(store.model_dir(name), tmp_path / name)
+    (tmp_path / store.SHIPPED["vae_main"] / store.WEIGHTS).write_bytes(b"\x89HDF\r\n garbage")
+    monkeypatch.setenv(store.MODELS_ENV, str(tmp_path))
+    theory = open_page()
+    assert any("could not be read" in e.value and "vae-32d" in e.value for e in theory.error)
+    curves = open_page("pages/elbo_curves.py")  # histories and metrics are intact: the charts still show
+    assert len(curves.get("vega_lite_chart")) >= 2
