@@ -61,3 +61,19 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     history = json.loads((out / store.HISTORY).read_text())
     assert history["epoch"] == list(range(1, 41))
     assert second.stdout.count("Epoch ") < 40  # it did not start over
+
+
+def test_a_nan_loss_stops_the_run_and_writes_no_model(tmp_path):
+    out = tmp_path / "vae"
+    assert train.main(SMALL + ["--epochs", "3", "--lr", "1e30", "--output", str(out)]) == 1
+    assert not out.exists()
+
+
+def test_help_explains_every_flag(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        train.parse_args(["--help"])
+    text = capsys.readouterr().out
+    for flag in ("--kind", "--latent-size", "--epochs", "--batch-size", "--lr", "--schedule", "--seed", "--data", "--output"):
+        assert flag in text
