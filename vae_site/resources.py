@@ -22,6 +22,7 @@ ROLES = {
 
 @st.cache_resource(show_spinner="Loading the model…")
 def _load(directory: str):
+    """The served model in `directory`, one per process."""
     from vae_tf.inference import Inference  # TensorFlow is imported on the first model load
 
     return Inference(store.load(directory))

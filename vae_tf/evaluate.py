@@ -77,6 +77,7 @@ def evaluate(inference: Inference, images: np.ndarray, grey: np.ndarray, k: int,
 
 
 def main(argv=None) -> int:
+    """Evaluate as the command line says and write metrics.json."""
     args = parse_args(argv)
     model = store.load(args.model)
     test = data.load_mnist(args.data)["test"]

@@ -135,6 +135,7 @@ def run_info(args, strategy, history) -> dict:
 
 
 def main(argv=None) -> int:
+    """Train as the command line says; 0 on success, 1 if the run stopped early."""
     args = parse_args(argv)
     tfk.utils.set_random_seed(args.seed)
     splits = data.load_mnist(args.data)
