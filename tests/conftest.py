@@ -37,6 +37,14 @@ def tiny_vae():
 
 
 @pytest.fixture(scope="session")
+def tiny_vamp():
+    from vae_tf import models
+    from vae_tf.config import ModelConfig
+
+    return models.build(ModelConfig(kind="vae", latent_size=2, widths=(32,), prior="vamp", pseudo_inputs=5))
+
+
+@pytest.fixture(scope="session")
 def tiny_ae():
     from vae_tf import models
     from vae_tf.config import ModelConfig

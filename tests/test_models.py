@@ -1,6 +1,7 @@
 """The distributions' shapes, the KL term, and the loss Keras trains against the explicit -ELBO."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 import tf_keras as tfk
@@ -19,7 +20,7 @@ def test_distribution_shapes(tiny_vae, binary_test_images):
     assert q.event_shape == (2,) and q.batch_shape == (3,)
     p = models.p_x_given_z_from_logits(tiny_vae.decoder_net(q.sample(seed=(1, 2))))
     assert p.event_shape == (28, 28, 1) and p.batch_shape == (3,)
-    assert tiny_vae.prior.event_shape == (2,) and tiny_vae.prior.batch_shape == ()
+    assert tiny_vae.prior().event_shape == (2,) and tiny_vae.prior().batch_shape == ()
     through_layers = tiny_vae(x)
     assert through_layers.event_shape == (28, 28, 1) and through_layers.batch_shape == (3,)
     assert p.log_prob(x).shape == (3,)
@@ -75,14 +76,61 @@ def test_elbo_terms_add_up(tiny_vae, binary_test_images):
     assert np.all(terms["recon"].numpy() > 0) and np.all(terms["kl"].numpy() >= 0)
 
 
-def test_iwae_log_weights_bound_the_elbo(tiny_vae, binary_test_images):
+@pytest.mark.parametrize("name", ["tiny_vae", "tiny_vamp"])
+def test_iwae_log_weights_bound_the_elbo(name, binary_test_images, request):
+    model = request.getfixturevalue(name)
     x = binary_test_images[:4]
-    log_w = models.iwae_log_weights(tiny_vae, x, 2000, seed=tf.constant([5, 6])).numpy()  # (k, B)
+    log_w = models.iwae_log_weights(model, x, 2000, seed=tf.constant([5, 6])).numpy()  # (k, B)
     assert log_w.shape == (2000, 4)
     iwae = np.log(np.mean(np.exp(log_w - log_w.max(0)), 0)) + log_w.max(0)
     assert np.all(iwae >= log_w.mean(0))  # Jensen, on the same draws
-    # k = 1: E[log w] is the ELBO = E_q[log p(x|z)] - KL, with the KL in closed form
-    draws = np.array([-models.elbo_terms(tiny_vae, x, tf.constant([s, 9]))["neg_elbo"].numpy()
+    # k = 1: E[log w] is the ELBO = E_q[log p(x|z)] - KL, as elbo_terms computes it
+    draws = np.array([-models.elbo_terms(model, x, tf.constant([s, 9]))["neg_elbo"].numpy()
                       for s in range(400)])  # (400, B)
     stderr = np.hypot(log_w.std(0) / np.sqrt(len(log_w)), draws.std(0) / np.sqrt(len(draws)))
     assert np.all(np.abs(log_w.mean(0) - draws.mean(0)) < 4 * stderr)
+
+
+def test_vamp_prior_is_a_mixture_over_the_pseudo_inputs(tiny_vamp):
+    prior = tiny_vamp.prior()
+    assert prior.event_shape == (2,) and prior.batch_shape == ()
+    assert prior.components_distribution.batch_shape == (5,)
+    mean, std = (t.numpy() for t in models.encode(tiny_vamp, tf.sigmoid(tiny_vamp.pseudo_inputs)))
+    means, stds = (t.numpy() for t in models.prior_components(tiny_vamp))
+    np.testing.assert_allclose(means, mean, rtol=1e-6)
+    np.testing.assert_allclose(stds, std, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["tiny_vae", "tiny_vamp"])
+def test_fast_log_prior_equals_tfp_log_prob(name, request):
+    model = request.getfixturevalue(name)
+    z = tf.random.stateless_normal((7, 3, 2), seed=(1, 2)) * 2.0
+    np.testing.assert_allclose(models.log_prior(model, z).numpy(), model.prior().log_prob(z).numpy(),
+                               rtol=1e-4, atol=1e-4)
+
+
+def test_vamp_regulariser_kl_is_log_q_minus_log_p_at_the_decoded_code(tiny_vamp, binary_test_images):
+    x = binary_test_images[:5]
+    layer = tiny_vamp.q_z_given_x_layer
+    q_z_given_x = layer(tiny_vamp.encoder_net(x))
+    z = tf.convert_to_tensor(q_z_given_x)  # the code the decoder would get
+    (batch_mean_kl,) = layer.losses  # one term (counted once), divided by the batch size by Keras
+    expected = q_z_given_x.log_prob(z) - models.log_prior(tiny_vamp, z)
+    np.testing.assert_allclose(float(batch_mean_kl), float(tf.reduce_mean(expected)), rtol=1e-4, atol=1e-5)
+
+
+def test_vamp_training_loss_equals_explicit_neg_elbo_in_expectation(tiny_vamp, binary_test_images):
+    x = binary_test_images[:4]
+    losses = np.array([float(tiny_vamp.keras_loss(x)[0]) for _ in range(300)])
+    explicit = np.array([models.elbo_terms(tiny_vamp, x, tf.constant([s, 1]))["neg_elbo"].numpy().mean()
+                         for s in range(300)])
+    stderr = np.hypot(losses.std(), explicit.std()) / np.sqrt(300)
+    assert abs(losses.mean() - explicit.mean()) < 4 * stderr
+
+
+def test_one_dimensional_vamp_kl_per_dimension_is_the_kl(binary_test_images):
+    model = models.build(ModelConfig(kind="vae", latent_size=1, widths=(8,), prior="vamp", pseudo_inputs=3))
+    x = binary_test_images[:6]
+    seed = tf.constant([7, 8])
+    np.testing.assert_allclose(models.kl_per_dimension(model, x, seed).numpy()[:, 0],
+                               models.kl_divergence(model, x, seed).numpy(), rtol=1e-4, atol=1e-5)

@@ -33,6 +33,18 @@ def test_one_epoch_writes_every_artifact(tmp_path):
     assert abs(sum(metrics["kl_per_dimension"]) - metrics["kl"]) < 1e-3
 
 
+def test_a_vamp_prior_vae_trains_evaluates_and_reloads(tmp_path):
+    out = tmp_path / "vamp"
+    assert train.main(SMALL + ["--prior", "vamp", "--pseudo-inputs", "4", "--epochs", "1", "--output", str(out)]) == 0
+    config = json.loads((out / store.CONFIG).read_text())
+    assert config["prior"] == "vamp" and config["pseudo_inputs"] == 4
+    assert store.load(out).pseudo_inputs.shape == (4, 28, 28, 1)
+    assert evaluate.main(["--model", str(out), "--data", str(FIXTURE), "--k", "20", "--limit", "30"]) == 0
+    metrics = json.loads((out / store.METRICS).read_text())
+    assert metrics["iwae_nll_k20"] <= metrics["neg_elbo"] + 1.0
+    assert len(metrics["kl_per_dimension"]) == 2
+
+
 def test_ae_history_has_no_elbo(tmp_path):
     out = tmp_path / "ae"
     assert train.main(SMALL + ["--kind", "ae", "--epochs", "1", "--output", str(out)]) == 0

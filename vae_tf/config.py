@@ -6,6 +6,7 @@ from pathlib import Path
 
 KINDS = ("vae", "ae")
 TRUNKS = ("dense",)
+PRIORS = ("standard", "vamp")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,6 +19,9 @@ class ModelConfig:
       trunk: the encoder/decoder body; "dense" (multilayer perceptron).
       widths: hidden layer widths of the encoder; the decoder mirrors them.
       activation: activation of the hidden layers.
+      prior: p(z) of a VAE: "standard" (N(0, I)) or "vamp" (the VampPrior of Tomczak &
+        Welling 2018: the mixture (1/K) sum_k q(z|u_k) over K learned pseudo-inputs u_k).
+      pseudo_inputs: K, the number of pseudo-inputs of a VampPrior.
     """
 
     kind: str = "vae"
@@ -25,12 +29,18 @@ class ModelConfig:
     trunk: str = "dense"
     widths: tuple[int, ...] = (512, 256)
     activation: str = "relu"
+    prior: str = "standard"
+    pseudo_inputs: int = 0
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
         if self.trunk not in TRUNKS:
             raise ValueError(f"trunk must be one of {TRUNKS}, not {self.trunk!r}")
+        if self.prior not in PRIORS:
+            raise ValueError(f"prior must be one of {PRIORS}, not {self.prior!r}")
+        if self.prior == "vamp" and (self.kind != "vae" or self.pseudo_inputs < 1):
+            raise ValueError("a VampPrior needs kind 'vae' and at least one pseudo-input")
         if self.latent_size < 1:
             raise ValueError("latent_size must be at least 1")
         object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))

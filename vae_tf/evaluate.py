@@ -67,8 +67,9 @@ def evaluate(inference: Inference, images: np.ndarray, grey: np.ndarray, k: int,
     metrics = {"recon_nll": float(terms["recon"].mean()), "pixel_mse": mse}
     if inference.config.kind != "vae":
         return metrics
+    kl_per_dimension = np.concatenate([inference.kl_per_dimension(images[i:i + batch_size], seed + i) for i in batches])
     metrics.update(neg_elbo=float(terms["neg_elbo"].mean()), kl=float(terms["kl"].mean()),
-                   kl_per_dimension=inference.kl_per_dimension(images).mean(axis=0).tolist())
+                   kl_per_dimension=kl_per_dimension.mean(axis=0).tolist())
     if k:
         bound = np.concatenate([inference.iwae(images[i:i + batch_size], k, seed + i, chunk) for i in batches])
         metrics[f"iwae_nll_k{k}"] = float(-bound.mean())

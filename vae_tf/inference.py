@@ -32,13 +32,15 @@ class Inference:
         self._encode = tf.function(lambda x: models.encode(model, x), input_signature=[_IMAGES])
         self._decode = tf.function(lambda z: tf.sigmoid(model.decoder_net(z)), input_signature=[codes])
         self._elbo = tf.function(lambda x, s: models.elbo_terms(model, x, s), input_signature=[_IMAGES, _SEED])
-        self._kl = tf.function(lambda x: models.kl_per_dimension(model, x), input_signature=[_IMAGES])
+        self._kl = tf.function(lambda x, s: models.kl_per_dimension(model, x, s), input_signature=[_IMAGES, _SEED])
         self._log_px_z = tf.function(lambda x, z: models.log_likelihood(model, x, z), input_signature=[_IMAGES, codes])
         self._log_weights = None
         if model.config.kind == "vae":
             k = tf.TensorSpec((), tf.int32)
             self._log_weights = tf.function(
                 lambda x, k, s: models.iwae_log_weights(model, x, k, s), input_signature=[_IMAGES, k, _SEED])
+        # p(z) is fixed once trained: its mixture components, (K, L) each, as NumPy for sampling.
+        self.prior_means, self.prior_stds = (t.numpy() for t in models.prior_components(model))
         self._warm_up()
 
     def _warm_up(self):
@@ -67,9 +69,15 @@ class Inference:
         return self._decode(z).numpy().reshape(-1, 28, 28)
 
     def sample_prior(self, n: int, seed: int, temperature: float = 1.0) -> np.ndarray:
-        """n codes z ~ N(0, temperature^2 I), reproducible from `seed`. Shape (n, L)."""
+        """n codes z ~ p(z), reproducible from `seed`. Shape (n, L).
+
+        The temperature scales the spread of each mixture component: N(0, temperature^2 I)
+        for the standard prior; for a VampPrior, q(z|u_k) with its sigma scaled, k uniform.
+        """
         rng = np.random.default_rng(seed)
-        return (temperature * rng.standard_normal((n, self.latent_size))).astype(np.float32)
+        eps = rng.standard_normal((n, self.latent_size))
+        k = rng.integers(len(self.prior_means), size=n)
+        return (self.prior_means[k] + temperature * self.prior_stds[k] * eps).astype(np.float32)
 
     def sample_posterior(self, image: np.ndarray, n: int, seed: int) -> np.ndarray:
         """n codes z ~ q(z|x) for one image, reproducible from `seed`. Shape (n, L)."""
@@ -87,9 +95,9 @@ class Inference:
         terms = self._elbo(_as_images(images), _seed(seed))
         return {name: t.numpy() for name, t in terms.items()}
 
-    def kl_per_dimension(self, images: np.ndarray) -> np.ndarray:
-        """KL(q(z_j|x) || p(z_j)) for each latent dimension j: (N, L) in nats."""
-        return self._kl(_as_images(images)).numpy()
+    def kl_per_dimension(self, images: np.ndarray, seed: int = 0) -> np.ndarray:
+        """KL(q(z_j|x) || p(z_j)) for each latent dimension j: (N, L) in nats (see `models.kl_per_dimension`)."""
+        return self._kl(_as_images(images), _seed(seed)).numpy()
 
     def log_likelihood(self, image: np.ndarray, z: np.ndarray) -> np.ndarray:
         """log p(x|z_i) of one binary image (28, 28) under each code z_i of (n, L). Shape (n,)."""
@@ -108,15 +116,26 @@ class Inference:
             raise ValueError("importance weights need a VAE: an AE has no q(z|x)")
         return self._log_weights(_as_images(images), tf.constant(k), _seed(seed, stream)).numpy()
 
-    def iwae(self, images: np.ndarray, k: int, seed: int = 0, chunk: int = 500) -> np.ndarray:
+    def iwae(self, images: np.ndarray, k: int, seed: int = 0, chunk: int = 500,
+             max_codes: int = 20_000) -> np.ndarray:
         """The importance-weighted bound log p(x) >= log (1/k) sum_i w_i, per image (N,).
 
         Args:
           images: binary images (N, 28, 28[, 1]).
           k: number of importance samples (Burda et al. 2015 report k = 5000).
-          seed: seed of the draws; chunk c gets its own stream.
-          chunk: samples drawn at once per image; memory grows as N * chunk * 784.
+          seed: seed of the draws; each chunk of samples gets its own stream.
+          chunk: samples drawn at once per image.
+          max_codes: at most this many codes are decoded at once (images are split to fit),
+            which bounds memory at about max_codes * 784 * 4 bytes per tensor.
         """
+        images = np.asarray(images, np.float32).reshape((-1,) + models.IMAGE_SHAPE)
+        chunk = max(1, min(chunk, k, max_codes))
+        batch = max(1, max_codes // chunk)
+        return np.concatenate([self._iwae_batch(images[i:i + batch], k, seed, chunk)
+                               for i in range(0, len(images), batch)])
+
+    def _iwae_batch(self, images: np.ndarray, k: int, seed: int, chunk: int) -> np.ndarray:
+        """`iwae` of a batch small enough to decode chunk codes per image at once."""
         total = np.full(len(images), -np.inf)
         for start in range(0, k, chunk):
             log_w = self.log_weights(images, min(chunk, k - start), seed, stream=start)

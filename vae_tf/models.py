@@ -1,11 +1,16 @@
 """The VAE and its AE baseline, built from TensorFlow Probability distribution layers.
 
-A latent-variable model p(x) = ∫ p(x|z) p(z) dz with a standard-normal prior p(z) and a
-Bernoulli decoder p(x|z) over the 28x28 pixels. The encoder gives an approximate posterior
+A latent-variable model p(x) = ∫ p(x|z) p(z) dz with a prior p(z) and a Bernoulli decoder
+p(x|z) over the 28x28 pixels. The encoder gives an approximate posterior
 q(z|x) = N(mu(x), diag sigma(x)^2), and training maximises the evidence lower bound
 (Kingma & Welling 2014, "Auto-Encoding Variational Bayes"):
 
     log p(x) >= E_q(z|x)[log p(x|z)] - KL(q(z|x) || p(z)) = ELBO(x).
+
+The prior is N(0, I), or the VampPrior of Tomczak & Welling (2018, "VAE with a VampPrior"),
+p(z) = (1/K) sum_k q(z|u_k): the encoder's posteriors at K learned pseudo-inputs u_k, a prior
+that the model fits to its own aggregate posterior. The KL to N(0, I) is closed-form; to a
+VampPrior it is estimated at the sampled code, log q(z|x) - log p(z).
 
 In Keras the two terms live in the layers: the encoder's last layer is a
 `tfp.layers.IndependentNormal` whose `KLDivergenceRegularizer` adds KL(q || p) as an activity
@@ -19,6 +24,7 @@ the bottleneck differs (a deterministic code, no KL), so the two compare fairly.
 """
 
 import dataclasses
+import math
 
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -36,6 +42,21 @@ NUM_PIXELS = 28 * 28
 def make_prior(latent_size: int) -> tfd.Distribution:
     """p(z) = N(0, I) over `latent_size` dimensions."""
     return tfd.Independent(tfd.Normal(tf.zeros(latent_size), 1.0), reinterpreted_batch_ndims=1)
+
+
+def make_vamp_prior(encoder_net: tfk.Model, pseudo_inputs: tf.Tensor, latent_size: int) -> tfd.Distribution:
+    """The VampPrior p(z) = (1/K) sum_k q(z|u_k), u_k = sigmoid(pseudo_inputs[k]) (Tomczak & Welling 2018).
+
+    Args:
+      encoder_net: the encoder trunk, shared with q(z|x).
+      pseudo_inputs: the K learned pseudo-inputs as logits, (K, 28, 28, 1).
+      latent_size: number of latent dimensions.
+
+    Returns:
+      A `tfd.MixtureSameFamily` over R^latent_size with K equally weighted Gaussian components.
+    """
+    components = q_z_given_x_from_params(encoder_net(tf.sigmoid(pseudo_inputs)), latent_size)  # batch (K,)
+    return tfd.MixtureSameFamily(tfd.Categorical(logits=tf.zeros(pseudo_inputs.shape[:1])), components)
 
 
 def make_encoder_net(config: ModelConfig) -> tfk.Sequential:
@@ -106,16 +127,27 @@ class LatentVariableModel(tfk.Model):
     def __init__(self, config: ModelConfig, **kwargs):
         super().__init__(**kwargs)
         self.config = config
-        self.prior = make_prior(config.latent_size)
         self.encoder_net = make_encoder_net(config)
         self.decoder_net = make_decoder_net(config)
+        self.standard_prior = make_prior(config.latent_size)
+        if config.prior == "vamp":
+            self.pseudo_inputs = self.add_weight(
+                name="pseudo_inputs", shape=(config.pseudo_inputs,) + IMAGE_SHAPE,
+                initializer=tfk.initializers.RandomNormal(-3.0, 0.1))  # grey levels near 0.05
         if config.kind == "vae":
-            kl = tfpl.KLDivergenceRegularizer(self.prior, use_exact_kl=True)
+            # The prior is passed as a callable: a VampPrior changes as the encoder learns.
+            kl = tfpl.KLDivergenceRegularizer(self.prior, use_exact_kl=config.prior == "standard")
             self.q_z_given_x_layer = GaussianPosterior(
                 config.latent_size, activity_regularizer=kl, name="q_z_given_x")
         self.p_x_given_z_layer = tfpl.IndependentBernoulli(
             IMAGE_SHAPE, tfd.Bernoulli.logits, name="p_x_given_z")
         self.trackers = {name: tfk.metrics.Mean(name) for name in ("loss", "neg_elbo", "recon", "kl")}
+
+    def prior(self) -> tfd.Distribution:
+        """p(z): N(0, I), or the VampPrior over the current pseudo-inputs."""
+        if self.config.prior == "vamp":
+            return make_vamp_prior(self.encoder_net, self.pseudo_inputs, self.config.latent_size)
+        return self.standard_prior
 
     def get_config(self):
         """The architecture, for Keras; we save it as config.json and weights only (see vae_tf.store)."""
@@ -171,12 +203,58 @@ def build(config: ModelConfig) -> LatentVariableModel:
     return model
 
 
-def kl_divergence(model: LatentVariableModel, x: tf.Tensor) -> tf.Tensor:
-    """KL(q(z|x) || p(z)) per image, in closed form; zero for an AE. Shape (B,)."""
+def prior_components(model: LatentVariableModel) -> tuple[tf.Tensor, tf.Tensor]:
+    """p(z) as an equally weighted mixture of diagonal Gaussians: means and stds, (K, L) each.
+
+    K = 1 (mean 0, std 1) for N(0, I); for a VampPrior, q(z|u_k) of each pseudo-input u_k.
+    """
+    if model.config.prior == "vamp":
+        components = model.prior().components_distribution
+        return components.mean(), components.stddev()
+    shape = (1, model.config.latent_size)
+    return tf.zeros(shape), tf.ones(shape)
+
+
+def gaussian_mixture_log_prob(z: tf.Tensor, means: tf.Tensor, stds: tf.Tensor) -> tf.Tensor:
+    """log (1/K) sum_k N(z; means_k, diag stds_k^2) for codes z (..., L); means, stds (K, L).
+
+    The same number as `tfd.MixtureSameFamily.log_prob`, written with matrix products so that
+    memory grows as (..., K), not (..., K, L): the IWAE bound scores millions of codes.
+    """
+    latent_size = means.shape[-1]
+    flat = tf.reshape(z, (-1, latent_size))  # (N, L)
+    precision = tf.math.reciprocal(tf.square(stds))  # (K, L)
+    squared_distance = (tf.matmul(tf.square(flat), precision, transpose_b=True)
+                        - 2.0 * tf.matmul(flat, means * precision, transpose_b=True)
+                        + tf.reduce_sum(tf.square(means) * precision, axis=-1))  # (N, K)
+    log_norm = -tf.reduce_sum(tf.math.log(stds), axis=-1) - 0.5 * latent_size * math.log(2 * math.pi)
+    k = tf.cast(tf.shape(means)[0], z.dtype)
+    log_p = tf.reduce_logsumexp(log_norm - 0.5 * squared_distance, axis=-1) - tf.math.log(k)
+    return tf.reshape(log_p, tf.shape(z)[:-1])
+
+
+def log_prior(model: LatentVariableModel, z: tf.Tensor) -> tf.Tensor:
+    """log p(z) for codes z (..., L). Shape (...)."""
+    return gaussian_mixture_log_prob(z, *prior_components(model))
+
+
+def _kl_at(model: LatentVariableModel, q_z_given_x: tfd.Distribution, z: tf.Tensor) -> tf.Tensor:
+    """KL(q(z|x) || p(z)) per image: exact for N(0, I), else log q(z|x) - log p(z) at the draw z."""
+    if model.config.prior == "standard":
+        return tfd.kl_divergence(q_z_given_x, model.standard_prior)
+    return q_z_given_x.log_prob(z) - log_prior(model, z)
+
+
+def kl_divergence(model: LatentVariableModel, x: tf.Tensor, seed=None) -> tf.Tensor:
+    """KL(q(z|x) || p(z)) per image; zero for an AE. Shape (B,).
+
+    In closed form for the N(0, I) prior; for a VampPrior, which has none, the one-sample
+    estimate log q(z|x) - log p(z) with z ~ q(z|x) drawn with `seed` (a stateless seed, or None).
+    """
     if model.config.kind != "vae":
         return tf.zeros(tf.shape(x)[:1])
     q_z_given_x = q_z_given_x_from_params(model.encoder_net(x), model.config.latent_size)
-    return tfd.kl_divergence(q_z_given_x, model.prior)
+    return _kl_at(model, q_z_given_x, q_z_given_x.sample(seed=seed))
 
 
 def encode(model: LatentVariableModel, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -197,7 +275,7 @@ def elbo_terms(model: LatentVariableModel, x: tf.Tensor, seed) -> dict[str, tf.T
       seed: a stateless seed, an int tensor of shape (2,).
 
     Returns:
-      `recon` = -log p(x|z), `kl` = KL(q(z|x) || p(z)) (0 for an AE) and
+      `recon` = -log p(x|z), `kl` = KL(q(z|x) || p(z)) (0 for an AE; see `kl_divergence`) and
       `neg_elbo` = recon + kl, each of shape (B,), in nats.
     """
     params = model.encoder_net(x)
@@ -206,7 +284,7 @@ def elbo_terms(model: LatentVariableModel, x: tf.Tensor, seed) -> dict[str, tf.T
     if model.config.kind == "vae":
         q_z_given_x = q_z_given_x_from_params(params, model.config.latent_size)
         z = q_z_given_x.sample(seed=seed)
-        kl = tfd.kl_divergence(q_z_given_x, model.prior)
+        kl = _kl_at(model, q_z_given_x, z)
     recon = -p_x_given_z_from_logits(model.decoder_net(z)).log_prob(x)
     return {"recon": recon, "kl": kl, "neg_elbo": recon + kl}
 
@@ -227,12 +305,25 @@ def iwae_log_weights(model: LatentVariableModel, x: tf.Tensor, k: int, seed) -> 
     flat = tf.reshape(z, (-1, model.config.latent_size))
     logits = tf.reshape(model.decoder_net(flat), tf.concat([tf.shape(z)[:2], [NUM_PIXELS]], 0))
     log_px_z = p_x_given_z_from_logits(logits).log_prob(x)  # broadcasts x over k
-    return log_px_z + model.prior.log_prob(z) - q_z_given_x.log_prob(z)
+    return log_px_z + log_prior(model, z) - q_z_given_x.log_prob(z)
 
 
-def kl_per_dimension(model: LatentVariableModel, x: tf.Tensor) -> tf.Tensor:
-    """KL(q(z_j|x) || N(0, 1)) for each latent dimension j: (B, L). Sums to `kl_divergence`."""
+def kl_per_dimension(model: LatentVariableModel, x: tf.Tensor, seed=None) -> tf.Tensor:
+    """KL(q(z_j|x) || p(z_j)) for each latent dimension j, against the prior's marginal p(z_j): (B, L).
+
+    For N(0, I) in closed form, and the dimensions sum to `kl_divergence`. A VampPrior's
+    marginals are 1-D mixtures: one-sample estimates at z ~ q(z|x) (`seed` as in
+    `kl_divergence`), which do not sum to the joint KL. Either way a dimension the model does
+    not use has KL near 0.
+    """
     mean, std = encode(model, x)
     if model.config.kind != "vae":
         return tf.zeros_like(mean)
-    return tfd.kl_divergence(tfd.Normal(mean, std), tfd.Normal(0.0, 1.0))
+    q_z_given_x = tfd.Normal(mean, std)
+    if model.config.prior == "standard":
+        return tfd.kl_divergence(q_z_given_x, tfd.Normal(0.0, 1.0))
+    z = q_z_given_x.sample(seed=seed)  # (B, L)
+    means, stds = prior_components(model)  # (K, L)
+    k = tf.cast(tf.shape(means)[0], z.dtype)
+    log_marginal = tf.reduce_logsumexp(tfd.Normal(means, stds).log_prob(z[:, None, :]), axis=1) - tf.math.log(k)
+    return q_z_given_x.log_prob(z) - log_marginal
