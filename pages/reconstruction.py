@@ -55,7 +55,7 @@ for number, item in enumerate(chosen):
     posterior = vae.decode(vae.sample_posterior(item.digit, 6, seed=number))
     display.digits([item.digit, vae.decode(mean)[0], *posterior],
                    captions=["input", "reconstruction (mean z)"] + [f"z ~ q(z|x) #{i + 1}" for i in range(6)], size=84)
-    terms = vae.elbo_terms(binary[None], seed=0)
+    terms = vae.elbo_terms(binary[None], seed=0, draws=100)
     c1, c2, c3 = st.columns(3)
     c1.metric("Reconstruction −log p(x|z)", f"{terms['recon'][0]:.1f} nats")
     c2.metric("KL(q ‖ p)", f"{terms['kl'][0]:.1f} nats")
@@ -69,7 +69,8 @@ for number, item in enumerate(chosen):
         low="datum['mean μ'] - datum['spread σ']", high="datum['mean μ'] + datum['spread σ']")
     st.altair_chart((bars + ticks).properties(height=200).interactive(), width="stretch")
     st.caption("q(z|x) per latent dimension: bars are the means, orange lines one standard deviation. "
-               "Dimensions with σ ≈ 1 and μ ≈ 0 are unused: q equals the prior there.")
+               "The ELBO terms are averaged over 100 draws z ~ q(z|x). Dimensions whose μ and σ are the "
+               "same for every digit are unused: q equals the prior there.")
     codes_2d.append((item.name, vae_2d.encode(item.digit[None])[0][0]))
 
 st.divider()

@@ -17,7 +17,8 @@ seed = share.number_input("Seed", "seed", 0, 0, 2**31 - 1, where=c1,
                           help="The same seed gives the same digits, for anyone.")
 count = share.slider("How many", "count", 24, 1, 64, 1, where=c2)
 temperature = share.slider("Temperature", "temperature", 1.0, 0.1, 1.5, 0.05, where=c3,
-                           help="z ~ N(0, T² I): below 1 the digits are more typical, above 1 stranger.")
+                           help="Scales the spread of the prior's components (for N(0, I): z ~ N(0, T² I)): "
+                                "below 1 the digits are more typical, above 1 stranger.")
 z = vae.sample_prior(count, seed, temperature)
 means = vae.decode(z)
 samples = data.binarize(means, seed)
@@ -49,12 +50,13 @@ st.caption("The cross is your point among the codes (means of q(z|x)) of 1,000 t
 
 # --- Every dimension of the larger model ----------------------------------------------------
 st.header(f"All {vae.latent_size} dimensions of the main VAE")
-with st.expander("Move each latent dimension (starting from the prior's mean, z = 0)"):
-    if st.button("Reset to z = 0", key="reset_dims"):
+prior_mean = np.round(vae.prior_means.mean(axis=0), 1).clip(-3.0, 3.0)
+with st.expander("Move each latent dimension (starting from the prior's mean)"):
+    if st.button("Reset to the prior's mean", key="reset_dims"):
         for j in range(vae.latent_size):
-            st.session_state[f"dim_{j}"] = 0.0
+            st.session_state[f"dim_{j}"] = float(prior_mean[j])
     cols = st.columns(4)
-    dims = np.array([cols[j % 4].slider(f"z{j + 1}", -3.0, 3.0, 0.0, 0.1, key=f"dim_{j}")
+    dims = np.array([cols[j % 4].slider(f"z{j + 1}", -3.0, 3.0, float(prior_mean[j]), 0.1, key=f"dim_{j}")
                      for j in range(vae.latent_size)], np.float32)
     display.digits(vae.decode(dims[None]), captions=["decoded"], size=140)
     st.caption("Some dimensions change the digit a lot, others hardly at all: the ELBO curves page "
@@ -62,7 +64,7 @@ with st.expander("Move each latent dimension (starting from the prior's mean, z 
 
 # --- Interpolation --------------------------------------------------------------------------
 st.header("Interpolation: VAE beside AE")
-ae = resources.require("ae_main")
+vae_32d, ae_32d = resources.require("vae_32d", "ae_32d")
 digits, labels = resources.test_digits()
 c1, c2 = st.columns(2)
 start = share.number_input("Start: test digit", "start", 0, 0, len(digits) - 1, where=c1)
@@ -76,13 +78,13 @@ if len(uploaded) >= 2:
 elif len(uploaded) == 1:
     st.info("Upload a second image to use your own ends; for now the test digits are used.")
 steps = 10
-for name, served in (("VAE", vae), ("AE", ae)):
+for role, served in (("vae_main", vae), ("vae_32d", vae_32d), ("ae_32d", ae_32d)):
     z_ends, _ = served.encode(np.stack(ends))
     path = explain.interpolate(z_ends[0], z_ends[1], steps)
-    st.markdown(f"**{name}** (32-D), straight line between the two codes")
+    st.markdown(f"**{resources.ROLES[role]}**: a straight line between the two codes")
     st.image(display.grid(served.decode(path), columns=steps, size=56))
-st.caption("Both decoders share the same architecture and training budget. The VAE's path stays "
-           "among digits; the AE's passes through codes it never saw in training.")
+st.caption("The N(0, I) VAE and the AE share the same trunks and training budget (150 epochs). The "
+           "VAEs' paths stay among digits; the AE's passes through codes it never saw in training.")
 
 share.share_box(["seed", "count", "temperature", "z1", "z2", "start", "end"],
                 note="Uploaded images cannot travel in a link.")

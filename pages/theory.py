@@ -9,6 +9,7 @@ from vae_site import display, resources, share
 from vae_tf import explain
 
 SAMPLES = 20_000
+DRAWS = 100  # draws of z ~ q(z|x) averaged for the ELBO terms of one digit
 
 display.crisp_images()
 st.title("How a variational autoencoder works")
@@ -23,6 +24,11 @@ st.markdown(
     "have produced it:")
 st.latex(r"p_\theta(x) = \int p_\theta(x \mid z)\, p(z)\, dz, \qquad p(z) = \mathcal N(0, I), \qquad "
          r"p_\theta(x \mid z) = \prod_{i=1}^{784} \mathrm{Bernoulli}\big(x_i;\ \pi_i(z)\big)")
+st.markdown(
+    "The textbook prior is N(0, I). The main model on this site learns its prior instead, a "
+    "**VampPrior** (Tomczak & Welling 2018): an equal mixture of the encoder's posteriors at a few "
+    "hundred learned *pseudo-inputs*, p(z) = (1/K) Σₖ q(z|uₖ), so that the prior covers the codes "
+    "digits really use. Everything below holds for any prior.")
 vae = resources.require("vae_main")
 z = vae.sample_prior(8, seed=0)
 display.digits(vae.decode(z), size=70)
@@ -98,20 +104,22 @@ st.latex(r"= \underbrace{\mathbb E_{q(z \mid x)}\left[\log p(x \mid z)\right]}_{
 st.latex(r"\log p(x) - \mathrm{ELBO}(x) = \mathrm{KL}\left(q(z \mid x)\,\|\,p(z \mid x)\right) \ge 0")
 st.markdown(
     "The gap is how far q is from the true posterior, so maximising the ELBO over both networks "
-    "raises the likelihood and improves the encoder together. For Gaussians the KL is closed-form,")
+    "raises the likelihood and improves the encoder together. For a N(0, I) prior the KL is closed-form,")
 st.latex(r"\mathrm{KL}\left(\mathcal N(\mu, \sigma^2)\,\|\,\mathcal N(0, 1)\right) = "
-         r"\tfrac12 \sum_j \left(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\right),")
+         r"\tfrac12 \sum_j \left(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\right);")
 st.markdown(
-    "and the reconstruction term is estimated with a sample z = μ + σ ⊙ ε, ε ~ N(0, I) (the "
-    "reparameterisation trick), so both terms have gradients. The KL pulls every q(z|x) towards "
-    "the prior: codes overlap and fill the space, so that a z drawn from p(z) decodes to a digit. "
-    "An autoencoder without it leaves holes.")
-terms = vae.elbo_terms(binary[None], seed=0)
+    "for a learned prior such as the VampPrior it is estimated at the sampled code, "
+    "log q(z|x) − log p(z). The reconstruction term is estimated with a sample z = μ + σ ⊙ ε, "
+    "ε ~ N(0, I) (the reparameterisation trick), so both terms have gradients. The KL pulls every "
+    "q(z|x) towards the prior: codes overlap and fill the space, so that a z drawn from p(z) "
+    "decodes to a digit. An autoencoder without it leaves holes.")
+terms = vae.elbo_terms(binary[None], seed=0, draws=DRAWS)
 c1, c2, c3 = st.columns(3)
 c1.metric("Reconstruction −log p(x|z)", f"{terms['recon'][0]:.1f} nats")
 c2.metric("KL(q(z|x) ‖ p(z))", f"{terms['kl'][0]:.1f} nats")
 c3.metric("−ELBO", f"{terms['neg_elbo'][0]:.1f} nats", help="An upper bound on −log p(x) for the digit above.")
-st.caption("The chosen digit, binarized (pixel on with probability equal to its grey level), scored by the main VAE.")
+st.caption(f"The chosen digit, binarized (pixel on with probability equal to its grey level), scored by the "
+           f"main VAE; each term is averaged over {DRAWS} draws z ~ q(z|x).")
 cols = st.columns(3)
 cols[0].page_link("pages/reconstruction.py", label="q(z|x) of your own digit", icon=":material/draw:")
 cols[1].page_link("pages/ae_vs_vae.py", label="What the KL term does: AE vs VAE", icon=":material/compare:")

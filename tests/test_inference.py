@@ -63,8 +63,19 @@ def test_missing_and_damaged_model_files_say_how_to_remake_them(tiny_vae, tmp_pa
         store.load(tmp_path / "m")
 
 
-def test_many_threads_at_once_match_serial(served, binary_test_images):
+def test_vamp_prior_samples_come_from_its_components(tiny_vamp):
+    served = Inference(tiny_vamp)
+    assert served.prior_means.shape == served.prior_stds.shape == (5, 2)
+    at_zero = served.sample_prior(50, seed=0, temperature=0.0)  # no spread: the components' means
+    assert {tuple(z) for z in at_zero.round(5)} <= {tuple(m) for m in served.prior_means.round(5)}
+    z = served.sample_prior(20_000, seed=1)
+    np.testing.assert_allclose(z.mean(0), served.prior_means.mean(0), atol=0.05)
+
+
+@pytest.mark.parametrize("name", ["tiny_vae", "tiny_vamp"])
+def test_many_threads_at_once_match_serial(name, binary_test_images, request):
     """The TFP layers fail when shared across threads; the served path must not."""
+    served = Inference(request.getfixturevalue(name))
     images = [binary_test_images[i % 16 : i % 16 + 3] for i in range(64)]
 
     def work(x):

@@ -5,6 +5,7 @@ makes that safe. A missing or damaged model gives a message on the page that nam
 command that remakes it, and the rest of the site keeps working.
 """
 
+import gc
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +14,11 @@ import streamlit as st
 from vae_tf import data, store
 
 ROLES = {
-    "vae_main": "VAE, 32-D latent",
-    "ae_main": "AE, 32-D latent",
-    "vae_2d": "VAE, 2-D latent",
-    "ae_2d": "AE, 2-D latent",
+    "vae_main": "VAE, 32-D, VampPrior",
+    "vae_32d": "VAE, 32-D, N(0, I) prior",
+    "ae_32d": "AE, 32-D",
+    "vae_2d": "VAE, 2-D",
+    "ae_2d": "AE, 2-D",
 }
 
 
@@ -25,7 +27,20 @@ def _load(directory: str):
     """The served model in `directory`, one per process."""
     from vae_tf.inference import Inference  # TensorFlow is imported on the first model load
 
-    return Inference(store.load(directory))
+    served = Inference(store.load(directory))
+    _freeze_heap()
+    return served
+
+
+def _freeze_heap() -> None:
+    """Exempt every object alive now (TensorFlow's ~500,000, the model) from garbage collection.
+
+    Streamlit runs a full collection after every script run (`runner.postScriptGC`); with
+    TensorFlow loaded each one took ~300 ms holding the GIL, longer than the script itself.
+    After `gc.freeze()` a collection only walks the objects made since.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def model(role: str):

@@ -17,8 +17,11 @@ def model_card() -> None:
             st.warning("The main VAE is missing: see the README, 'Train and evaluate'.")
             return
         widths = "-".join(map(str, config["widths"]))
+        prior = "N(0, I) prior"
+        if config.get("prior") == "vamp":
+            prior = f"VampPrior over {config['pseudo_inputs']} pseudo-inputs"
         st.markdown(f"**{store.SHIPPED['vae_main']}**: dense {widths} trunk, "
-                    f"{config['latent_size']}-D Gaussian q(z|x), Bernoulli p(x|z)")
+                    f"{config['latent_size']}-D Gaussian q(z|x), {prior}, Bernoulli p(x|z)")
         nll = next((v for k, v in metrics.items() if k.startswith("iwae_nll_k")), None)
         if nll is not None:
             st.markdown(f"Test NLL ≈ **{nll:.2f} nats** (IWAE, k = {metrics['k']}), "

@@ -6,6 +6,8 @@ keeps per-call state), so nothing here goes through them: each method is a `tf.f
 over the plain Keras trunks, and the distributions are built with the layers' own pure
 `new` rules (see `vae_tf.models`). Each function is traced once, here, with a fixed input
 signature, so calls from many threads only run the traced graphs (~1 ms), never `predict`.
+The functions have no data-dependent Python control flow, so AutoGraph is off: converting
+the Keras and TFP code it would walk was 70% of the tracing time (a profile of the start-up).
 """
 
 import numpy as np
@@ -29,16 +31,15 @@ class Inference:
         self.config = model.config
         self.latent_size = model.config.latent_size
         codes = tf.TensorSpec((None, self.latent_size), tf.float32)
-        self._encode = tf.function(lambda x: models.encode(model, x), input_signature=[_IMAGES])
-        self._decode = tf.function(lambda z: tf.sigmoid(model.decoder_net(z)), input_signature=[codes])
-        self._elbo = tf.function(lambda x, s: models.elbo_terms(model, x, s), input_signature=[_IMAGES, _SEED])
-        self._kl = tf.function(lambda x, s: models.kl_per_dimension(model, x, s), input_signature=[_IMAGES, _SEED])
-        self._log_px_z = tf.function(lambda x, z: models.log_likelihood(model, x, z), input_signature=[_IMAGES, codes])
+        self._encode = _traced(lambda x: models.encode(model, x), _IMAGES)
+        self._decode = _traced(lambda z: tf.sigmoid(model.decoder_net(z)), codes)
+        self._elbo = _traced(lambda x, s: models.elbo_terms(model, x, s), _IMAGES, _SEED)
+        self._kl = _traced(lambda x, s: models.kl_per_dimension(model, x, s), _IMAGES, _SEED)
+        self._log_px_z = _traced(lambda x, z: models.log_likelihood(model, x, z), _IMAGES, codes)
         self._log_weights = None
         if model.config.kind == "vae":
-            k = tf.TensorSpec((), tf.int32)
-            self._log_weights = tf.function(
-                lambda x, k, s: models.iwae_log_weights(model, x, k, s), input_signature=[_IMAGES, k, _SEED])
+            count = tf.TensorSpec((), tf.int32)
+            self._log_weights = _traced(lambda x, k, s: models.iwae_log_weights(model, x, k, s), _IMAGES, count, _SEED)
         # p(z) is fixed once trained: its mixture components, (K, L) each, as NumPy for sampling.
         self.prior_means, self.prior_stds = (t.numpy() for t in models.prior_components(model))
         self._warm_up()
@@ -85,15 +86,18 @@ class Inference:
         eps = np.random.default_rng(seed).standard_normal((n, self.latent_size))
         return (mean + std * eps).astype(np.float32)
 
-    def elbo_terms(self, images: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
+    def elbo_terms(self, images: np.ndarray, seed: int = 0, draws: int = 1) -> dict[str, np.ndarray]:
         """Per-image `recon` (-log p(x|z)), `kl` and `neg_elbo`, in nats; each (N,).
 
         Args:
           images: binary images (see `vae_tf.data.binarize`), (N, 28, 28[, 1]).
-          seed: seed of the one draw z ~ q(z|x).
+          seed: seed of the draws z ~ q(z|x).
+          draws: each term is averaged over this many draws (one draw is an unbiased estimate;
+            averaging steadies a number shown for one image).
         """
-        terms = self._elbo(_as_images(images), _seed(seed))
-        return {name: t.numpy() for name, t in terms.items()}
+        x = np.repeat(_as_images(images).numpy(), draws, axis=0)  # (N * draws, 28, 28, 1)
+        terms = self._elbo(tf.convert_to_tensor(x), _seed(seed))
+        return {name: t.numpy().reshape(-1, draws).mean(axis=1) for name, t in terms.items()}
 
     def kl_per_dimension(self, images: np.ndarray, seed: int = 0) -> np.ndarray:
         """KL(q(z_j|x) || p(z_j)) for each latent dimension j: (N, L) in nats (see `models.kl_per_dimension`)."""
@@ -141,6 +145,11 @@ class Inference:
             log_w = self.log_weights(images, min(chunk, k - start), seed, stream=start)
             total = np.logaddexp(total, _logsumexp(log_w))
         return total - np.log(k)
+
+
+def _traced(fn, *signature: tf.TensorSpec):
+    """`fn` as a graph with a fixed input signature, traced without AutoGraph (see the module doc)."""
+    return tf.function(fn, input_signature=list(signature), autograph=False)
 
 
 def _as_images(images: np.ndarray) -> tf.Tensor:

@@ -31,8 +31,9 @@ METRICS = "metrics.json"
 
 # The shipped models, by the role they play on the site.
 SHIPPED = {
-    "vae_main": "vae-32d",
-    "ae_main": "ae-32d",
+    "vae_main": "vae-32d-vamp",  # the best model: a VampPrior
+    "vae_32d": "vae-32d",  # N(0, I) prior: the AE's twin, same trunks and epochs
+    "ae_32d": "ae-32d",
     "vae_2d": "vae-2d",
     "ae_2d": "ae-2d",
 }
