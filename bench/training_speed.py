@@ -1,6 +1,6 @@
 """Training speed of the shipped models, read from what the training script recorded.
 
-    python bench/training_speed.py [--models models] [--target 100]
+    python bench/training_speed.py [--models models] [--target 100] [--write]
 
 For each model: images per second over the run, seconds per epoch (median), and the wall time
 (summed epoch times) until the validation -ELBO first reached `--target` nats. The numbers come
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, machine_facts, table, write_section
 
 
 def summarise(directory: Path, target: float) -> dict:
@@ -36,14 +36,16 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--models", type=Path, default=ROOT / "models")
     p.add_argument("--target", type=float, default=100.0, help="validation -ELBO to reach, in nats")
+    p.add_argument("--write", action="store_true", help="(re)write the training_speed section of BENCHMARKS.md")
     args = p.parse_args()
     rows = [summarise(d, args.target) for d in sorted(args.models.iterdir()) if (d / "run.json").is_file()]
-    keys = list(rows[0])
-    print("| " + " | ".join(keys) + " |")
-    print("|" + " --- |" * len(keys))
-    for row in rows:
-        print("| " + " | ".join(f"{v:.1f}" if isinstance(v, float) else str(v) for v in row.values()) + " |")
-
+    body = table(list(rows[0]), [[f"{v:.1f}" if isinstance(v, float) else str(v) for v in row.values()]
+                                 for row in rows])
+    print(body)
+    if args.write:
+        write_section("training_speed", body, machine_facts(),
+                      note="Read from each model's history.json and run.json: the machine of the run itself, "
+                           "which may have been shared with other jobs (the load is not recorded per epoch).")
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,140 @@
+"""Inference speed of the served models: encode + decode per image, in-process, no server.
+
+    python bench/inference_speed.py [--models DIR] [--calls 1000] [--write]
+
+For each shipped model (vae-32d, ae-32d, vae-2d, ae-2d), times one encode (the mean of
+q(z|x)) followed by one decode through `vae_tf.inference.Inference`, the traced
+`tf.function`s the site uses: batch 1, median over `--calls` calls after `--warmup` calls,
+and batch 100, median over `--calls // 10` calls, divided by 100 for the time per image.
+Target: <= 1 ms per image. For comparison it times Keras's `predict` on the same
+input for the main VAE (its encoder trunk's `predict`, then its decoder trunk's: the same
+work), which builds a data pipeline and a callback loop on every call.
+
+TensorFlow runs with its default thread pools; the machine's cores may be shared (see the
+load average in the report).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import common
+from common import fmt, table, verdict
+
+sys.path.insert(0, str(common.ROOT))  # vae_tf, when run as `python bench/inference_speed.py`
+MODELS = ["vae-32d", "ae-32d", "vae-2d", "ae-2d"]
+
+
+def median_ms(fn, calls: int, warmup: int, budget_s: float) -> tuple[float, int]:
+    """Median wall time of fn() in ms over up to `calls` calls (stops after `budget_s`), and the count."""
+    for _ in range(warmup):
+        fn()
+    times, stop = [], time.perf_counter() + budget_s
+    for _ in range(calls):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+        if start > stop:
+            break
+    return statistics.median(times), len(times)
+
+
+def fused_round_trip(served):
+    """Encode and decode in ONE traced tf.function: what the round trip costs without a second dispatch."""
+    import numpy as np
+    import tensorflow as tf
+
+    from vae_tf import models
+
+    model = served.model
+    fn = tf.function(lambda x: tf.sigmoid(model.decoder_net(models.encode(model, x)[0])),
+                     input_signature=[tf.TensorSpec((None,) + models.IMAGE_SHAPE, tf.float32)])
+    return lambda images: fn(tf.convert_to_tensor(np.asarray(images, np.float32).reshape((-1,) + models.IMAGE_SHAPE))
+                             ).numpy().reshape(-1, 28, 28)
+
+
+def measure(models_dir: Path, args) -> tuple[list[list], list[list]]:
+    """Rows for the per-model table and for the predict comparison."""
+    import numpy as np
+
+    from vae_tf import data, store
+    from vae_tf.inference import Inference
+
+    split = data.load_npz_split(store.ASSETS_DIR / "mnist_test_1000.npz")
+    one, hundred = split.x[:1, ..., 0], split.x[:100, ..., 0]
+    rows, compare = [], []
+    for name in args.names:
+        try:
+            served = Inference(store.load(models_dir / name))
+        except store.ModelFilesError as err:
+            rows.append([name, "missing", str(err)[:80]] + [""] * 9)
+            print(f"{name}: {err}", flush=True)
+            continue
+
+        def round_trip(x, served=served):
+            return served.decode(served.encode(x)[0])
+
+        b1, n1 = median_ms(lambda: round_trip(one), args.calls, args.warmup, args.budget)
+        fused = fused_round_trip(served)
+        fu, _ = median_ms(lambda: fused(one), args.calls, args.warmup, args.budget)
+        assert np.allclose(fused(one), round_trip(one), atol=1e-5), "the fused round trip differs"
+        code = served.encode(one)[0]
+        enc, _ = median_ms(lambda: served.encode(one), args.calls, args.warmup, args.budget)
+        dec, _ = median_ms(lambda: served.decode(code), args.calls, args.warmup, args.budget)
+        b100, n100 = median_ms(lambda: round_trip(hundred), max(args.calls // 10, 1), args.warmup // 10 + 1, args.budget)
+        rows.append([name, served.latent_size, fmt(b1), n1, fmt(enc), fmt(dec), fmt(fu), fmt(b100), fmt(b100 / 100), n100,
+                     verdict(b1, 1.0), verdict(b100 / 100, 1.0)])
+        print(f"{name}: batch 1 {b1:.3f} ms, batch 100 {b100 / 100:.4f} ms per image", flush=True)
+        if not compare:
+            model = served.model
+            x1, x100 = one.reshape(-1, 28, 28, 1), hundred.reshape(-1, 28, 28, 1)
+
+            def predicted(x):
+                params = model.encoder_net.predict(x, verbose=0)
+                return model.decoder_net.predict(params[:, :served.latent_size], verbose=0)
+
+            same = np.allclose(1 / (1 + np.exp(-predicted(x1))), round_trip(one).reshape(1, -1), atol=1e-4)
+            assert same, "predict and Inference disagree"
+            calls = max(args.calls // 10, 1)
+            p1, m1 = median_ms(lambda: predicted(x1), calls, 5, args.budget)
+            p100, m100 = median_ms(lambda: predicted(x100), calls, 5, args.budget)
+            compare += [[f"{name}, `Inference` (tf.function)", fmt(b1), fmt(b100), fmt(b100 / 100)],
+                        [f"{name}, `encoder_net.predict` + `decoder_net.predict` ({m1} calls)",
+                         fmt(p1), fmt(p100), fmt(p100 / 100)],
+                        ["ratio predict / Inference", f"{p1 / b1:.0f}×", f"{p100 / b100:.1f}×", ""]]
+    return rows, compare
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p.add_argument("--models", default=str(common.ROOT / "models"), help="model directory (default: models/)")
+    p.add_argument("--names", nargs="*", default=MODELS, help="models to time; the first is compared with predict")
+    p.add_argument("--calls", type=int, default=1000, help="timed calls at batch 1 (a tenth of that at batch 100)")
+    p.add_argument("--warmup", type=int, default=50, help="untimed calls first")
+    p.add_argument("--budget", type=float, default=60, help="seconds at most per measurement")
+    p.add_argument("--note", default="", help="a remark to put in the written section (e.g. the CPU was shared)")
+    p.add_argument("--write", action="store_true", help="(re)write the inference_speed section of BENCHMARKS.md")
+    args = p.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    facts = common.machine_facts()
+    rows, compare = measure(Path(args.models), args)
+    body = ("Encode (mean of q(z|x)) then decode, through `vae_tf.inference.Inference`; wall time of the NumPy-in, "
+            "NumPy-out call, median over the timed calls. Target ≤ 1 ms per image. *encode alone*, *decode alone*: "
+            "each of the two calls at batch 1; *one fused tf.function*: the same round trip traced as a single "
+            "function (defined here, not in the site), to show the per-call dispatch cost.\n\n"
+            + table(["model", "latent", "batch 1 (ms)", "calls", "encode alone", "decode alone",
+                     "one fused tf.function", "batch 100 (ms)", "batch 100, per image (ms)",
+                     "calls", "batch 1 target", "batch 100 target"], rows)
+            + "\n\nThe same round trip with Keras's `predict` (median ms per call):\n\n"
+            + table(["how", "batch 1 (ms)", "batch 100 (ms)", "batch 100 per image (ms)"], compare))
+    print(body)
+    if args.write:
+        common.write_section("inference_speed", f"Models: `{args.models}`.\n\n{body}", facts, args.note)
+
+
+if __name__ == "__main__":
+    main()
