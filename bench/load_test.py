@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import os
 import random
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -120,7 +119,7 @@ class User:
         await asyncio.sleep(self.args.ramp * self.number / max(self.args.users, 1))
         try:
             await self.start(port)
-        except Exception as err:  # noqa: BLE001: every failure is a counted error
+        except Exception as err:  # noqa: BLE001 (every failure is a counted error)
             self.errors.append(f"user {self.number}, first load: {type(err).__name__}: "
                                f"{(str(err).splitlines() or [''])[0][:200]}")
             return

@@ -17,7 +17,7 @@ and overall, as accuracy over all generated images (refused uploads count as wro
 - naive: the same classifier after a naive resize: PIL `convert("L")`, resize to 28x28,
   invert (255 - x);
 - VAE recon: the classifier on the main VAE's reconstruction of the site's digit,
-  decode(encode(digit).mean), with `models/vae-32d` (or `--models DIR`/vae-32d);
+  decode(encode(digit).mean), with the site's main VAE (`vae_tf.store.SHIPPED["vae_main"]`);
 - glyph ceiling: the classifier on the clean glyph (the rendered ink alone, before any
   paper, light, noise or compression) put through MNIST's recipe by this script (crop, fit
   into 20x20, centre by mass in 28x28). It measures how MNIST-like the fonts' digit shapes
@@ -34,12 +34,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime
 import hashlib
 import io
 import os
-import platform
-import shlex
 import subprocess
 import sys
 import time
@@ -49,12 +46,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, machine_facts, write_section
+
 sys.path.insert(0, str(ROOT))
 
 OUT = ROOT / "bench" / "out"
-RESULTS = ROOT / "bench" / "preprocess_results.md"
-MNIST = Path("/work/shared/data/mnist.npz")
+MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
 
 # (Debian package, font file, short name). Chosen for digits that look hand-drawn; DejaVu
 # Sans is a non-handwriting control. fonts-femkeklaver was looked at and left out: its
@@ -398,18 +395,6 @@ def sheet(rows: list[dict], path: Path, title: str) -> None:
 # --------------------------------------------------------------------------- report
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores (nproc {os.cpu_count()}), {cpu}, {platform.system()} {platform.machine()}"
-
-
 def package_version(pkg: str) -> str:
     try:
         return subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True,
@@ -430,9 +415,9 @@ def main() -> int:
                         help="images per digit class per variation (default 30: 3,300 images)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated images (default 0)")
     parser.add_argument("--models", type=Path, default=None,
-                        help="models directory holding vae-32d (default $VAE_TF_MODELS or models/)")
+                        help="models directory holding the main VAE (default $VAE_TF_MODELS or models/)")
     parser.add_argument("--mnist", type=Path, default=MNIST, help=f"MNIST .npz (default {MNIST})")
-    parser.add_argument("--write", action="store_true", help=f"write {RESULTS.relative_to(ROOT)}")
+    parser.add_argument("--write", action="store_true", help="(re)write the preprocess_quality section of BENCHMARKS.md")
     args = parser.parse_args()
     if not 1 <= args.n_per_class <= 1000:
         parser.error("--n-per-class must be in 1..1000")
@@ -449,7 +434,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     model, mnist_accuracy, test = classifier(args.mnist)
     print(f"classifier MNIST test accuracy: {100 * mnist_accuracy:.2f}%", flush=True)
-    vae_dir = store.model_dir("vae-32d")
+    vae_dir = store.model_dir(store.SHIPPED["vae_main"])
     vae = Inference(store.load(vae_dir))
     weights_sha = hashlib.sha256((vae_dir / store.WEIGHTS).read_bytes()).hexdigest()[:12]
     # Reference: the classifier on the VAE's reconstructions of real MNIST test digits.
@@ -484,7 +469,6 @@ def main() -> int:
     for key, batch in (("site", site), ("naive", np.stack(naive_digits)), ("recon", recon),
                        ("glyph", np.stack(glyph_digits))):
         outputs[key] = model.predict(batch.reshape(-1, 28, 28, 1), batch_size=500, verbose=0)
-    refused_mask = np.array([bool(r["refused"]) for r in rows])
     for k, row in enumerate(rows):
         for key in ("site", "naive", "recon", "glyph"):
             row[f"pred_{key}"] = int(outputs[key][k].argmax())
@@ -573,17 +557,10 @@ def main() -> int:
     print(f"sheets: {OUT / 'preprocess_examples.png'}, {OUT / 'preprocess_failures.png'}")
 
     if args.write:
-        command = ".venv/bin/python bench/preprocess_quality.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         font_list = "\n".join(f"- `{name}`: {path} (Debian `{pkg}` {package_version(pkg)})"
                               for pkg, path, name in FONTS)
         variation_list = "\n".join(f"- `{name}`: {text}" for name, text in VARIATIONS)
-        text = f"""## Upload preprocessing quality (bench/preprocess_quality.py)
-
-Command: `{command}`
-Date: {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}
-Machine: {machine()}; shared with a training job, TensorFlow on 1 thread.
-
-Generated uploads of digits with known labels go through the site's own upload path
+        text = f"""Generated uploads of digits with known labels go through the site's own upload path
 (`vae_site.uploads.convert`, i.e. `vae_tf.images.preprocess_upload`), and a compact CNN trained
 on MNIST's training set only classifies the 28x28 results. Accuracy over all generated images;
 refused uploads count as wrong. *Naive resize*: PIL `convert("L")`, resize to 28x28, 255 - x.
@@ -616,8 +593,7 @@ Sheets (not committed): `bench/out/preprocess_examples.png` (examples),
 `bench/out/preprocess_failures.png` (worst site-path failures); every prediction in
 `bench/out/preprocess_records.csv`.
 """
-        RESULTS.write_text(text)
-        print(f"wrote {RESULTS}")
+        write_section("preprocess_quality", text, machine_facts(), note="TensorFlow on 1 thread.")
     return 0
 
 

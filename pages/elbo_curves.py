@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from vae_site import resources, share
-from vae_tf import explain, store
+from vae_tf import store
 
 TERMS = {"neg_elbo": "−ELBO", "recon": "reconstruction −log p(x|z)", "kl": "KL(q ‖ p)"}
 

@@ -1,7 +1,6 @@
 """Theory (home page): the latent-variable model, why naive likelihood fails, and the ELBO."""
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +9,7 @@ from vae_tf import explain
 
 SAMPLES = 20_000
 DRAWS = 100  # draws of z ~ q(z|x) averaged for the ELBO terms of one digit
+ROLE = "vae_32d"  # the N(0, I) VAE: the textbook model that this page derives
 
 display.crisp_images()
 st.title("How a variational autoencoder works")
@@ -25,11 +25,11 @@ st.markdown(
 st.latex(r"p_\theta(x) = \int p_\theta(x \mid z)\, p(z)\, dz, \qquad p(z) = \mathcal N(0, I), \qquad "
          r"p_\theta(x \mid z) = \prod_{i=1}^{784} \mathrm{Bernoulli}\big(x_i;\ \pi_i(z)\big)")
 st.markdown(
-    "The textbook prior is N(0, I). The main model on this site learns its prior instead, a "
-    "**VampPrior** (Tomczak & Welling 2018): an equal mixture of the encoder's posteriors at a few "
-    "hundred learned *pseudo-inputs*, p(z) = (1/K) Σₖ q(z|uₖ), so that the prior covers the codes "
-    "digits really use. Everything below holds for any prior.")
-vae = resources.require("vae_main")
+    "This page uses a VAE with exactly this textbook prior and a 32-D code. The site's main model, "
+    "on the other pages, learns its prior instead: a **VampPrior** (Tomczak & Welling 2018), an "
+    "equal mixture of the encoder's posteriors at 300 learned *pseudo-inputs*, "
+    "p(z) = (1/K) Σₖ q(z|uₖ), which covers the codes digits really use. Everything below holds for any prior.")
+vae = resources.require(ROLE)
 z = vae.sample_prior(8, seed=0)
 display.digits(vae.decode(z), size=70)
 st.caption("Eight codes z ~ p(z), decoded to the pixel probabilities π(z) by the trained decoder.")
@@ -63,7 +63,7 @@ binary = resources.binary_test_digits()[index]
 @st.cache_data(show_spinner="Drawing 20,000 codes both ways…", max_entries=64)
 def estimates(model_key: str, index: int) -> pd.DataFrame:
     """log p(x) estimated with n codes from the prior and with n codes from q(z|x)."""
-    served = resources.require("vae_main")
+    served = resources.require(ROLE)
     x = resources.binary_test_digits()[index]
     counts = explain.sample_counts(SAMPLES)
     naive = explain.running_log_mean_exp(served.log_likelihood(x, served.sample_prior(SAMPLES, seed=1)), counts)
@@ -74,7 +74,7 @@ def estimates(model_key: str, index: int) -> pd.DataFrame:
     ])
 
 
-frame = estimates(resources.cache_key("vae_main"), index)
+frame = estimates(resources.cache_key(ROLE), index)
 chart = alt.Chart(frame).mark_line(point=True).encode(
     x=alt.X("samples:Q", scale=alt.Scale(type="log"), title="number of samples n"),
     y=alt.Y("log p(x) estimate:Q", title="estimate of log p(x) (nats)", scale=alt.Scale(zero=False)),
@@ -119,7 +119,7 @@ c1.metric("Reconstruction −log p(x|z)", f"{terms['recon'][0]:.1f} nats")
 c2.metric("KL(q(z|x) ‖ p(z))", f"{terms['kl'][0]:.1f} nats")
 c3.metric("−ELBO", f"{terms['neg_elbo'][0]:.1f} nats", help="An upper bound on −log p(x) for the digit above.")
 st.caption(f"The chosen digit, binarized (pixel on with probability equal to its grey level), scored by the "
-           f"main VAE; each term is averaged over {DRAWS} draws z ~ q(z|x).")
+           f"N(0, I) VAE; each term is averaged over {DRAWS} draws z ~ q(z|x).")
 cols = st.columns(3)
 cols[0].page_link("pages/reconstruction.py", label="q(z|x) of your own digit", icon=":material/draw:")
 cols[1].page_link("pages/ae_vs_vae.py", label="What the KL term does: AE vs VAE", icon=":material/compare:")

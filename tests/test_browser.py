@@ -5,57 +5,30 @@ Needs Debian's Chromium at /usr/bin/chromium (scripts/test.sh installs it; see .
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 from PIL import Image, ImageDraw
 
 from tests.conftest import ROOT
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(ROOT / "bench"))
+import common  # noqa: E402  (bench/common.py: serving the site and driving Chromium, as the benchmarks do)
+
 PAGES = {"": "How a variational autoencoder works", "sampling": "Sampling from the prior",
          "reconstruction": "Reconstruct your own digit", "ae_vs_vae": "Autoencoder vs variational autoencoder",
          "elbo_curves": "The ELBO during training", "anomaly": "Anomaly scores"}
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 pytestmark = pytest.mark.skipif(
-    not shutil.which(CHROMIUM) and not os.environ.get("CI"), reason="Debian's chromium is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    not shutil.which(common.CHROMIUM) and not os.environ.get("CI"), reason="Debian's chromium is not installed")
 
 
 @pytest.fixture(scope="module")
 def server():
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.25)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    port = common.free_port()
+    proc = common.start_server(port, dict(os.environ))
+    yield f"http://127.0.0.1:{port}"
+    common.stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +36,7 @@ def page():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = common.launch_chromium(pw)
         yield browser.new_page(viewport={"width": 1280, "height": 2400})
         browser.close()
 
@@ -78,8 +51,7 @@ def handwritten_three(path) -> None:
 
 
 def wait_idle(page) -> None:
-    page.wait_for_selector(IDLE, timeout=120_000)
-    page.wait_for_timeout(300)
+    common.wait_idle(page, settle_ms=300)
 
 
 def test_every_page_renders_and_an_upload_is_reconstructed(server, page, tmp_path):
