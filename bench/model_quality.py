@@ -39,6 +39,15 @@ def describe(directory: Path) -> list:
             run.get("train_seconds", 0) / 60 or None, m["wall_seconds"] / 60]
 
 
+def provenance(directory: Path) -> str:
+    """A markdown list item: the training and evaluation commands and the devices they ran on."""
+    run = json.loads((directory / "run.json").read_text()) if (directory / "run.json").is_file() else {}
+    m = json.loads((directory / "metrics.json").read_text())
+    devices = ", ".join(run.get("devices", ["?"]))
+    return (f"- `{directory.name}`: `{run.get('command', '?')}` on {devices} ({run.get('platform', '?')}, "
+            f"{run.get('replicas', 1)} replica), then `{m['command']}`")
+
+
 def fmt(value) -> str:
     """A table cell."""
     if value is None:
@@ -56,7 +65,8 @@ def main() -> None:
     rows = [[fmt(v) for v in describe(d)] for d in sorted(args.models.iterdir()) if (d / "metrics.json").is_file()]
     rows += [[name, kind, "N(0, I)", trunk, "3280", "–", "–", "–", f"{nll:.2f}", "–", "5000", "–", "10000", "–", "–"]
              for name, kind, trunk, nll in REFERENCES]
-    body = table(HEADER, rows)
+    body = table(HEADER, rows) + "\n\nHow each was made (from its run.json and metrics.json):\n\n" + "\n".join(
+        provenance(d) for d in sorted(args.models.iterdir()) if (d / "metrics.json").is_file())
     print(body)
     if args.write:
         write_section("model_quality", body, machine_facts(),

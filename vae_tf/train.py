@@ -157,10 +157,10 @@ def main(argv=None) -> int:
         model = models.build(config)
         steps = math.ceil(len(train) / args.batch_size)
         model.compile(optimizer=tfk.optimizers.Adam(learning_rate(args, steps)))
-    callbacks = [
-        EpochClock(),
+    callbacks = [  # in this order: an epoch's seconds include its checkpoint, and the CSV row has them
         tfk.callbacks.TerminateOnNaN(),
         tfk.callbacks.BackupAndRestore(str(partial / "backup")),
+        EpochClock(),
         tfk.callbacks.CSVLogger(str(partial / "history.csv"), append=True),
     ]
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
