@@ -51,9 +51,9 @@ for number, item in enumerate(chosen):
     for note in item.notes:
         st.info(note)
     binary = data.binarize(item.digit, seed=0)
-    mean, std = vae.encode(item.digit[None])
+    mean, std, reconstruction = vae.reconstruct(item.digit[None])
     posterior = vae.decode(vae.sample_posterior(item.digit, 6, seed=number))
-    display.digits([item.digit, vae.decode(mean)[0], *posterior],
+    display.digits([item.digit, reconstruction[0], *posterior],
                    captions=["input", "reconstruction (mean z)"] + [f"z ~ q(z|x) #{i + 1}" for i in range(6)], size=84)
     terms = vae.elbo_terms(binary[None], seed=0, draws=100)
     c1, c2, c3 = st.columns(3)

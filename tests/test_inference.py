@@ -20,6 +20,8 @@ def test_shapes_and_ranges(served, binary_test_images):
     assert mean.shape == std.shape == (5, 2) and np.all(std > 0)
     probs = served.decode(mean)
     assert probs.shape == (5, 28, 28) and probs.min() >= 0 and probs.max() <= 1
+    for a, b in zip(served.reconstruct(binary_test_images[:5]), (mean, std, probs)):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     assert served.sample_prior(7, seed=3).shape == (7, 2)
     np.testing.assert_array_equal(served.sample_prior(4, seed=3), served.sample_prior(4, seed=3))
     assert served.sample_posterior(binary_test_images[0], 6, seed=1).shape == (6, 2)

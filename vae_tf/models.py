@@ -266,6 +266,12 @@ def encode(model: LatentVariableModel, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tens
     return q_z_given_x.mean(), q_z_given_x.stddev()
 
 
+def reconstruct(model: LatentVariableModel, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """q(z|x)'s mean and spread (B, L) each, and p(x|z)'s pixel probabilities at the mean (B, 28, 28)."""
+    mean, std = encode(model, x)
+    return mean, std, tf.reshape(tf.sigmoid(model.decoder_net(mean)), (-1, 28, 28))
+
+
 def elbo_terms(model: LatentVariableModel, x: tf.Tensor, seed) -> dict[str, tf.Tensor]:
     """The ELBO's two terms per image, computed explicitly with one z ~ q(z|x).
 
