@@ -7,7 +7,7 @@ import streamlit as st
 from vae_site import display, resources, share
 from vae_tf import explain
 
-SAMPLES = 20_000
+SAMPLES = 5_000  # codes each way: enough to show the prior failing, quick enough to redo per digit
 DRAWS = 100  # draws of z ~ q(z|x) averaged for the ELBO terms of one digit
 ROLE = "vae_32d"  # the N(0, I) VAE: the textbook model that this page derives
 
@@ -60,7 +60,7 @@ st.header("3 · Prior samples against importance sampling")
 binary = resources.binary_test_digits()[index]
 
 
-@st.cache_data(show_spinner="Drawing 20,000 codes both ways…", max_entries=64)
+@st.cache_data(show_spinner=f"Drawing {SAMPLES:,} codes both ways…", max_entries=64)
 def estimates(model_key: str, index: int) -> pd.DataFrame:
     """log p(x) estimated with n codes from the prior and with n codes from q(z|x)."""
     served = resources.require(ROLE)
