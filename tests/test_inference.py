@@ -43,6 +43,13 @@ def test_iwae_is_at_least_the_elbo(served, binary_test_images):
         Inference(models.build(served.config.__class__(kind="ae", latent_size=2, widths=(8,)))).iwae(x, 5)
 
 
+def test_iwae_split_to_bound_memory_draws_afresh_for_each_batch(served, binary_test_images):
+    same_twice = np.repeat(binary_test_images[:1], 2, axis=0)
+    together = served.iwae(same_twice, k=50, seed=3, chunk=50)  # one batch: independent draws per image
+    apart = served.iwae(same_twice, k=50, seed=3, chunk=50, max_codes=50)  # a batch per image
+    assert together[0] != together[1] and apart[0] != apart[1]
+
+
 def test_save_and_load_give_identical_outputs(tiny_vae, binary_test_images, tmp_path):
     store.save(tiny_vae, tmp_path / "m")
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["config.json", "model.weights.h5"]

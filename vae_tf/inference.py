@@ -138,7 +138,8 @@ class Inference:
         Args:
           images: binary images (N, 28, 28[, 1]).
           k: number of importance samples (Burda et al. 2015 report k = 5000).
-          seed: seed of the draws; each chunk of samples gets its own stream.
+          seed: seed of the draws; a batch of images starting at image i uses seed + i (as
+            `vae_tf.evaluate` does), and each chunk of samples its own stream.
           chunk: samples drawn at once per image.
           max_codes: at most this many codes are decoded at once (images are split to fit),
             which bounds memory at about max_codes * 784 * 4 bytes per tensor.
@@ -146,7 +147,7 @@ class Inference:
         images = np.asarray(images, np.float32).reshape((-1,) + models.IMAGE_SHAPE)
         chunk = max(1, min(chunk, k, max_codes))
         batch = max(1, max_codes // chunk)
-        return np.concatenate([self._iwae_batch(images[i:i + batch], k, seed, chunk)
+        return np.concatenate([self._iwae_batch(images[i:i + batch], k, seed + i, chunk)  # fresh draws per batch
                                for i in range(0, len(images), batch)])
 
     def _iwae_batch(self, images: np.ndarray, k: int, seed: int, chunk: int) -> np.ndarray:
