@@ -8,15 +8,18 @@ and prints images per second as a markdown table. CPU unless TensorFlow sees a G
 """
 
 import argparse
+import sys
 import time
 
 import numpy as np
 import tensorflow as tf
 import tf_keras as tfk
 
-from common import machine_facts, table, write_section
-from vae_tf import models
-from vae_tf.config import ModelConfig
+from common import ROOT, machine_facts, table, write_section
+
+sys.path.insert(0, str(ROOT))  # vae_tf, when run as `python bench/train_throughput.py`
+from vae_tf import models  # noqa: E402
+from vae_tf.config import ModelConfig  # noqa: E402
 
 CONFIGS = {  # the shipped 32-D VAEs' architectures (see models/*/config.json)
     "N(0, I) prior": ModelConfig(kind="vae", latent_size=32, widths=(512, 512)),
