@@ -52,11 +52,12 @@ st.caption("The cross is your point among the codes (means of q(z|x)) of 1,000 t
 st.header(f"All {vae.latent_size} dimensions of the main VAE")
 prior_mean = np.round(vae.prior_means.mean(axis=0), 1).clip(-3.0, 3.0)
 with st.expander("Move each latent dimension (starting from the prior's mean)"):
-    if st.button("Reset to the prior's mean", key="reset_dims"):
-        for j in range(vae.latent_size):
+    reset = st.button("Reset to the prior's mean", key="reset_dims")
+    for j in range(vae.latent_size):  # the sliders' values live in the session state only
+        if reset or f"dim_{j}" not in st.session_state:
             st.session_state[f"dim_{j}"] = float(prior_mean[j])
     cols = st.columns(4)
-    dims = np.array([cols[j % 4].slider(f"z{j + 1}", -3.0, 3.0, float(prior_mean[j]), 0.1, key=f"dim_{j}")
+    dims = np.array([cols[j % 4].slider(f"z{j + 1}", -3.0, 3.0, step=0.1, key=f"dim_{j}")
                      for j in range(vae.latent_size)], np.float32)
     display.digits(vae.decode(dims[None]), captions=["decoded"], size=140)
     st.caption("Some dimensions change the digit a lot, others hardly at all: the ELBO curves page "
