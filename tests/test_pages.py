@@ -91,6 +91,15 @@ def test_sampling_grid_has_the_requested_number_of_digits():
     assert at.slider(key="z1").value == 0.0 and len(at.slider) == 2 + 2 + 32  # count, temperature; z1, z2; each dim
 
 
+def test_latent_sliders_reset_to_the_priors_mean(served):
+    at = open_page("pages/sampling.py")
+    start = at.slider(key="dim_3").value
+    assert start == pytest.approx(round(float(served["vae_main"].prior_means.mean(0)[3]), 1))
+    at.slider(key="dim_3").set_value(2.5).run()
+    at.button(key="reset_dims").click().run()
+    assert not at.exception and at.slider(key="dim_3").value == start
+
+
 def test_shared_link_reopens_the_same_view():
     at = open_page("pages/sampling.py")
     at.number_input(key="seed").set_value(7).run()
