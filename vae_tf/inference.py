@@ -32,7 +32,7 @@ class Inference:
         self.latent_size = model.config.latent_size
         codes = tf.TensorSpec((None, self.latent_size), tf.float32)
         self._encode = _traced(lambda x: models.encode(model, x), _IMAGES)
-        self._decode = _traced(lambda z: tf.sigmoid(model.decoder_net(z)), codes)
+        self._decode = _traced(lambda z: models.decode(model, z), codes)
         self._reconstruct = _traced(lambda x: models.reconstruct(model, x), _IMAGES)
         self._elbo = _traced(lambda x, s: models.elbo_terms(model, x, s), _IMAGES, _SEED)
         self._kl = _traced(lambda x, s: models.kl_per_dimension(model, x, s), _IMAGES, _SEED)

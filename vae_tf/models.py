@@ -266,10 +266,15 @@ def encode(model: LatentVariableModel, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tens
     return q_z_given_x.mean(), q_z_given_x.stddev()
 
 
+def decode(model: LatentVariableModel, z: tf.Tensor) -> tf.Tensor:
+    """p(x|z)'s pixel probabilities, the decoder's mean: codes (B, L) to (B, 784)."""
+    return tf.sigmoid(model.decoder_net(z))
+
+
 def reconstruct(model: LatentVariableModel, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """q(z|x)'s mean and spread (B, L) each, and p(x|z)'s pixel probabilities at the mean (B, 28, 28)."""
     mean, std = encode(model, x)
-    return mean, std, tf.reshape(tf.sigmoid(model.decoder_net(mean)), (-1, 28, 28))
+    return mean, std, tf.reshape(decode(model, mean), (-1, 28, 28))
 
 
 def elbo_terms(model: LatentVariableModel, x: tf.Tensor, seed) -> dict[str, tf.Tensor]:
