@@ -212,3 +212,20 @@ def test_a_corrupt_model_is_reported_and_the_other_pages_still_work(tmp_path, mo
     assert len(open_page().header) >= 4  # the home page does not need the main VAE: it still works
     curves = open_page("pages/elbo_curves.py")  # histories and metrics are intact: the charts still show
     assert len(curves.get("vega_lite_chart")) >= 2
+
+
+def test_the_served_process_never_imports_keras_3():
+    """Streamlit clears a Keras 3 session after every script run, which empties TensorFlow's
+    kernel cache (every graph call's first run then rebuilds its kernels); vae_site keeps Keras 3
+    out. A fresh process, as `streamlit run` starts one, without the variable set by hand."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, vae_site; from vae_site import resources; "
+            "resources._load.__wrapped__(resources.cache_key('vae_2d')); "
+            "assert 'tensorflow' in sys.modules; print('keras' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "False"
