@@ -19,10 +19,10 @@ st.header("Latent maps of the test digits")
 left, right = st.columns(2)
 with left:
     st.subheader("VAE (2-D)")
-    st.altair_chart(resources.latent_map("vae_2d", height=340), width="stretch")
+    resources.latent_map("vae_2d", height=340)
 with right:
     st.subheader("AE (2-D)")
-    st.altair_chart(resources.latent_map("ae_2d", height=340), width="stretch")
+    resources.latent_map("ae_2d", height=340)
 st.caption("Each dot is the code of one of 1,000 test digits (the mean of q(z|x) for the VAE). The KL "
            "keeps the VAE's codes in a round cloud around the origin; the AE's spread wherever they like.")
 

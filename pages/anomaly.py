@@ -44,15 +44,29 @@ share.restore("score", "neg_elbo", str, choices=list(SCORES))
 st.radio("Score", list(SCORES), key="score", format_func=SCORES.get, horizontal=True)
 kind = st.session_state["score"]
 
+@st.cache_resource(show_spinner=False)
+def histogram_spec() -> dict:
+    """Overlaid histograms of the scores by set, on a log axis (data "scores")."""
+    return display.vega_lite_spec(alt.Chart(alt.Data(name="scores")).mark_bar(opacity=0.6, binSpacing=0).encode(
+        x=alt.X("log score:Q", bin=alt.Bin(maxbins=80), title="score (nats, log scale)",
+                axis=alt.Axis(labelExpr="format(pow(10, datum.value), ',.0f')")),
+        y=alt.Y("count():Q", stack=None),
+        color=alt.Color("set:N", legend=alt.Legend(orient="bottom", title=None)), tooltip=["set:N", "count():Q"],
+    ).properties(height=300).interactive())
+
+
+@st.cache_resource(show_spinner=False)
+def roc_spec() -> dict:
+    """ROC curves, one per unusual set (data "curves")."""
+    return display.vega_lite_spec(alt.Chart(alt.Data(name="curves")).mark_line().encode(
+        x="false positive rate:Q", y="true positive rate:Q",
+        color=alt.Color("unusual set:N", legend=alt.Legend(orient="bottom", title=None)),
+    ).properties(height=320).interactive())
+
+
 frame = pd.concat([pd.DataFrame({"score (nats)": s[kind], "set": name}) for name, s in scores.items()])
 frame["log score"] = np.log10(frame["score (nats)"].clip(lower=1.0))  # noise scores 100× more than digits
-hist = alt.Chart(frame).mark_bar(opacity=0.6, binSpacing=0).encode(
-    x=alt.X("log score:Q", bin=alt.Bin(maxbins=80), title="score (nats, log scale)",
-            axis=alt.Axis(labelExpr="format(pow(10, datum.value), ',.0f')")),
-    y=alt.Y("count():Q", stack=None),
-    color=alt.Color("set:N", legend=alt.Legend(orient="bottom", title=None)), tooltip=["set", "count()"],
-).properties(height=300).interactive()
-st.altair_chart(hist, width="stretch")
+display.chart(histogram_spec(), scores=frame)
 st.caption("A logarithmic axis: digits need about a hundred nats, clothes hundreds to thousands, noise tens of "
            "thousands.")
 
@@ -64,10 +78,7 @@ for name in ("Fashion-MNIST", "noise"):
     areas[name] = explain.auroc(normal, scores[name][kind])
     curves.append(pd.DataFrame({"false positive rate": fpr, "true positive rate": tpr,
                                 "unusual set": f"{name} (AUROC {areas[name]:.3f})"}))
-roc = alt.Chart(pd.concat(curves)).mark_line().encode(
-    x="false positive rate:Q", y="true positive rate:Q",
-    color=alt.Color("unusual set:N", legend=alt.Legend(orient="bottom", title=None)))
-st.altair_chart(roc.properties(height=320).interactive(), width="stretch")
+display.chart(roc_spec(), curves=pd.concat(curves))
 cols = st.columns(len(areas))
 for col, (name, area) in zip(cols, areas.items()):
     col.metric(f"AUROC, digits vs {name}", f"{area:.3f}")

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae_site import resources, share
+from vae_site import display, resources, share
 from vae_tf import store
 
 TERMS = {"neg_elbo": "−ELBO", "recon": "reconstruction −log p(x|z)", "kl": "KL(q ‖ p)"}
@@ -27,6 +27,36 @@ def history_frame(role: str) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
+@st.cache_resource(show_spinner=False)
+def history_spec(term: str) -> dict:
+    """One term's training curves: a colour per model, solid for training, dashed for validation (data "history")."""
+    return display.vega_lite_spec(alt.Chart(alt.Data(name="history")).mark_line().encode(
+        x=alt.X("epoch:Q"), y=alt.Y("nats:Q", scale=alt.Scale(zero=False), title=f"{term} (nats)"),
+        color=alt.Color("model:N", legend=alt.Legend(orient="bottom", title=None)),
+        strokeDash=alt.StrokeDash("split:N", legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=["model:N", "split:N", "epoch:Q", alt.Tooltip("nats:Q", format=".2f")],
+    ).properties(height=380).interactive())
+
+
+@st.cache_resource(show_spinner=False)
+def bounds_spec() -> dict:
+    """The IWAE bound against k on a log axis, a line per model (data "bounds")."""
+    return display.vega_lite_spec(alt.Chart(alt.Data(name="bounds")).mark_line(point=True).encode(
+        x=alt.X("k:Q", scale=alt.Scale(type="log"), title="importance samples k"),
+        y=alt.Y("bound on −log p(x) (nats):Q", scale=alt.Scale(zero=False)),
+        color=alt.Color("model:N", legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=["model:N", "k:Q", alt.Tooltip("bound on −log p(x) (nats):Q", format=".2f")],
+    ).properties(height=300).interactive())
+
+
+@st.cache_resource(show_spinner=False)
+def kl_spec() -> dict:
+    """KL per latent dimension as bars, largest first (data "kl")."""
+    return display.vega_lite_spec(alt.Chart(alt.Data(name="kl")).mark_bar(color="#3b5bdb").encode(
+        x=alt.X("dimension:O", sort="-y"), y="KL (nats):Q",
+        tooltip=["dimension:O", alt.Tooltip("KL (nats):Q", format=".3f")]).properties(height=260))
+
+
 frames = {role: history_frame(role) for role in resources.ROLES}
 missing = [resources.ROLES[r] for r, f in frames.items() if f is None]
 if missing:
@@ -46,13 +76,7 @@ data = data[data["term"] == st.session_state["term"]] if len(data) else data
 if data.empty:
     st.info("Pick at least one model; the AEs have only the reconstruction term.")
 else:
-    chart = alt.Chart(data).mark_line().encode(
-        x=alt.X("epoch:Q"), y=alt.Y("nats:Q", scale=alt.Scale(zero=False), title=f"{st.session_state['term']} (nats)"),
-        color=alt.Color("model:N", legend=alt.Legend(orient="bottom", title=None)),
-        strokeDash=alt.StrokeDash("split:N", legend=alt.Legend(orient="bottom", title=None)),
-        tooltip=["model", "split", "epoch", alt.Tooltip("nats:Q", format=".2f")],
-    ).properties(height=380).interactive()
-    st.altair_chart(chart, width="stretch")
+    display.chart(history_spec(st.session_state["term"]), history=data)
     st.caption("Solid: training (a fresh binarization each epoch); dashed: the held-out validation images. "
                "Every value is computed explicitly per image, not read back from Keras's summed loss. "
                "Select the reconstruction term to see the AEs beside the VAEs.")
@@ -71,12 +95,7 @@ def bound_against_k(model_key: str, role: str, n: int = 100) -> pd.DataFrame:
 
 vae_roles = [r for r in ("vae_main", "vae_2d") if resources.model(r) is not None]
 bounds = pd.concat([bound_against_k(resources.cache_key(r), r) for r in vae_roles])
-st.altair_chart(alt.Chart(bounds).mark_line(point=True).encode(
-    x=alt.X("k:Q", scale=alt.Scale(type="log"), title="importance samples k"),
-    y=alt.Y("bound on −log p(x) (nats):Q", scale=alt.Scale(zero=False)),
-    color=alt.Color("model:N", legend=alt.Legend(orient="bottom", title=None)),
-    tooltip=["model", "k", alt.Tooltip("bound on −log p(x) (nats):Q", format=".2f")],
-).properties(height=300).interactive(), width="stretch")
+display.chart(bounds_spec(), bounds=bounds)
 rows = []
 for role in ("vae_main", "vae_32d", "vae_2d"):
     m = resources.model_json(role, store.METRICS)
@@ -98,9 +117,7 @@ else:
     kl = np.array(metrics["kl_per_dimension"])
     active = int(np.sum(kl > 0.01))
     frame = pd.DataFrame({"dimension": np.arange(1, len(kl) + 1), "KL (nats)": kl})
-    st.altair_chart(alt.Chart(frame).mark_bar(color="#3b5bdb").encode(
-        x=alt.X("dimension:O", sort="-y"), y="KL (nats):Q",
-        tooltip=["dimension", alt.Tooltip("KL (nats):Q", format=".3f")]).properties(height=260), width="stretch")
+    display.chart(kl_spec(), kl=frame)
     st.markdown(f"**{active} of {len(kl)}** dimensions carry more than 0.01 nats of KL on average over the "
                 "test set. In the others q(z_j|x) is the prior's own marginal p(z_j) for every digit: the "
                 "KL term switches off dimensions the decoder does not need (posterior collapse, dimension "

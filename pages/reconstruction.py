@@ -40,6 +40,19 @@ if not chosen:
     share.share_box(["picks"], note="Uploads and drawings cannot travel in a link.")
     st.stop()
 
+@st.cache_resource(show_spinner=False)
+def posterior_spec() -> dict:
+    """The chart of q(z|x) per dimension: bars at the means, error bars one σ either side (data "q")."""
+    q = alt.Data(name="q")
+    bars = alt.Chart(q).mark_bar(color="#3b5bdb").encode(
+        x=alt.X("dimension:O"), y=alt.Y("mean μ:Q"),
+        tooltip=["dimension:O", alt.Tooltip("mean μ:Q", format=".2f"), alt.Tooltip("spread σ:Q", format=".2f")])
+    ticks = alt.Chart(q).mark_errorbar(color="#e8590c").encode(
+        x="dimension:O", y=alt.Y("low:Q", title="μ ± σ"), y2="high:Q").transform_calculate(
+        low="datum['mean μ'] - datum['spread σ']", high="datum['mean μ'] + datum['spread σ']")
+    return display.vega_lite_spec((bars + ticks).properties(height=200).interactive())
+
+
 codes_2d = []
 for number, item in enumerate(chosen):
     st.divider()
@@ -60,14 +73,8 @@ for number, item in enumerate(chosen):
     c1.metric("Reconstruction −log p(x|z)", f"{terms['recon'][0]:.1f} nats")
     c2.metric("KL(q ‖ p)", f"{terms['kl'][0]:.1f} nats")
     c3.metric("−ELBO", f"{terms['neg_elbo'][0]:.1f} nats")
-    frame = pd.DataFrame({"dimension": np.arange(1, vae.latent_size + 1), "mean μ": mean[0], "spread σ": std[0]})
-    bars = alt.Chart(frame).mark_bar(color="#3b5bdb").encode(
-        x=alt.X("dimension:O"), y=alt.Y("mean μ:Q"),
-        tooltip=["dimension", alt.Tooltip("mean μ:Q", format=".2f"), alt.Tooltip("spread σ:Q", format=".2f")])
-    ticks = alt.Chart(frame).mark_errorbar(color="#e8590c").encode(
-        x="dimension:O", y=alt.Y("low:Q", title="μ ± σ"), y2="high:Q").transform_calculate(
-        low="datum['mean μ'] - datum['spread σ']", high="datum['mean μ'] + datum['spread σ']")
-    st.altair_chart((bars + ticks).properties(height=200).interactive(), width="stretch")
+    display.chart(posterior_spec(), q=pd.DataFrame({"dimension": np.arange(1, vae.latent_size + 1),
+                                                   "mean μ": mean[0], "spread σ": std[0]}))
     st.caption("q(z|x) per latent dimension: bars are the means, orange lines one standard deviation. "
                "The ELBO terms are averaged over 100 draws z ~ q(z|x). Dimensions whose μ and σ are the "
                "same for every digit are unused: q equals the prior there.")
@@ -75,11 +82,6 @@ for number, item in enumerate(chosen):
 
 st.divider()
 st.subheader("Where your digits land in the 2-D latent space")
-chart = resources.latent_map("vae_2d")
-marks = pd.DataFrame({"z1": [c[1][0] for c in codes_2d], "z2": [c[1][1] for c in codes_2d],
-                      "name": [c[0] for c in codes_2d]})
-chart += alt.Chart(marks).mark_point(shape="diamond", size=300, color="black", filled=True).encode(
-    x="z1:Q", y="z2:Q", tooltip=["name"])
-st.altair_chart(chart, width="stretch")
+resources.latent_map("vae_2d", codes_2d)
 st.caption("Black diamonds: the means of q(z|x) of your digits under the 2-D VAE, among 1,000 test digits.")
 share.share_box(["picks"], note="Uploads and drawings cannot travel in a link.")

@@ -45,8 +45,8 @@ with right:
     point = (share.slider("z₁", "z1", 0.0, -3.0, 3.0, 0.05), share.slider("z₂", "z2", 0.0, -3.0, 3.0, 0.05))
     display.digits(vae_2d.decode(np.array([point], np.float32)), captions=[f"z = ({point[0]:.2f}, {point[1]:.2f})"],
                    size=140)
-st.altair_chart(resources.latent_map("vae_2d", point, height=320), width="stretch")
-st.caption("The cross is your point among the codes (means of q(z|x)) of 1,000 test digits.")
+resources.latent_map("vae_2d", [("your point", point)], height=320)
+st.caption("The diamond is your point among the codes (means of q(z|x)) of 1,000 test digits.")
 
 # --- Every dimension of the larger model ----------------------------------------------------
 st.header(f"All {vae.latent_size} dimensions of the main VAE")

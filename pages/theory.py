@@ -74,14 +74,19 @@ def estimates(model_key: str, index: int) -> pd.DataFrame:
     ])
 
 
+@st.cache_resource(show_spinner=False)
+def estimates_spec() -> dict:
+    """The chart of the two estimates against the number of samples (data "estimates")."""
+    return display.vega_lite_spec(alt.Chart(alt.Data(name="estimates")).mark_line(point=True).encode(
+        x=alt.X("samples:Q", scale=alt.Scale(type="log"), title="number of samples n"),
+        y=alt.Y("log p(x) estimate:Q", title="estimate of log p(x) (nats)", scale=alt.Scale(zero=False)),
+        color=alt.Color("proposal:N", legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=["proposal:N", "samples:Q", alt.Tooltip("log p(x) estimate:Q", format=".2f")],
+    ).properties(height=320).interactive())
+
+
 frame = estimates(resources.cache_key(ROLE), index)
-chart = alt.Chart(frame).mark_line(point=True).encode(
-    x=alt.X("samples:Q", scale=alt.Scale(type="log"), title="number of samples n"),
-    y=alt.Y("log p(x) estimate:Q", title="estimate of log p(x) (nats)", scale=alt.Scale(zero=False)),
-    color=alt.Color("proposal:N", legend=alt.Legend(orient="bottom", title=None)),
-    tooltip=["proposal", "samples", alt.Tooltip("log p(x) estimate:Q", format=".2f")],
-).properties(height=320).interactive()
-st.altair_chart(chart, width="stretch")
+display.chart(estimates_spec(), estimates=frame)
 final = frame.groupby("proposal")["log p(x) estimate"].last()
 st.markdown(
     f"With {SAMPLES:,} codes from the prior the estimate is still **{final.iloc[0]:.1f}** nats and climbing: "

@@ -64,6 +64,22 @@ def image_urls(at: AppTest) -> list[str]:
     return [img.url for element in at.get("image") for img in element.proto.imgs]
 
 
+def charts(at: AppTest) -> list[dict]:
+    """Each Vega-Lite chart on the page as {dataset name: table of rows}; every name the spec uses is there."""
+    import json
+
+    import pyarrow as pa
+
+    found = []
+    for element in at.get("vega_lite_chart"):
+        tables = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in element.proto.datasets}
+        used = set(re.findall(r'"data": \{"name": "([^"]+)"\}', element.proto.spec))
+        assert used and used <= set(tables), (used, set(tables))
+        assert json.loads(element.proto.spec)  # a valid spec
+        found.append(tables)
+    return found
+
+
 def test_theory_shows_pixel_errors_and_the_live_elbo(served, bundled):
     at = open_page(digit="5")
     assert [h.value for h in at.header][:4] == [
@@ -79,7 +95,9 @@ def test_theory_shows_pixel_errors_and_the_live_elbo(served, bundled):
     terms = served["vae_32d"].elbo_terms(binary[None], seed=0, draws=100)
     assert metric(at, "KL") == pytest.approx(terms["kl"][0], abs=0.051)
     assert metric(at, "−ELBO") == pytest.approx(terms["neg_elbo"][0], abs=0.051)
-    assert len(at.get("vega_lite_chart")) == 1
+    (estimates,) = charts(at)
+    assert set(estimates["estimates"]["proposal"]) == {"z ~ p(z) (prior)", "z ~ q(z|x) (importance)"}
+    assert estimates["estimates"]["samples"].max() == 5_000
     assert len(at.latex) >= 6
 
 
@@ -89,6 +107,15 @@ def test_sampling_grid_has_the_requested_number_of_digits():
     assert not at.exception
     assert "10 digits" in [img.caption for element in at.get("image") for img in element.proto.imgs]
     assert at.slider(key="z1").value == 0.0 and len(at.slider) == 2 + 2 + 32  # count, temperature; z1, z2; each dim
+
+
+def test_the_latent_map_marks_the_chosen_point(served, bundled):
+    at = open_page("pages/sampling.py", z1="1.5", z2="-0.5")
+    (latent_map,) = charts(at)
+    assert latent_map["marks"][["z1", "z2"]].values.tolist() == [[1.5, -0.5]]
+    assert len(latent_map["codes"]) == 1000
+    codes, _ = served["vae_2d"].encode(data.binarize(bundled[0], 0)[:5])  # the site encodes binarized digits
+    np.testing.assert_allclose(latent_map["codes"][["z1", "z2"]].values[:5], codes, atol=1e-5)
 
 
 def test_latent_sliders_reset_to_the_priors_mean(served):
@@ -152,13 +179,13 @@ def test_ae_vs_vae_table_equals_the_metrics_files():
             assert table.loc[title, "−ELBO (nats)"] == pytest.approx(metrics["neg_elbo"])
             assert table.loc[title, f"NLL, IWAE k={metrics['k']} (nats)"] == pytest.approx(
                 metrics[f"iwae_nll_k{metrics['k']}"])
-    assert len(at.get("vega_lite_chart")) == 2  # the two latent maps
+    assert [len(c["codes"]) for c in charts(at)] == [1000, 1000]  # the two latent maps
 
 
 def test_elbo_curves_show_every_model_and_the_kl_per_dimension():
     at = open_page("pages/elbo_curves.py")
     assert set(at.multiselect(key="models").value) == set(store.SHIPPED)
-    assert len(at.get("vega_lite_chart")) == 3
+    assert len(charts(at)) == 3
     kl = store.read_json(store.model_dir(store.SHIPPED["vae_main"]) / store.METRICS)["kl_per_dimension"]
     active = sum(k > 0.01 for k in kl)
     assert any(f"**{active} of {len(kl)}**" in m.value for m in at.markdown)
@@ -211,7 +238,7 @@ def test_a_corrupt_model_is_reported_and_the_other_pages_still_work(tmp_path, mo
     assert any("could not be read" in e.value and store.SHIPPED["vae_main"] in e.value for e in sampling.error)
     assert len(open_page().header) >= 4  # the home page does not need the main VAE: it still works
     curves = open_page("pages/elbo_curves.py")  # histories and metrics are intact: the charts still show
-    assert len(curves.get("vega_lite_chart")) >= 2
+    assert len(charts(curves)) >= 2
 
 
 def test_the_served_process_never_imports_keras_3():

@@ -9,8 +9,10 @@ import gc
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
+from vae_site import display
 from vae_tf import data, store
 
 ROLES = {
@@ -111,21 +113,30 @@ def _codes(directory: str, role: str) -> np.ndarray:
     return mean
 
 
-def latent_map(role: str, point: tuple[float, float] | None = None, height: int = 360):
-    """An Altair scatter of the test digits' 2-D codes, coloured by digit, with an optional marked point."""
-    import altair as alt
-    import pandas as pd
+def latent_map(role: str, marks: list[tuple[str, tuple[float, float]]] = (), height: int = 360) -> None:
+    """Draw the test digits' 2-D codes under a model, coloured by digit, with marked points on top.
 
+    Args:
+      marks: (name, (z1, z2)) pairs, drawn as black diamonds; the name shows on hover.
+    """
     codes = test_codes(role)
     frame = pd.DataFrame({"z1": codes[:, 0], "z2": codes[:, 1], "digit": test_digits()[1].astype(str),
                           "index": np.arange(len(codes))})
-    chart = alt.Chart(frame).mark_circle(size=18, opacity=0.7).encode(
+    points = pd.DataFrame({"z1": [float(z[0]) for _, z in marks], "z2": [float(z[1]) for _, z in marks],
+                           "name": [name for name, _ in marks]})
+    display.chart(_latent_map_spec(height), codes=frame, marks=points)
+
+
+@st.cache_resource(show_spinner=False)
+def _latent_map_spec(height: int) -> dict:
+    """`latent_map`'s Vega-Lite spec, made once per height."""
+    import altair as alt
+
+    codes = alt.Chart(alt.Data(name="codes")).mark_circle(size=18, opacity=0.7).encode(
         x=alt.X("z1:Q", title="z₁"), y=alt.Y("z2:Q", title="z₂"),
         color=alt.Color("digit:N", scale=alt.Scale(scheme="category10"), legend=alt.Legend(orient="right")),
-        tooltip=["digit", "index", alt.Tooltip("z1:Q", format=".2f"), alt.Tooltip("z2:Q", format=".2f")],
+        tooltip=["digit:N", "index:Q", alt.Tooltip("z1:Q", format=".2f"), alt.Tooltip("z2:Q", format=".2f")],
     )
-    if point is not None:
-        marker = alt.Chart(pd.DataFrame({"z1": [point[0]], "z2": [point[1]]})).mark_point(
-            shape="cross", size=400, color="black", strokeWidth=3).encode(x="z1:Q", y="z2:Q")
-        chart = chart + marker
-    return chart.properties(height=height).interactive()
+    marks = alt.Chart(alt.Data(name="marks")).mark_point(shape="diamond", size=300, color="black", filled=True).encode(
+        x="z1:Q", y="z2:Q", tooltip=["name:N"])
+    return display.vega_lite_spec((codes + marks).properties(height=height).interactive())
