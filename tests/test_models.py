@@ -109,6 +109,16 @@ def test_fast_log_prior_equals_tfp_log_prob(name, request):
                                rtol=1e-4, atol=1e-4)
 
 
+def test_log_likelihood_of_every_pair_equals_tfp_log_prob(tiny_vae, binary_test_images):
+    x = tf.constant(binary_test_images[:5])
+    z = tf.random.stateless_normal((7, 2), seed=(3, 4))
+    fast = models.log_likelihood(tiny_vae, x, z).numpy()  # (codes, images)
+    p_x_given_z = models.p_x_given_z_from_logits(tiny_vae.decoder_net(z))  # batch (7,), event (28, 28, 1)
+    expected = np.stack([p_x_given_z.log_prob(x[b]).numpy() for b in range(5)], axis=1)
+    assert fast.shape == (7, 5)
+    np.testing.assert_allclose(fast, expected, rtol=1e-5, atol=1e-3)
+
+
 def test_vamp_regulariser_kl_is_log_q_minus_log_p_at_the_decoded_code(tiny_vamp, binary_test_images):
     x = binary_test_images[:5]
     layer = tiny_vamp.q_z_given_x_layer

@@ -46,12 +46,17 @@ def running_log_mean_exp(log_w: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """log (1/n) sum_{i<n} exp(log_w_i) for each n in `counts`: a Monte-Carlo estimate of log p(x).
 
     Args:
-      log_w: (k,) log-weights, e.g. log p(x|z_i) for z_i ~ p(z), or log p(x, z_i) / q(z_i|x).
+      log_w: (k,) log-weights, e.g. log p(x|z_i) for z_i ~ p(z), or log p(x, z_i) / q(z_i|x);
+        or (k, N), a column per image.
       counts: increasing sample counts, each <= k.
+
+    Returns:
+      (len(counts),), or (len(counts), N) for a column per image.
     """
-    cumulative = np.logaddexp.accumulate(np.asarray(log_w, np.float64))
+    log_w = np.asarray(log_w, np.float64)
+    cumulative = np.logaddexp.accumulate(log_w, axis=0)
     counts = np.asarray(counts)
-    return cumulative[counts - 1] - np.log(counts)
+    return cumulative[counts - 1] - np.log(counts).reshape((-1,) + (1,) * (log_w.ndim - 1))
 
 
 def sample_counts(k: int, per_decade: int = 6) -> np.ndarray:

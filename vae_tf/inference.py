@@ -53,7 +53,7 @@ class Inference:
         self.reconstruct(x)
         self.elbo_terms(x)
         self.kl_per_dimension(x)
-        self.log_likelihood(x[0], np.zeros((2, self.latent_size), np.float32))
+        self.log_likelihood(x, np.zeros((2, self.latent_size), np.float32))
         if self._log_weights is not None:
             self.iwae(x, k=2)
 
@@ -114,10 +114,10 @@ class Inference:
         """KL(q(z_j|x) || p(z_j)) for each latent dimension j: (N, L) in nats (see `models.kl_per_dimension`)."""
         return self._kl(_as_images(images), _seed(seed)).numpy()
 
-    def log_likelihood(self, image: np.ndarray, z: np.ndarray) -> np.ndarray:
-        """log p(x|z_i) of one binary image (28, 28) under each code z_i of (n, L). Shape (n,)."""
+    def log_likelihood(self, images: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """log p(x_b|z_i) of binary images (B, 28, 28[, 1]) under each code z_i of (n, L). Shape (n, B)."""
         z = np.asarray(z, np.float32).reshape(-1, self.latent_size)
-        return self._log_px_z(_as_images(image), z).numpy()
+        return self._log_px_z(_as_images(images), z).numpy()
 
     def log_weights(self, images: np.ndarray, k: int, seed: int = 0, stream: int = 0) -> np.ndarray:
         """log p(x, z_i) - log q(z_i|x) for k draws z_i ~ q(z|x) per image. Shape (k, N).

@@ -301,8 +301,15 @@ def elbo_terms(model: LatentVariableModel, x: tf.Tensor, seed) -> dict[str, tf.T
 
 
 def log_likelihood(model: LatentVariableModel, x: tf.Tensor, z: tf.Tensor) -> tf.Tensor:
-    """log p(x|z_i) for one image x (1, 28, 28, 1) and codes z (n, L). Shape (n,)."""
-    return p_x_given_z_from_logits(model.decoder_net(z)).log_prob(x)
+    """log p(x_b|z_i) for every pair of binary images x (B, 28, 28, 1) and codes z (n, L). Shape (n, B).
+
+    Bernoulli's log-probability is linear in x, log p(x|z) = x . l - sum_j softplus(l_j) with
+    l the decoder's logits, so all pairs take one matrix product and each code is decoded once
+    (memory (n, B), not (n, B, 784)); a test checks it equals p(x|z)'s `log_prob`.
+    """
+    logits = model.decoder_net(z)  # (n, 784)
+    pixels = tf.reshape(tf.cast(x, logits.dtype), (-1, logits.shape[-1]))  # (B, 784)
+    return tf.matmul(logits, pixels, transpose_b=True) - tf.reduce_sum(tf.nn.softplus(logits), -1, keepdims=True)
 
 
 def iwae_log_weights(model: LatentVariableModel, x: tf.Tensor, k: int, seed) -> tf.Tensor:

@@ -1,0 +1,59 @@
+"""The computations behind the site's explanations, against direct or closed-form answers."""
+
+import numpy as np
+import pytest
+from statistics import NormalDist
+
+from vae_tf import explain
+
+
+def test_running_log_mean_exp_is_the_log_of_the_running_mean():
+    log_w = np.random.default_rng(0).normal(-100.0, 5.0, size=50)
+    counts = np.array([1, 2, 7, 50])
+    expected = [np.log(np.mean(np.exp(log_w[:n] + 100.0))) - 100.0 for n in counts]  # shifted to avoid underflow
+    np.testing.assert_allclose(explain.running_log_mean_exp(log_w, counts), expected, rtol=0, atol=1e-9)
+
+
+def test_running_log_mean_exp_takes_a_column_per_image():
+    log_w = np.random.default_rng(1).normal(-80.0, 3.0, size=(40, 3))
+    counts = explain.sample_counts(40)
+    both = explain.running_log_mean_exp(log_w, counts)
+    assert both.shape == (len(counts), 3)
+    for j in range(3):
+        np.testing.assert_allclose(both[:, j], explain.running_log_mean_exp(log_w[:, j], counts))
+
+
+def test_sample_counts_run_from_one_to_k():
+    counts = explain.sample_counts(5_000)
+    assert counts[0] == 1 and counts[-1] == 5_000 and np.all(np.diff(counts) > 0)
+
+
+def test_a_shifted_digit_is_farther_than_a_damaged_one():
+    x = np.zeros((28, 28), np.float32)
+    x[6:22, 12:16] = 1.0  # a thick "1"
+    shifted, erased = explain.shift(x, dx=1), explain.erase(x)
+    assert shifted[6:22, 13:17].min() == 1.0 and shifted[:, 12].max() == 0.0
+    assert explain.pixel_error(x, shifted) == 32.0  # one column lost, one gained, 16 rows each
+    assert explain.pixel_error(x, erased) == 4 * 5  # the 4-wide stroke loses a 5-row square's overlap
+
+
+def test_normal_quantile_grid_and_interpolation():
+    grid = explain.normal_quantile_grid(3)
+    q = NormalDist().inv_cdf(0.05)
+    np.testing.assert_allclose(grid[0], [q, -q], rtol=1e-6)  # top left: z1 smallest, z2 largest
+    np.testing.assert_allclose(grid[4], [0.0, 0.0], atol=1e-6)
+    path = explain.interpolate(np.zeros(4, np.float32), np.ones(4, np.float32), 5)
+    np.testing.assert_allclose(path[:, 0], [0.0, 0.25, 0.5, 0.75, 1.0])
+
+
+def test_auroc_is_the_probability_of_ranking_a_pair_right():
+    rng = np.random.default_rng(2)
+    normal, unusual = rng.normal(0, 1, 200).round(1), rng.normal(1, 1, 150).round(1)  # rounded: ties count half
+    pairs = (unusual[:, None] > normal[None]).mean() + 0.5 * (unusual[:, None] == normal[None]).mean()
+    assert explain.auroc(normal, unusual) == pytest.approx(pairs, abs=1e-12)
+    fpr, tpr = explain.roc_curve(normal, unusual)
+    assert (fpr[0], tpr[0], fpr[-1], tpr[-1]) == (0.0, 0.0, 1.0, 1.0)
+
+
+def test_percentile_of():
+    assert explain.percentile_of(3.0, np.arange(10)) == 40.0
