@@ -26,6 +26,10 @@ import tensorflow_probability as tfp
 from vae_tf import data, store
 from vae_tf.inference import Inference
 
+# Codes decoded at once by the IWAE: the split of the images, hence their seeds, that produced the
+# committed metrics (the server uses Inference.iwae's smaller default, which keeps less memory).
+MAX_CODES = 20_000
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     """The command line; every flag has a default and a help text."""
@@ -71,7 +75,8 @@ def evaluate(inference: Inference, images: np.ndarray, grey: np.ndarray, k: int,
     metrics.update(neg_elbo=float(terms["neg_elbo"].mean()), kl=float(terms["kl"].mean()),
                    kl_per_dimension=kl_per_dimension.mean(axis=0).tolist())
     if k:
-        bound = np.concatenate([inference.iwae(images[i:i + batch_size], k, seed + i, chunk) for i in batches])
+        bound = np.concatenate([inference.iwae(images[i:i + batch_size], k, seed + i, chunk, max_codes=MAX_CODES)
+                                for i in batches])
         metrics[f"iwae_nll_k{k}"] = float(-bound.mean())
         metrics["iwae_nll_stderr"] = float(bound.std(ddof=1) / np.sqrt(len(bound))) if len(bound) > 1 else 0.0
     return metrics
