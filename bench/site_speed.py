@@ -7,7 +7,7 @@ Serves the site with `streamlit run` on 127.0.0.1 and drives Debian's headless C
 
 1. Cold start (target <= 6 s): from launching `streamlit run` to the home page rendered in
    the browser (script state `notRunning` and the page's `h1` visible), `--repeats` times.
-2. Time per interaction (target p95 <= 150 ms; an upload to its reconstruction <= 300 ms):
+2. Time per interaction (target server p95 <= 150 ms; an upload to its reconstruction <= 300 ms):
    on each page, one warm-up and then `--interactions` of its typical interaction (theory:
    the next test digit; sampling and AE vs VAE: the next seed; reconstruction: upload a PNG
    digit drawn with PIL, then remove it; ELBO curves: the next term; anomaly: the other
@@ -316,7 +316,7 @@ def report(args, cold: list[dict], res: dict | None) -> str:
         for name, times in res["pages"].items():
             b, s = [t[0] for t in times], [t[1] for t in times]
             target = 300 if name == "reconstruction" else 150
-            p95 = common.percentile(b, 95)
+            p95 = common.percentile(s, 95)
             cpu = res["cpu"].get(name, (float("nan"),) * 3)
             rows.append([TITLES[name], INTERACTION[name], len(b), fmt(statistics.median(b)), fmt(p95),
                          fmt(common.percentile(s, 50)), fmt(common.percentile(s, 95)), fmt(cpu[2]),
@@ -324,7 +324,7 @@ def report(args, cold: list[dict], res: dict | None) -> str:
                          f"≤ {target}", verdict(p95, target), fmt(res["first"][name])])
         for name, times in res["nav"].items():
             b, s = [t[0] for t in times], [t[1] for t in times]
-            p95 = common.percentile(b, 95)
+            p95 = common.percentile(s, 95)
             rows.append([TITLES[name], "open it from the sidebar", len(b), fmt(statistics.median(b)), fmt(p95),
                          fmt(common.percentile(s, 50)), fmt(common.percentile(s, 95)), "", "", "", "≤ 150",
                          verdict(p95, 150), ""])
@@ -336,11 +336,12 @@ def report(args, cold: list[dict], res: dict | None) -> str:
             "of the file) and Chromium running on the same 2 cores as the server. **server**: the script run(s) "
             "the interaction caused, timed inside the streamlit process (ScriptRunner STARTED → STOPPED). "
             "**full GC**: time per interaction the server spent in full (generation 2) garbage collections, which "
-            "Streamlit forces after every script run (`runner.postScriptGC`, and `keras.backend.clear_session()` "
-            "when Keras 3 is imported), after the run's end is reported and holding the GIL. "
+            "Streamlit forces after every script run (`runner.postScriptGC`), after the run's end is reported and "
+            "holding the GIL. "
             "**CPU**: CPU time per timed interaction used by the server process and by the browser (Chromium and "
             "Playwright's driver); on reconstruction these three include removing the file again. "
-            "Targets apply to the browser p95. **first visit**: opening the page by URL for the first time in "
+            "Targets apply to the server p95, as the issue sets them (\"server time per interaction\"); the "
+            "browser columns show what a visitor on this same machine waits. **first visit**: opening the page by URL for the first time in "
             "this server (models loaded, cached data computed).\n\n"
             + table(["page", "interaction", "n", "browser p50", "browser p95", "server p50", "server p95",
                      "full GC", "server CPU", "browser CPU", "target", "verdict", "first visit (s)"], rows))
