@@ -17,3 +17,30 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 # One thread per TensorFlow op: sessions already run in threads of their own, and on 2 cores the
 # default op pools made the sessions' small graph calls wait on each other (bench/site_speed.py).
 os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+
+
+def _return_freed_memory_to_the_system() -> None:
+    """glibc's malloc, tuned as MALLOC_ARENA_MAX=2 and MALLOC_MMAP_THRESHOLD_=1048576 would at start-up.
+
+    Every script run is a new thread, and glibc gives threads arenas of their own (up to 8 per
+    core) that keep what they freed; a fixed 1 MB mmap threshold returns every large buffer (the
+    decoded batches, the encoded images) to the system when it is freed. Measured with
+    bench/site_speed.py: with every page used 950 -> 887 MB, growth over 20 sessions 82 -> 65 MB.
+    Elsewhere than glibc this does nothing.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        mallopt = libc.mallopt if libc else None
+    except (OSError, AttributeError):
+        return
+    if mallopt is not None:
+        m_arena_max, m_mmap_threshold = -8, -3  # glibc's malloc.h
+        mallopt(m_arena_max, 2)
+        mallopt(m_mmap_threshold, 1 << 20)
+
+
+_return_freed_memory_to_the_system()
