@@ -54,6 +54,25 @@ def wait_idle(page) -> None:
     common.wait_idle(page, settle_ms=300)
 
 
+def test_a_shared_link_as_a_fresh_servers_first_request_shows_the_whole_site(page):
+    """A cold hosted app often serves a shared deep link first: the page, the site's own page list
+    (not Streamlit's list of the files in pages/) and the model card must all be there."""
+    port = common.free_port()
+    proc = common.start_server(port, dict(os.environ))
+    try:
+        page.goto(f"http://127.0.0.1:{port}/anomaly?score=iwae")
+        wait_idle(page)
+        page.get_by_role("heading", name="Anomaly scores").first.wait_for(timeout=60_000)
+        wait_idle(page)
+        links = page.locator("[data-testid='stSidebarNavLink']")
+        assert [text.split("\n")[-1].strip() for text in links.all_inner_texts()] == [  # after the icon's name
+            "Theory", "Sampling", "Reconstruction", "AE vs VAE", "ELBO curves", "Anomaly scores"]
+        assert page.get_by_text("MODEL ON THIS SITE").count() == 1
+        assert page.get_by_text("IWAE bound (k=100)").count() >= 1
+    finally:
+        common.stop_server(proc)
+
+
 def test_every_page_renders_and_an_upload_is_reconstructed(server, page, tmp_path):
     for path, title in PAGES.items():
         page.goto(f"{server}/{path}")

@@ -44,3 +44,28 @@ def _return_freed_memory_to_the_system() -> None:
 
 
 _return_freed_memory_to_the_system()
+
+
+def _route_the_first_run_through_the_entrypoint() -> None:
+    """Make a fresh server's first request, whatever its URL, run streamlit_app.py.
+
+    Until some run has called `st.navigation`, Streamlit 1.67 takes pages/ for a v1 multipage
+    folder: a shared link such as /anomaly, as the first request to a fresh server, ran
+    pages/anomaly.py alone, under Streamlit's list of the folder's files and without the model
+    card (tests/test_browser.py). Every page imports vae_site first, once per process, so the
+    first run learns here that the site has its own navigation, and runs again through it.
+    Streamlit's flag is internal: if it moves, this does nothing and the browser test says so.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:
+        return
+    if getattr(PagesManager, "uses_pages_directory", None) and get_script_run_ctx() is not None:
+        PagesManager.uses_pages_directory = False  # what st.navigation sets on its first call
+        import streamlit as st
+
+        st.rerun()
+
+
+_route_the_first_run_through_the_entrypoint()
