@@ -40,6 +40,7 @@ if not chosen:
     share.share_box(["picks"], note="Uploads and drawings cannot travel in a link.")
     st.stop()
 
+
 @st.cache_resource(show_spinner=False)
 def posterior_spec() -> dict:
     """The chart of q(z|x) per dimension: bars at the means, error bars one σ either side (data "q")."""

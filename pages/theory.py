@@ -81,8 +81,8 @@ def estimates(model_key: str, index: int) -> pd.DataFrame:
     counts = explain.sample_counts(IMPORTANCE_SAMPLES)
     importance = explain.running_log_mean_exp(served.log_weights(x[None], IMPORTANCE_SAMPLES, seed=1)[:, 0], counts)
     return pd.concat([
-        pd.DataFrame({"samples": explain.sample_counts(SAMPLES), "log p(x) estimate": prior_estimates(model_key)[:, index],
-                      "proposal": "z ~ p(z) (prior)"}),
+        pd.DataFrame({"samples": explain.sample_counts(SAMPLES),
+                      "log p(x) estimate": prior_estimates(model_key)[:, index], "proposal": "z ~ p(z) (prior)"}),
         pd.DataFrame({"samples": counts, "log p(x) estimate": importance, "proposal": "z ~ q(z|x) (importance)"}),
     ])
 
@@ -105,8 +105,8 @@ st.markdown(
     f"With {SAMPLES:,} codes from the prior the estimate is still **{final.iloc[0]:.1f}** nats and climbing: "
     f"almost no prior sample decodes to anything like this digit. Drawing the codes from the "
     f"encoder's q(z|x) and reweighting by p(z)/q(z|x) settles near **{final.iloc[1]:.1f}** within a few "
-    f"hundred samples (the chart stops it at {IMPORTANCE_SAMPLES:,}, where it has long been flat). Both are unbiased for p(x) (and so lower bounds on log p(x) in expectation); "
-    "only one is usable.")
+    f"hundred samples (the chart stops it at {IMPORTANCE_SAMPLES:,}, where it has long been flat). Both are "
+    "unbiased for p(x) (and so lower bounds on log p(x) in expectation); only one is usable.")
 
 # --- 4. q(z|x) and the ELBO ---------------------------------------------------------------
 st.header("4 · The encoder q(z|x) and the evidence lower bound")

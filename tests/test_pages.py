@@ -100,7 +100,8 @@ def test_theory_shows_pixel_errors_and_the_live_elbo(served, bundled):
     by_proposal = estimates["estimates"].groupby("proposal")["samples"].max()
     assert by_proposal.to_dict() == {"z ~ p(z) (prior)": 5_000, "z ~ q(z|x) (importance)": 1_000}
     vae = served["vae_32d"]  # the prior's estimate for this digit alone, from the same 5,000 codes
-    alone = explain.running_log_mean_exp(vae.log_likelihood(binary[None], vae.sample_prior(5_000, seed=1))[:, 0], [5_000])
+    log_px_z = vae.log_likelihood(binary[None], vae.sample_prior(5_000, seed=1))[:, 0]
+    alone = explain.running_log_mean_exp(log_px_z, [5_000])
     prior = estimates["estimates"].query("proposal == 'z ~ p(z) (prior)'")["log p(x) estimate"]
     assert prior.iloc[-1] == pytest.approx(alone[0], abs=1e-3)
     assert len(at.latex) >= 6
