@@ -36,9 +36,12 @@ def test_elbo_terms_match_closed_form_kl(served, binary_test_images):
 
 def test_iwae_is_at_least_the_elbo(served, binary_test_images):
     x = binary_test_images[:6]
-    elbo = -np.mean([served.elbo_terms(x, seed=s)["neg_elbo"] for s in range(50)], axis=0)
+    draws = -np.array([served.elbo_terms(x, seed=s)["neg_elbo"] for s in range(50)])  # (50, 6)
+    elbo, stderr = draws.mean(axis=0), draws.std(axis=0, ddof=1) / np.sqrt(len(draws))
     bound = served.iwae(x, k=1000, seed=0, chunk=300)
-    assert bound.shape == (6,) and np.all(bound > elbo)
+    # Both are estimates: E[IWAE_k] >= ELBO holds in expectation. For the untrained (randomly
+    # initialised) model the gap can be a thousandth of a nat, so allow the ELBO's own noise.
+    assert bound.shape == (6,) and np.all(bound > elbo - 4 * stderr) and bound.mean() > elbo.mean()
     with pytest.raises(ValueError):
         Inference(models.build(served.config.__class__(kind="ae", latent_size=2, widths=(8,)))).iwae(x, 5)
 
