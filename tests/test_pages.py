@@ -99,12 +99,18 @@ def test_theory_shows_pixel_errors_and_the_live_elbo(served, bundled):
     assert set(estimates["estimates"]["proposal"]) == {"z ~ p(z) (prior)", "z ~ q(z|x) (importance)"}
     by_proposal = estimates["estimates"].groupby("proposal")["samples"].max()
     assert by_proposal.to_dict() == {"z ~ p(z) (prior)": 5_000, "z ~ q(z|x) (importance)": 1_000}
-    vae = served["vae_32d"]  # the prior's estimate for this digit alone, from the same 5,000 codes
+    assert len(at.latex) >= 6
+
+
+@pytest.mark.parametrize("index", [5, 250])  # two blocks of the digits scored together
+def test_theory_prior_estimate_equals_one_made_for_the_digit_alone(served, bundled, index):
+    (estimates,) = charts(open_page(digit=str(index)))
+    vae = served["vae_32d"]  # the same 5,000 codes from the prior, scored against this digit only
+    binary = data.binarize(bundled[0], 0)[index]
     log_px_z = vae.log_likelihood(binary[None], vae.sample_prior(5_000, seed=1))[:, 0]
     alone = explain.running_log_mean_exp(log_px_z, [5_000])
     prior = estimates["estimates"].query("proposal == 'z ~ p(z) (prior)'")["log p(x) estimate"]
     assert prior.iloc[-1] == pytest.approx(alone[0], abs=1e-3)
-    assert len(at.latex) >= 6
 
 
 def test_sampling_grid_has_the_requested_number_of_digits():
