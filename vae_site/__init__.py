@@ -29,18 +29,14 @@ def _return_freed_memory_to_the_system() -> None:
     Elsewhere than glibc this does nothing.
     """
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name) if name else None
-        mallopt = libc.mallopt if libc else None
-    except (OSError, AttributeError):
+        mallopt = ctypes.CDLL(None).mallopt  # the process's own symbols, glibc's among them
+    except (OSError, AttributeError, TypeError):  # no such symbol, or no dlopen(NULL) (Windows)
         return
-    if mallopt is not None:
-        m_arena_max, m_mmap_threshold = -8, -3  # glibc's malloc.h
-        mallopt(m_arena_max, 2)
-        mallopt(m_mmap_threshold, 1 << 20)
+    m_arena_max, m_mmap_threshold = -8, -3  # glibc's malloc.h
+    mallopt(m_arena_max, 2)
+    mallopt(m_mmap_threshold, 1 << 20)
 
 
 _return_freed_memory_to_the_system()
