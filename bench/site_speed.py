@@ -169,8 +169,9 @@ def start_profiler(pid: int, out: Path) -> subprocess.Popen | None:
     spy = str(venv_spy) if venv_spy.exists() else shutil.which("py-spy")
     if spy is None:
         raise SystemExit("--profile needs py-spy: pip install py-spy")
-    proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--nonblocking", "--threads", "--idle",
-                             "--output", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--nonblocking",
+                             "--threads", "--idle", "--output", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)  # let it attach
     return proc
 
@@ -341,8 +342,8 @@ def report(args, cold: list[dict], res: dict | None) -> str:
             "**CPU**: CPU time per timed interaction used by the server process and by the browser (Chromium and "
             "Playwright's driver); on reconstruction these three include removing the file again. "
             "Targets apply to the server p95, as the issue sets them (\"server time per interaction\"); the "
-            "browser columns show what a visitor on this same machine waits. **first visit**: opening the page by URL for the first time in "
-            "this server (models loaded, cached data computed).\n\n"
+            "browser columns show what a visitor on this same machine waits. **first visit**: opening the page "
+            "by URL for the first time in this server (models loaded, cached data computed).\n\n"
             + table(["page", "interaction", "n", "browser p50", "browser p95", "server p50", "server p95",
                      "full GC", "server CPU", "browser CPU", "target", "verdict", "first visit (s)"], rows))
     if res and res["rss_after"]:
