@@ -80,6 +80,18 @@ def charts(at: AppTest) -> list[dict]:
     return found
 
 
+def test_the_bundled_arrays_are_shared_read_only_and_right(bundled):
+    """One copy for every session (a copy per session stayed alive with it), which no page can change."""
+    images, labels = resources.test_digits()
+    assert resources.test_digits()[0] is images
+    np.testing.assert_array_equal(images, bundled[0])
+    np.testing.assert_array_equal(labels, bundled[1])
+    for array in (images, labels, resources.binary_test_digits(), resources.fashion_items()[0]):
+        assert not array.flags.writeable
+        with pytest.raises(ValueError):
+            array[0] = 0
+
+
 def test_theory_shows_pixel_errors_and_the_live_elbo(served, bundled):
     at = open_page(digit="5")
     assert [h.value for h in at.header][:4] == [
