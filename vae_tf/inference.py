@@ -4,11 +4,15 @@ The site serves every browser session from its own thread, sharing one model. TF
 distribution layers are not safe to call from several threads at once (their `__call__`
 keeps per-call state), so nothing here goes through them: each method is a `tf.function`
 over the plain Keras trunks, and the distributions are built with the layers' own pure
-`new` rules (see `vae_tf.models`). Each function is traced once, here, with a fixed input
-signature, so calls from many threads only run the traced graphs (~1 ms), never `predict`.
+`new` rules (see `vae_tf.models`). Each function is traced once, with a fixed input signature,
+at its first call (one trace at a time in the process, behind a lock), so later calls from many
+threads only run the traced graphs (~1 ms), never `predict`; a page traces only what it uses
+(the home page's first visit skips the ~0.15 s of the three functions it does not call).
 The functions have no data-dependent Python control flow, so AutoGraph is off: converting
 the Keras and TFP code it would walk was 70% of the tracing time (a profile of the start-up).
 """
+
+import threading
 
 import numpy as np
 import tensorflow as tf
@@ -43,19 +47,6 @@ class Inference:
             self._log_weights = _traced(lambda x, k, s: models.iwae_log_weights(model, x, k, s), _IMAGES, count, _SEED)
         # p(z) is fixed once trained: its mixture components, (K, L) each, as NumPy for sampling.
         self.prior_means, self.prior_stds = (t.numpy() for t in models.prior_components(model))
-        self._warm_up()
-
-    def _warm_up(self):
-        """Trace every function once, before any thread can race to do it."""
-        x = np.zeros((1, 28, 28), np.float32)
-        self.encode(x)
-        self.decode(np.zeros((1, self.latent_size), np.float32))
-        self.reconstruct(x)
-        self.elbo_terms(x)
-        self.kl_per_dimension(x)
-        self.log_likelihood(x, np.zeros((2, self.latent_size), np.float32))
-        if self._log_weights is not None:
-            self.iwae(x, k=2)
 
     def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation of q(z|x), each (N, L); an AE has zero spread.
@@ -161,9 +152,32 @@ class Inference:
         return total - np.log(k)
 
 
-def _traced(fn, *signature: tf.TensorSpec):
+_TRACING = threading.Lock()  # one trace at a time in the process: tracing calls the Keras trunks
+
+
+class _TracedOnFirstCall:
+    """A `tf.function` with a fixed input signature, traced at its first call under `_TRACING`.
+
+    TensorFlow guards each function's own tracing, but two functions of one model tracing at
+    once would call the same Keras layers from two threads; the lock rules that out. After the
+    trace, calls only run the graph and take no lock.
+    """
+
+    def __init__(self, fn, signature: list[tf.TensorSpec]):
+        self._function = tf.function(fn, input_signature=signature, autograph=False)
+        self._ready = False
+
+    def __call__(self, *args):
+        if not self._ready:
+            with _TRACING:
+                self._function.get_concrete_function()  # the signature fixes the one trace
+                self._ready = True
+        return self._function(*args)
+
+
+def _traced(fn, *signature: tf.TensorSpec) -> _TracedOnFirstCall:
     """`fn` as a graph with a fixed input signature, traced without AutoGraph (see the module doc)."""
-    return tf.function(fn, input_signature=list(signature), autograph=False)
+    return _TracedOnFirstCall(fn, list(signature))
 
 
 def _as_images(images: np.ndarray) -> tf.Tensor:
