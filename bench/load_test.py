@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 from playwright.async_api import async_playwright
 
 import common
@@ -36,6 +37,13 @@ from common import fmt, table, verdict
 EXPECTED_ERRORS = ("Unusual for this model",)
 NUMBER_FIELD = {"": 0, "sampling": 0, "ae_vs_vae": 0}  # which number input a page's interaction types into
 NUMBER_RANGE = {"": 999, "sampling": 2**31 - 1, "ae_vs_vae": 2**31 - 1}
+# What a timed-out step saw: whether its event fired, and the script states and messages since.
+STATE_JS = """() => { const b = window.__bench; const app = document.querySelector("[data-testid='stApp']");
+  const since = b.t0 === null ? [] : b.changes.filter(([t]) => t >= b.t0).map(([, s]) => s);
+  return JSON.stringify({event_seen: b.t0 !== null, states_since: since,
+    messages_since: b.t0 === null ? 0 : b.messages.filter(t => t >= b.t0).length,
+    state_now: app && app.getAttribute('data-test-script-state'),
+    number_fields: [...document.querySelectorAll("[data-testid='stNumberInputField']")].map(e => e.value)}); }"""
 
 
 class User:
@@ -68,7 +76,11 @@ class User:
         """Run `action` (which fires one `kind` event), wait for the rerun to end, record the time."""
         await self.page.evaluate(common.ARM_JS, kind)
         await action()
-        handle = await self.page.wait_for_function(common.DONE_JS, timeout=self.args.timeout * 1000, polling=100)
+        try:
+            handle = await self.page.wait_for_function(common.DONE_JS, timeout=self.args.timeout * 1000, polling=100)
+        except PlaywrightTimeout as err:  # say what the page saw, to tell "no rerun came" from "a rerun hung"
+            first_line = (str(err).splitlines() or [""])[0]
+            raise PlaywrightTimeout(f"{first_line} Page then: {await self.page.evaluate(STATE_JS)}") from None
         done = await handle.json_value()
         self.times.setdefault(label, []).append(done["ms"])
         self.fallbacks += done["fallback"]
@@ -131,7 +143,7 @@ class User:
                 await self.step()
             except Exception as err:  # noqa: BLE001
                 self.errors.append(f"user {self.number}, {self.current or 'theory'}: {type(err).__name__}: "
-                                   f"{(str(err).splitlines() or [''])[0][:200]}")
+                                   f"{(str(err).splitlines() or [''])[0][:600]}")
                 if time.monotonic() < deadline:
                     try:
                         await self.page.close()
