@@ -71,8 +71,8 @@ def require(*roles: str):
 # The arrays below are shared by every session (`st.cache_resource`, not `st.cache_data`) and
 # read-only. `st.cache_data` unpickles a fresh copy for every call, and a session's copies stay
 # alive as long as the session does: Streamlit keeps a disconnected session for two minutes in
-# case it reconnects, and the widgets' callbacks hold the page's globals. With copies, 20 visits
-# of every page grew the server by ~16 MB of test digits alone (a tracemalloc diff).
+# case it reconnects, and the widgets' callbacks hold the page's globals. With copies, 10 visitors
+# opening every page grew the server by ~16 MB of test digits alone (a tracemalloc diff).
 
 
 @st.cache_resource(show_spinner=False)
