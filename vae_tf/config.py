@@ -22,6 +22,8 @@ class ModelConfig:
       prior: p(z) of a VAE: "standard" (N(0, I)) or "vamp" (the VampPrior of Tomczak &
         Welling 2018: the mixture (1/K) sum_k q(z|u_k) over K learned pseudo-inputs u_k).
       pseudo_inputs: K, the number of pseudo-inputs of a VampPrior.
+      beta: the weight of the KL term in the training loss, recon + beta * KL (Higgins et al.
+        2017); beta = 1 is the ELBO. The reported -ELBO always weighs the KL by 1.
     """
 
     kind: str = "vae"
@@ -31,6 +33,7 @@ class ModelConfig:
     activation: str = "relu"
     prior: str = "standard"
     pseudo_inputs: int = 0
+    beta: float = 1.0
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -41,6 +44,8 @@ class ModelConfig:
             raise ValueError(f"prior must be one of {PRIORS}, not {self.prior!r}")
         if self.prior == "vamp" and (self.kind != "vae" or self.pseudo_inputs < 1):
             raise ValueError("a VampPrior needs kind 'vae' and at least one pseudo-input")
+        if not (self.beta > 0 and self.beta < float("inf")):
+            raise ValueError("beta must be a positive, finite number")
         if self.latent_size < 1:
             raise ValueError("latent_size must be at least 1")
         object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))

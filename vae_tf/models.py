@@ -136,7 +136,7 @@ class LatentVariableModel(tfk.Model):
                 initializer=tfk.initializers.RandomNormal(-3.0, 0.1))  # grey levels near 0.05
         if config.kind == "vae":
             # The prior is passed as a callable: a VampPrior changes as the encoder learns.
-            kl = tfpl.KLDivergenceRegularizer(self.prior, use_exact_kl=config.prior == "standard")
+            kl = tfpl.KLDivergenceRegularizer(self.prior, use_exact_kl=config.prior == "standard", weight=config.beta)
             self.q_z_given_x_layer = GaussianPosterior(
                 config.latent_size, activity_regularizer=kl, name="q_z_given_x")
         self.p_x_given_z_layer = tfpl.IndependentBernoulli(

@@ -43,6 +43,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--prior", choices=("standard", "vamp"), default="standard",
                    help="p(z) of a VAE: N(0, I), or a VampPrior (a mixture of q(z|u_k) over learned pseudo-inputs u_k)")
     p.add_argument("--pseudo-inputs", type=int, default=500, help="number K of pseudo-inputs of a VampPrior")
+    p.add_argument("--beta", type=float, default=1.0,
+                   help="weight of the KL term in the training loss (1 is the ELBO; a beta-VAE otherwise)")
     p.add_argument("--epochs", type=int, default=30, help="passes over the training images")
     p.add_argument("--batch-size", type=int, default=128, help="images per gradient step (across all devices)")
     p.add_argument("--lr", type=float, default=1e-3, help="Adam's initial learning rate")
@@ -150,7 +152,8 @@ def main(argv=None) -> int:
     print(f"devices: {[d.name for d in tf.config.list_logical_devices()]}; "
           f"replicas: {strategy.num_replicas_in_sync}; train {len(train)}, validation {len(validation)}")
     config = ModelConfig(kind=args.kind, latent_size=args.latent_size, widths=tuple(args.widths), prior=args.prior,
-                         pseudo_inputs=args.pseudo_inputs if args.prior == "vamp" else 0)
+                         pseudo_inputs=args.pseudo_inputs if args.prior == "vamp" else 0,
+                         beta=args.beta if args.kind == "vae" else 1.0)
     partial = args.output.with_name(args.output.name + ".partial")
     partial.mkdir(parents=True, exist_ok=True)
     with strategy.scope():
