@@ -6,6 +6,9 @@ import streamlit as st
 
 from vae_site import display, resources, share
 from vae_tf import explain, store
+from vae_site import navigation
+
+navigation.enter()
 
 display.crisp_images()
 st.title("Autoencoder vs variational autoencoder")
@@ -13,7 +16,7 @@ st.markdown("In each pair both models have the same encoder and decoder trunks, 
             "decoder, the N(0, I) prior and the same number of epochs (60 for the 2-D pair, 150 for the "
             "32-D pair). The AE maps each digit to one code and is trained on reconstruction alone; the "
             "VAE maps it to a distribution q(z|x) and pays the KL to the prior.")
-vae_2d, ae_2d = resources.require("vae_2d", "ae_2d")
+vae_2d, ae_2d = resources.require("vae_2d"), resources.require("ae_2d")
 
 st.header("Latent maps of the test digits")
 left, right = st.columns(2)
@@ -32,7 +35,7 @@ PAIRS = ("vae_2d", "ae_2d", "vae_32d", "ae_32d")
 for role in PAIRS:
     served = resources.require(role)
     z = served.sample_prior(16, seed)
-    st.markdown(f"**{resources.ROLES[role]}**")
+    st.markdown(f"**{resources.title(role)}**")
     st.image(display.grid(served.decode(z), columns=16, size=48))
 st.caption("The same kind of random codes, decoded. The VAE was trained so that codes from the prior "
            "decode to digits; nothing asks the AE to, so most random codes land in regions no "
@@ -47,12 +50,12 @@ ends = np.stack([digits[a], digits[b]])
 for role in PAIRS:
     served = resources.require(role)
     codes, _ = served.encode(ends)
-    st.markdown(f"**{resources.ROLES[role]}**")
+    st.markdown(f"**{resources.title(role)}**")
     st.image(display.grid(served.decode(explain.interpolate(codes[0], codes[1], 10)), columns=10, size=56))
 
 st.header("Test metrics")
 rows = []
-for role, title in resources.ROLES.items():
+for role, title in ((r, resources.title(r)) for r in store.CORE):
     metrics = resources.model_json(role, store.METRICS)
     if metrics is None:
         st.warning(f"No metrics for the {title} model: run `python -m vae_tf.evaluate --model "

@@ -7,6 +7,9 @@ import streamlit as st
 
 from vae_site import display, resources, share, uploads
 from vae_tf import data, explain
+from vae_site import navigation
+
+navigation.enter()
 
 K = 100  # importance samples for the IWAE score: tight enough, and quick for 1,600 images
 THRESHOLD = 99.0  # percentile of test digits above which an image is called unusual

@@ -7,6 +7,9 @@ import streamlit as st
 
 from vae_site import display, resources, share
 from vae_tf import store
+from vae_site import navigation
+
+navigation.enter()
 
 TERMS = {"neg_elbo": "−ELBO", "recon": "reconstruction −log p(x|z)", "kl": "KL(q ‖ p)"}
 
@@ -23,7 +26,7 @@ def history_frame(role: str) -> pd.DataFrame | None:
         for split, prefix in (("train", ""), ("validation", "val_")):
             for epoch, value in zip(history["epoch"], history.get(prefix + term, [])):
                 rows.append({"epoch": epoch, "term": TERMS[term], "split": split, "nats": value,
-                             "model": resources.ROLES[role]})
+                             "model": resources.title(role)})
     return pd.DataFrame(rows)
 
 
@@ -57,8 +60,8 @@ def kl_spec() -> dict:
         tooltip=["dimension:O", alt.Tooltip("KL (nats):Q", format=".3f")]).properties(height=260))
 
 
-frames = {role: history_frame(role) for role in resources.ROLES}
-missing = [resources.ROLES[r] for r, f in frames.items() if f is None]
+frames = {role: history_frame(role) for role in store.CORE}
+missing = [resources.title(r) for r, f in frames.items() if f is None]
 if missing:
     st.warning("No training history for: " + ", ".join(missing) + ". See the README, 'Train and evaluate'.")
 available = [r for r, f in frames.items() if f is not None]
@@ -70,7 +73,7 @@ share.restore("models", tuple(available), share.str_list)
 if not set(st.session_state["models"]) <= set(available):  # a link naming a model this site lacks
     st.session_state["models"] = tuple(available)
 st.radio("Term", list(TERMS.values()), key="term", horizontal=True)
-chosen = st.multiselect("Models", available, key="models", format_func=resources.ROLES.get)
+chosen = st.multiselect("Models", available, key="models", format_func=resources.title)
 data = pd.concat([frames[r] for r in chosen]) if chosen else pd.DataFrame()
 data = data[data["term"] == st.session_state["term"]] if len(data) else data
 if data.empty:
@@ -90,7 +93,7 @@ def bound_against_k(model_key: str, role: str, n: int = 100) -> pd.DataFrame:
     served = resources.require(role)
     x = resources.binary_test_digits()[:n]
     return pd.DataFrame([{"k": k, "bound on −log p(x) (nats)": float(-served.iwae(x, k, seed=1, chunk=250).mean()),
-                          "model": resources.ROLES[role]} for k in (1, 3, 10, 30, 100, 300, 1000)])
+                          "model": resources.title(role)} for k in (1, 3, 10, 30, 100, 300, 1000)])
 
 
 vae_roles = [r for r in ("vae_main", "vae_2d") if resources.model(r) is not None]
@@ -100,7 +103,7 @@ rows = []
 for role in ("vae_main", "vae_32d", "vae_2d"):
     m = resources.model_json(role, store.METRICS)
     if m and f"iwae_nll_k{m['k']}" in m:
-        rows.append({"model": resources.ROLES[role], "test −ELBO": m["neg_elbo"],
+        rows.append({"model": resources.title(role), "test −ELBO": m["neg_elbo"],
                      f"test NLL (IWAE, k={m['k']})": m[f"iwae_nll_k{m['k']}"],
                      "gap": m["neg_elbo"] - m[f"iwae_nll_k{m['k']}"]})
 if rows:

@@ -7,6 +7,9 @@ import streamlit as st
 
 from vae_site import display, resources, share, uploads
 from vae_tf import data
+from vae_site import navigation
+
+navigation.enter()
 
 display.crisp_images()
 st.title("Reconstruct your own digit")

@@ -5,6 +5,9 @@ import streamlit as st
 
 from vae_site import display, resources, share, uploads
 from vae_tf import data, explain
+from vae_site import navigation
+
+navigation.enter()
 
 display.crisp_images()
 st.title("Sampling from the prior")
@@ -82,7 +85,7 @@ steps = 10
 for role, served in (("vae_main", vae), ("vae_32d", vae_32d), ("ae_32d", ae_32d)):
     z_ends, _ = served.encode(np.stack(ends))
     path = explain.interpolate(z_ends[0], z_ends[1], steps)
-    st.markdown(f"**{resources.ROLES[role]}**: a straight line between the two codes")
+    st.markdown(f"**{resources.title(role)}**: a straight line between the two codes")
     st.image(display.grid(served.decode(path), columns=steps, size=56))
 st.caption("The N(0, I) VAE and the AE share the same trunks and training budget (150 epochs). The "
            "VAEs' paths stay among digits; the AE's passes through codes it never saw in training.")

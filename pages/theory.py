@@ -7,6 +7,9 @@ import streamlit as st
 
 from vae_site import display, resources, share
 from vae_tf import explain
+from vae_site import navigation
+
+navigation.enter()
 
 SAMPLES = 5_000  # codes from the prior: the same for every digit, decoded once for all of them
 BLOCK = 100  # bundled digits scored together against the prior's codes

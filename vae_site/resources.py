@@ -13,18 +13,17 @@ import pandas as pd
 import streamlit as st
 
 from vae_site import display
+from vae_site.i18n import t
 from vae_tf import data, store
 
-ROLES = {
-    "vae_main": "VAE, 32-D, VampPrior",
-    "vae_32d": "VAE, 32-D, N(0, I) prior",
-    "ae_32d": "AE, 32-D",
-    "vae_2d": "VAE, 2-D",
-    "ae_2d": "AE, 2-D",
-}
+
+def title(role: str) -> str:
+    """A shipped model's name on the page, e.g. "VAE, 2-D" (see `store.SHIPPED`)."""
+    beta = next((b for b, r in store.BETA_FAMILY.items() if r == role), None)
+    return t("site.model_beta", beta=beta) if beta is not None else t("site.model_" + role)
 
 
-@st.cache_resource(show_spinner="Loading the model…")
+@st.cache_resource(show_spinner="Loading the model… · 모델을 불러오는 중…")  # made once: both languages
 def _load(directory: str):
     """The served model in `directory`, one per process."""
     gc.disable()  # see _freeze_heap
@@ -56,16 +55,16 @@ def model(role: str):
     try:
         return _load(cache_key(role))
     except store.ModelFilesError as err:
-        st.error(f"The {ROLES[role]} model is not available. {err}", icon=":material/warning:")
+        st.error(t("site.model_missing", model=title(role), reason=str(err)), icon=":material/warning:")
         return None
 
 
-def require(*roles: str):
-    """The models for `roles`, or stop the page (after saying why) if one is missing."""
-    found = [model(role) for role in roles]
-    if any(m is None for m in found):
+def require(role: str):
+    """The model for `role`, or stop the page (after saying why) if it is missing."""
+    found = model(role)
+    if found is None:
         st.stop()
-    return found[0] if len(found) == 1 else found
+    return found
 
 
 # The arrays below are shared by every session (`st.cache_resource`, not `st.cache_data`) and
@@ -121,15 +120,32 @@ def cache_key(role: str) -> str:
     return str(store.model_dir(store.SHIPPED[role]))
 
 
+# One colour per model on every chart of the site (Vega's category10, in the registry's order).
+_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+            "#bcbd22", "#17becf"]
+
+
+def colour(role: str) -> str:
+    """The colour of a model on every chart."""
+    return _COLOURS[list(store.SHIPPED).index(role) % len(_COLOURS)]
+
+
+def colour_scale(roles):
+    """An Altair colour scale mapping each model's title (in the visitor's language) to its colour."""
+    import altair as alt
+
+    return alt.Scale(domain=[title(r) for r in roles], range=[colour(r) for r in roles])
+
+
 def test_codes(role: str) -> np.ndarray:
     """The means of q(z|x) (an AE's codes) of the bundled test digits under a model. (N, L)."""
-    return _codes(cache_key(role), role)
+    return _codes(require(role), cache_key(role))
 
 
 @st.cache_resource(show_spinner=False)
-def _codes(directory: str, role: str) -> np.ndarray:
+def _codes(_served, directory: str) -> np.ndarray:
     """`test_codes`, cached per model directory. Read-only, shared like `test_digits`."""
-    mean, _ = require(role).encode(binary_test_digits())
+    mean, _ = _served.encode(binary_test_digits())
     return _read_only(mean)
 
 

@@ -1,32 +1,104 @@
 """Links that share a view: what a visitor sets lives in the URL's query string.
 
-Each page restores its widget values from `st.query_params` once per session (a bad or
-out-of-range value falls back to the default), and writes them back after every run, so the
-address bar always holds a link that reopens the same view.
+A page's shared widgets are made through this module. Each one's value is read from `?key=` when
+the page opens and whenever the URL changes under it (the browser's Back and Forward buttons),
+and written back after every run, so the address bar always holds a link that reopens the view.
+A value from a URL is parsed by a strict parser: finite numbers within the widget's bounds,
+lists within its limits and without repeats, known choices only; anything else falls back to
+the default, and names the page does not know are ignored. Only values that differ from their
+defaults are written to the address bar, so opening a page adds one entry to the browser's
+history, not two. The language (`lang`) travels with every link (see `vae_site.i18n`).
 """
 
+import math
+import re
 from urllib.parse import urlencode
 
 import streamlit as st
 
+from vae_site import i18n
+from vae_site.i18n import t
 
-def restore(key: str, default, cast=int, choices=None, low=None, high=None):
-    """Set `st.session_state[key]` from `?key=` on first use; return the value.
+_PUBLISHED = "_share_published"  # session key: the query string this session last wrote
+_DEFAULTS = "_share_defaults"  # session key: each shared key's default value
+_INTEGER = re.compile(r"[+-]?\d{1,15}")
+
+
+def integer(low: int, high: int):
+    """A parser of whole numbers in [low, high]: digits only (no '1e3', 'nan' or '0x10')."""
+    def parse(text: str) -> int:
+        if not _INTEGER.fullmatch(text.strip()):
+            raise ValueError(text)
+        return _within(int(text), low, high)
+    return parse
+
+
+def real(low: float, high: float, step: float | None = None):
+    """A parser of finite numbers in [low, high], rounded to the widget's step."""
+    def parse(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(text)
+        if step:
+            value = round(low + round((value - low) / step) * step, 10)
+        return _within(value, low, high)
+    return parse
+
+
+def one_of(choices):
+    """A parser that accepts exactly one of `choices` (compared as text)."""
+    by_text = {str(c): c for c in choices}
+
+    def parse(text: str):
+        return by_text[text]  # KeyError for anything else
+    return parse
+
+
+def list_of(item, max_items: int, min_items: int = 0):
+    """A parser of 'a,b,c' into a tuple of distinct items, each parsed by `item`, min..max long."""
+    def parse(text: str) -> tuple:
+        values = tuple(item(part) for part in text.split(",") if part.strip())
+        if len(set(values)) != len(values) or not min_items <= len(values) <= max_items:
+            raise ValueError(text)
+        return values
+    return parse
+
+
+def _within(value, low, high):
+    """`value`, or ValueError if it lies outside [low, high]."""
+    if not low <= value <= high:
+        raise ValueError(value)
+    return value
+
+
+def restore(key: str, default, parse):
+    """Set `st.session_state[key]` from `?key=` when the page opens or the URL changed; return it.
 
     Args:
       key: the widget key, also the query parameter's name.
-      default: used when the URL has no value or a bad one.
-      cast: turns the text into a value (int, float, str, or a function).
-      choices: allowed values, if any.
-      low, high: allowed range for numbers, if any.
+      default: the value when the URL has none, or one `parse` refuses.
+      parse: text to value; raises ValueError, KeyError or TypeError on text it refuses.
     """
-    if key not in st.session_state:
-        st.session_state[key] = _parse(st.query_params.get(key), default, cast, choices, low, high)
+    st.session_state.setdefault(_DEFAULTS, {})[key] = default
+    text = st.query_params.get(key)
+    written = st.session_state.get(_PUBLISHED, {}).get(key)
+    if key not in st.session_state or text != written:  # a new page, or Back/Forward moved the URL
+        st.session_state[key] = _parsed(text, default, parse)
     return st.session_state[key]
 
 
+def _parsed(text, default, parse):
+    """`parse(text)`, or `default` if there is no text or `parse` refuses it."""
+    if text is None:
+        return default
+    try:
+        return parse(str(text))
+    except (ValueError, KeyError, TypeError, OverflowError):
+        return default
+
+
 def number_input(label: str, key: str, default: int, low: int, high: int, where=st, **kwargs) -> int:
-    """An integer input whose value is restored from and shared through the URL.
+    """An integer input shared through the URL; its help says the range.
 
     Args:
       label, key: the widget's label and key (the key is also the query parameter).
@@ -34,57 +106,59 @@ def number_input(label: str, key: str, default: int, low: int, high: int, where=
       where: the container to draw it in (`st`, a column, the sidebar).
       kwargs: passed on to `st.number_input` (e.g. `help`).
     """
-    restore(key, default, int, low=low, high=high)
-    return where.number_input(label, low, high, key=key, **kwargs)
+    restore(key, default, integer(low, high))
+    kwargs.setdefault("help", t("share.range", low=low, high=high))
+    return where.number_input(label, low, high, key=key, step=1, **kwargs)
 
 
 def slider(label: str, key: str, default, low, high, step, where=st, **kwargs):
-    """A slider (int or float, like `default`) whose value is restored from and shared through the URL."""
-    restore(key, default, type(default), low=low, high=high)
+    """A slider (int or float, like `default`) shared through the URL."""
+    parse = integer(low, high) if isinstance(default, int) else real(low, high, step)
+    restore(key, default, parse)
     return where.slider(label, low, high, step=step, key=key, **kwargs)
 
 
-def _parse(text, default, cast, choices, low, high):
-    """The value in `text`, or `default` if it is missing, malformed or out of bounds."""
-    if text is None:
-        return default
-    try:
-        value = cast(text)
-    except (TypeError, ValueError):
-        return default
-    if choices is not None and value not in choices:
-        return default
-    if (low is not None and value < low) or (high is not None and value > high):
-        return default
-    return value
+def radio(label: str, key: str, default, options, where=st, **kwargs):
+    """A radio button group shared through the URL; `options` are the values (codes, not labels)."""
+    restore(key, default, one_of(options))
+    return where.radio(label, options, key=key, **kwargs)
 
 
-def int_list(text: str) -> tuple[int, ...]:
-    """'3,17,42' to (3, 17, 42); raises ValueError on anything else."""
-    return tuple(int(part) for part in str(text).split(",") if part.strip())
+def multiselect(label: str, key: str, default: tuple, options, max_selections: int, where=st, **kwargs):
+    """A multiselect shared through the URL, limited to `max_selections` distinct options."""
+    restore(key, tuple(default), list_of(one_of(options), max_selections))
+    return where.multiselect(label, options, key=key, max_selections=max_selections, **kwargs)
 
 
-def str_list(text: str) -> tuple[str, ...]:
-    """'a,b' to ('a', 'b')."""
-    return tuple(part for part in str(text).split(",") if part)
+def _as_text(value) -> str:
+    """A widget value as it appears in a URL."""
+    return ",".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value)
 
 
 def publish(keys: list[str]) -> dict[str, str]:
-    """Write the current values of `keys` into the URL; return them as text."""
-    params = {}
-    for key in keys:
-        value = st.session_state.get(key)
-        if value is not None:
-            params[key] = ",".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value)
-    st.query_params.from_dict(params)
-    return params
+    """Write the values of `keys` that differ from their defaults (and the language) into the URL.
+
+    Returns:
+      every shared value as text, the defaults included: the share box's link.
+    """
+    defaults = st.session_state.get(_DEFAULTS, {})
+    values = {key: st.session_state.get(key) for key in keys}
+    link = {key: _as_text(v) for key, v in values.items() if v is not None}
+    address = {key: text for key, text in link.items()
+               if key not in defaults or _as_text(defaults[key]) != text}
+    lang = i18n.current()
+    if lang != i18n.browser_language():
+        address[i18n.KEY] = lang
+    link[i18n.KEY] = lang
+    if address != st.query_params.to_dict():
+        st.query_params.from_dict(address)
+    st.session_state[_PUBLISHED] = address
+    return link
 
 
 def share_box(keys: list[str], note: str | None = None) -> None:
     """Publish `keys` to the URL and show the link, with a copy button, in the sidebar."""
-    params = publish(keys)
-    link = (st.context.url or "") + ("?" + urlencode(params) if params else "")
-    with st.sidebar.expander(":material/link: Share this view", expanded=False):
+    link = (st.context.url or "").split("?")[0] + "?" + urlencode(publish(keys))
+    with st.sidebar.expander(t("share.title"), icon=":material/link:", expanded=False):
         st.code(link, language=None, wrap_lines=True)
-        st.caption("Copy the link with the button in the box's corner; it opens this page as you set it."
-                   + (f" {note}" if note else ""))
+        st.caption(t("share.how") + (" " + note if note else ""))

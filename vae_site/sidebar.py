@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from vae_site.i18n import t
 from vae_site.resources import model_json
 from vae_tf import store
 
@@ -12,24 +13,22 @@ def model_card() -> None:
     run = model_json("vae_main", "run.json") or {}
     metrics = model_json("vae_main", store.METRICS) or {}
     with st.sidebar:
-        st.caption("MODEL ON THIS SITE")
+        st.caption(t("site.card_heading"))
         if config is None:
-            st.warning("The main VAE is missing: see the README, 'Train and evaluate'.")
+            st.warning(t("site.card_missing"))
             return
-        widths = "-".join(map(str, config["widths"]))
-        prior = "N(0, I) prior"
+        prior = t("site.card_prior_standard")
         if config.get("prior") == "vamp":
-            prior = f"VampPrior over {config['pseudo_inputs']} pseudo-inputs"
-        st.markdown(f"**{store.SHIPPED['vae_main']}**: dense {widths} trunk, "
-                    f"{config['latent_size']}-D Gaussian q(z|x), {prior}, Bernoulli p(x|z)")
-        nll = next((v for k, v in metrics.items() if k.startswith("iwae_nll_k")), None)
-        if nll is not None:
-            st.markdown(f"Test NLL ≈ **{nll:.2f} nats** (IWAE, k = {metrics['k']}), "
-                        f"−ELBO {metrics['neg_elbo']:.2f}")
+            prior = t("site.card_prior_vamp", count=config["pseudo_inputs"])
+        st.markdown(t("site.card_model", name=store.SHIPPED["vae_main"], widths="-".join(map(str, config["widths"])),
+                      latent=config["latent_size"], prior=prior))
+        if metrics.get("k"):
+            st.markdown(t("site.card_nll", nll=metrics[f"iwae_nll_k{metrics['k']}"], k=metrics["k"],
+                          neg_elbo=metrics["neg_elbo"]))
         if run:
-            epochs = run["args"]["epochs"]
-            st.markdown(f"Trained {epochs} epochs in {run['train_seconds'] / 60:.0f} min on "
-                        f"{', '.join(d.split(':', 1)[1] for d in run['devices'])}, TF {run['tensorflow']}.")
-            with st.expander("Training command"):
+            devices = ", ".join(d.split(":", 1)[1] for d in run["devices"])
+            st.markdown(t("site.card_run", epochs=run["args"]["epochs"], minutes=run["train_seconds"] / 60,
+                          devices=devices, tf=run["tensorflow"]))
+            with st.expander(t("site.card_command")):
                 st.code(run["command"], language="bash", wrap_lines=True)
-                st.caption("Run it from the repository's top level; the README explains the flags.")
+                st.caption(t("site.card_command_note"))

@@ -29,14 +29,20 @@ CONFIG = "config.json"
 HISTORY = "history.json"
 METRICS = "metrics.json"
 
-# The shipped models, by the role they play on the site.
-SHIPPED = {
+# The one registry of shipped models: the role each plays on the site -> its directory under
+# models/. Everything (site, benchmarks, tests) reads the models through it; what a model is
+# (its size, prior, beta) is read from its config.json and run.json, never written out again.
+CORE = {
     "vae_main": "vae-32d-vamp",  # the best model: a VampPrior
     "vae_32d": "vae-32d",  # N(0, I) prior: the AE's twin, same trunks and epochs
     "ae_32d": "ae-32d",
     "vae_2d": "vae-2d",
     "ae_2d": "ae-2d",
 }
+# The beta family: 2-D VAEs that differ only in the KL term's weight (scripts/train_beta_family.sh).
+BETAS = (0.1, 0.3, 1.0, 3.0, 10.0)
+BETA_FAMILY = {beta: f"beta_{beta:g}" for beta in BETAS}  # beta -> role
+SHIPPED = CORE | {role: f"vae-2d-beta{beta:g}" for beta, role in BETA_FAMILY.items()}
 
 
 class ModelFilesError(RuntimeError):

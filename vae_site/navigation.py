@@ -1,0 +1,56 @@
+"""The site's pages and the one place that routes between them.
+
+`run` is what streamlit_app.py does: the language, `st.navigation` over the pages in their
+story order, the sidebar, then the chosen page. `enter` is the first line of every page.
+
+Why `enter` exists: the design keeps the pages in a top-level `pages/` folder, and Streamlit
+1.67 treats such a folder as an old (v1) multipage app until some run has called
+`st.navigation` (`PagesManager.uses_pages_directory`, decided once per process). So when a
+shared deep link such as /anomaly is a fresh server's first request, Streamlit runs
+pages/anomaly.py alone, with its own list of the folder's files and without the site's
+sidebar. `enter` notices that run (the page runs although `run` has not) and reruns it through
+the entry point, as `st.navigation` itself would have flagged it. Streamlit's flag is
+internal: if an upgrade moves it, tests/test_browser.py's deep-link test fails.
+"""
+
+import streamlit as st
+
+from vae_site import i18n, sidebar
+from vae_site.i18n import t
+
+# (file, catalog key of its title, icon), in the order the story is told.
+PAGES = [
+    ("pages/theory.py", "site.nav_theory", ":material/menu_book:"),
+    ("pages/sampling.py", "site.nav_sampling", ":material/casino:"),
+    ("pages/reconstruction.py", "site.nav_reconstruction", ":material/draw:"),
+    ("pages/ae_vs_vae.py", "site.nav_ae_vs_vae", ":material/compare:"),
+    ("pages/elbo_curves.py", "site.nav_elbo_curves", ":material/show_chart:"),
+    ("pages/anomaly.py", "site.nav_anomaly", ":material/report:"),
+]
+_ROUTED = "_navigation_routed"  # session key: this run went through `run`
+
+
+def run() -> None:
+    """The whole site: page config, language, navigation, sidebar, then the chosen page."""
+    st.set_page_config(page_title=t("site.title"), page_icon=":material/neurology:", layout="wide")
+    pages = [st.Page(path, title=t(key), icon=icon, default=(i == 0)) for i, (path, key, icon) in enumerate(PAGES)]
+    page = st.navigation(pages)
+    st.session_state[_ROUTED] = True
+    i18n.switch()
+    sidebar.model_card()
+    page.run()
+
+
+def enter() -> None:
+    """Every page's first call: a page run alone (a deep link in v1 mode) reruns through `run`."""
+    if st.session_state.get(_ROUTED):
+        return
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False  # what st.navigation sets at its first call
+    st.rerun()
+
+
+def link(page: str, key: str, icon: str | None = None) -> None:
+    """A link to another page (a file in PAGES), labelled by the catalog entry `key`."""
+    st.page_link(page, label=t(key), icon=icon)
