@@ -43,7 +43,7 @@ def reference_scores(model_key: str) -> dict[str, dict[str, np.ndarray]]:
 
 
 scores = reference_scores(resources.cache_key("vae_main"))
-share.restore("score", "neg_elbo", str, choices=list(SCORES))
+share.restore("score", "neg_elbo", share.one_of(SCORES))
 st.radio("Score", list(SCORES), key="score", format_func=SCORES.get, horizontal=True)
 kind = st.session_state["score"]
 

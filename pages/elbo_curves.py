@@ -68,8 +68,8 @@ available = [r for r, f in frames.items() if f is not None]
 if not available:
     st.stop()
 
-share.restore("term", "−ELBO", str, choices=list(TERMS.values()))
-share.restore("models", tuple(available), share.str_list)
+share.restore("term", "−ELBO", share.one_of(TERMS.values()))
+share.restore("models", tuple(available), share.list_of(share.one_of(available), len(available)))
 if not set(st.session_state["models"]) <= set(available):  # a link naming a model this site lacks
     st.session_state["models"] = tuple(available)
 st.radio("Term", list(TERMS.values()), key="term", horizontal=True)

@@ -13,7 +13,7 @@ navigation.enter()
 
 display.crisp_images()
 st.title("Reconstruct your own digit")
-vae, vae_2d = resources.require("vae_main", "vae_2d")
+vae, vae_2d = resources.require("vae_main"), resources.require("vae_2d")
 st.markdown("Upload photos, scans or drawings of digits, draw one, or pick test digits. Each is "
             "turned into an MNIST-like 28×28 image, encoded to q(z|x), and decoded again.")
 
@@ -33,7 +33,7 @@ with tab_draw:
         st.info("The drawing pad is not available here; upload an image instead.")
 with tab_test:
     digits, labels = resources.test_digits()
-    share.restore("picks", (0, 1, 2), share.int_list)
+    share.restore("picks", (0, 1, 2), share.list_of(share.integer(0, len(digits) - 1), 8))
     picks = st.multiselect("Test digits (by index)", list(range(len(digits))), key="picks", max_selections=8,
                            format_func=lambda i: f"#{i}: a '{labels[i]}'")
     chosen += [uploads.Digit(f"test digit #{i}", digits[i]) for i in picks]

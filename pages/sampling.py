@@ -11,7 +11,7 @@ navigation.enter()
 
 display.crisp_images()
 st.title("Sampling from the prior")
-vae, vae_2d = resources.require("vae_main", "vae_2d")
+vae, vae_2d = resources.require("vae_main"), resources.require("vae_2d")
 
 # --- Prior samples ----------------------------------------------------------------------
 st.header("Digits from z ~ p(z)")
@@ -68,7 +68,7 @@ with st.expander("Move each latent dimension (starting from the prior's mean)"):
 
 # --- Interpolation --------------------------------------------------------------------------
 st.header("Interpolation: VAE beside AE")
-vae_32d, ae_32d = resources.require("vae_32d", "ae_32d")
+vae_32d, ae_32d = resources.require("vae_32d"), resources.require("ae_32d")
 digits, labels = resources.test_digits()
 c1, c2 = st.columns(2)
 start = share.number_input("Start: test digit", "start", 0, 0, len(digits) - 1, where=c1)
