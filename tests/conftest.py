@@ -1,12 +1,14 @@
 """Shared fixtures: tiny models and the committed MNIST sample (tests never read ../shared)."""
 
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from vae_site import process  # noqa: E402  (the process set-up comes first, as in streamlit_app.py)
+
+process.configure()
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -55,3 +57,21 @@ def tiny_ae():
 def closed_form_kl(mean: np.ndarray, std: np.ndarray) -> np.ndarray:
     """KL(N(mean, diag std^2) || N(0, I)) per row, by the textbook formula."""
     return 0.5 * np.sum(mean**2 + std**2 - 1.0 - 2.0 * np.log(std), axis=-1)
+
+
+@pytest.fixture(scope="session")
+def served():
+    """The shipped models, loaded directly (not through the site)."""
+    from vae_tf import store
+    from vae_tf.inference import Inference
+
+    return {role: Inference(store.load(store.model_dir(name))) for role, name in store.SHIPPED.items()}
+
+
+@pytest.fixture(scope="session")
+def bundled():
+    """The bundled MNIST test digits: grey images (N, 28, 28) and labels."""
+    from vae_tf import data, store
+
+    split = data.load_npz_split(store.ASSETS_DIR / "mnist_test_1000.npz")
+    return split.x[..., 0], split.y

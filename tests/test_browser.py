@@ -3,42 +3,28 @@
 Needs Debian's Chromium at /usr/bin/chromium (scripts/test.sh installs it; see ../shared/BROWSER.md).
 """
 
-import os
-import shutil
-import sys
-
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "bench"))
-import common  # noqa: E402  (bench/common.py: serving the site and driving Chromium, as the benchmarks do)
+from tests import browser
 
 PAGES = {"": "How a variational autoencoder works", "sampling": "Sampling from the prior",
          "reconstruction": "Reconstruct your own digit", "ae_vs_vae": "Autoencoder vs variational autoencoder",
          "elbo_curves": "The ELBO during training", "anomaly": "Anomaly scores"}
 
-pytestmark = pytest.mark.skipif(
-    not shutil.which(common.CHROMIUM) and not os.environ.get("CI"), reason="Debian's chromium is not installed")
+pytestmark = browser.needs_chromium
 
 
 @pytest.fixture(scope="module")
 def server():
-    port = common.free_port()
-    proc = common.start_server(port, dict(os.environ))
-    yield f"http://127.0.0.1:{port}"
-    common.stop_server(proc)
+    with browser.serving() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = common.launch_chromium(pw)
-        yield browser.new_page(viewport={"width": 1280, "height": 2400})
-        browser.close()
+    with browser.chromium() as chromium:
+        yield chromium.new_page(viewport=browser.LAPTOP)
 
 
 def handwritten_three(path) -> None:
@@ -51,16 +37,14 @@ def handwritten_three(path) -> None:
 
 
 def wait_idle(page) -> None:
-    common.wait_idle(page, settle_ms=300)
+    browser.wait_idle(page)
 
 
 def test_a_shared_link_as_a_fresh_servers_first_request_shows_the_whole_site(page):
     """A cold hosted app often serves a shared deep link first: the page, the site's own page list
     (not Streamlit's list of the files in pages/) and the model card must all be there."""
-    port = common.free_port()
-    proc = common.start_server(port, dict(os.environ))
-    try:
-        page.goto(f"http://127.0.0.1:{port}/anomaly?score=iwae")
+    with browser.serving() as url:
+        page.goto(f"{url}/anomaly?score=iwae")
         wait_idle(page)
         page.get_by_role("heading", name="Anomaly scores").first.wait_for(timeout=60_000)
         wait_idle(page)
@@ -69,8 +53,6 @@ def test_a_shared_link_as_a_fresh_servers_first_request_shows_the_whole_site(pag
             "Theory", "Sampling", "Reconstruction", "AE vs VAE", "ELBO curves", "Anomaly scores"]
         assert page.get_by_text("MODEL ON THIS SITE").count() == 1
         assert page.get_by_text("IWAE bound (k=100)").count() >= 1
-    finally:
-        common.stop_server(proc)
 
 
 def test_every_page_renders_and_an_upload_is_reconstructed(server, page, tmp_path):

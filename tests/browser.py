@@ -1,0 +1,108 @@
+"""Helpers for the real-browser tests: serve the site with `streamlit run` on 127.0.0.1 and drive
+Debian's Chromium with Playwright (../shared/BROWSER.md). The benchmarks in bench/ use them too.
+
+    with serving() as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 2400})
+        page.goto(url + "/sampling"); wait_idle(page)
+"""
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+EXCEPTION = "[data-testid='stException']"
+PHONE = {"width": 390, "height": 2400}
+LAPTOP = {"width": 1280, "height": 2400}
+
+needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.environ.get("CI"),
+                                    reason="Debian's chromium is not installed")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def streamlit_command(port: int) -> list[str]:
+    """`streamlit run` of the site on 127.0.0.1:port, as the tests and benchmarks serve it."""
+    return [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+            "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+            "--browser.gatherUsageStats", "false"]
+
+
+def wait_healthy(proc: subprocess.Popen, port: int, timeout: float = 60) -> None:
+    """Return once /_stcore/health answers ok; kill the server and raise after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
+                return
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("streamlit did not start")
+
+
+@contextlib.contextmanager
+def serving(env: dict | None = None):
+    """A fresh `streamlit run` of the site; yields its base URL and stops it afterwards."""
+    port = free_port()
+    proc = subprocess.Popen(streamlit_command(port), cwd=ROOT, env=env or dict(os.environ),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_healthy(proc, port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium, headless, with the flags that keep it off the network."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def wait_idle(page, timeout: int = 120_000, settle_ms: int = 300) -> None:
+    """Wait until the app has finished running its script, then `settle_ms` more for drawing."""
+    page.wait_for_selector(IDLE, timeout=timeout)
+    if settle_ms:
+        page.wait_for_timeout(settle_ms)
+
+
+def open_site(page, url: str, heading: str | None = None) -> None:
+    """Go to `url`, wait for its first run to end (and for `heading`, if given); no exception shown."""
+    page.goto(url)
+    wait_idle(page)
+    if heading:
+        page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
+        wait_idle(page)
+    assert page.locator(EXCEPTION).count() == 0, url

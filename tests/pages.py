@@ -1,0 +1,63 @@
+"""Helpers for the page tests (tests/test_page_*.py): open a page through the entry point with AppTest,
+and read what it shows. The pages use the shipped models in models/ (or $VAE_TF_MODELS), as a visitor would.
+"""
+
+import io
+import re
+
+import numpy as np
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "streamlit_app.py")
+TIMEOUT = 180
+
+
+def open_page(page: str | None = None, **query) -> AppTest:
+    """Run the entrypoint, switch to `page` (a path under pages/) and run it."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if page:
+        at.run()
+        at.switch_page(page)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """A white-on-black (28, 28) float image as dark-ink-on-paper PNG bytes, 4x larger."""
+    pixels = (255 - np.clip(image, 0, 1) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).resize((112, 112), Image.Resampling.BILINEAR).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def metric(at: AppTest, label_start: str) -> float:
+    """The number shown by the first metric whose label starts with `label_start`."""
+    value = next(m.value for m in at.metric if m.label.startswith(label_start))
+    return float(re.match(r"-?[\d.]+", value.replace(",", "")).group())
+
+
+def image_urls(at: AppTest) -> list[str]:
+    """Media URLs of every image on the page; Streamlit names them by a hash of their content."""
+    return [img.url for element in at.get("image") for img in element.proto.imgs]
+
+
+def charts(at: AppTest) -> list[dict]:
+    """Each Vega-Lite chart on the page as {dataset name: table of rows}; every name the spec uses is there."""
+    import json
+
+    import pyarrow as pa
+
+    found = []
+    for element in at.get("vega_lite_chart"):
+        tables = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in element.proto.datasets}
+        used = set(re.findall(r'"data": \{"name": "([^"]+)"\}', element.proto.spec))
+        assert used and used <= set(tables), (used, set(tables))
+        assert json.loads(element.proto.spec)  # a valid spec
+        found.append(tables)
+    return found
