@@ -22,12 +22,12 @@ from vae_tf.images import (
     MAX_UPLOAD_BYTES,
     ImageError,
     Preprocessed,
-    decode_image,
+    decode,
     preprocess_canvas,
-    preprocess_image,
     preprocess_upload,
     upscale,
 )
+from vae_tf.images.decode import decode_image
 
 UPLOAD_STEPS = [
     "Grayscale",
@@ -313,24 +313,44 @@ def test_already_mnist_like_28x28(mask, reference) -> None:
     assert correlation(result.digit, reference.digit) > 0.8
 
 
-def test_preprocess_image_accepts_pil_modes_directly(mask, reference) -> None:
-    base = black_on_white(mask)
-    for image in (base.convert("YCbCr"), base.convert("I"), base.convert("RGBX")):
-        result = preprocess_image(image)
-        assert_mnist_like(result)
-        assert np.abs(result.digit - reference.digit).mean() < 0.05
-
-
-def test_thin_pen_is_thickened(reference) -> None:
-    # A hairline 7 on a big sheet: after fitting into 20x20 it would be a faint wisp.
-    thin = Image.new("L", (400, 400), 255)
-    draw = ImageDraw.Draw(thin)
-    draw.line([(120, 50), (290, 50), (170, 360)], 0, 3)
-    draw.line([(160, 200), (260, 200)], 0, 3)
-    result = preprocess_upload(encode(thin))
+@pytest.mark.parametrize(("mode", "fmt"), [("YCbCr", "JPEG"), ("I", "TIFF"), ("RGBX", "TIFF"), ("I;16", "PNG")])
+def test_wider_and_odd_modes(mask, reference, mode: str, fmt: str) -> None:
+    result = preprocess_upload(encode(black_on_white(mask).convert(mode), fmt))
     assert_mnist_like(result)
-    assert any("thin" in note for note in result.notes)
-    assert (result.digit > 0.5).sum() >= 0.5 * (reference.digit > 0.5).sum()
+    assert np.abs(result.digit - reference.digit).mean() < 0.05
+
+
+def _seven_with_pen(width: int) -> bytes:
+    """A 7 on a 400x400 sheet drawn with a pen `width` px wide (3: pencil, 90: marker)."""
+    sheet = Image.new("L", (400, 400), 255)
+    draw = ImageDraw.Draw(sheet)
+    draw.line([(110, 50), (290, 50), (170, 360)], 0, width, "curve")
+    draw.line([(160, 200), (260, 200)], 0, width)
+    return encode(sheet)
+
+
+@pytest.mark.parametrize("pen", [3, 90], ids=["pencil-thin", "marker-thick"])
+def test_strokes_are_normalised_to_mnist_width(pen: int) -> None:
+    low, high = images.MNIST_STROKE
+    result = preprocess_upload(_seven_with_pen(pen))
+    assert_mnist_like(result)
+    assert low <= images.stroke_width(result.digit) <= high
+    assert "Strokes redrawn at MNIST's width" in [caption for caption, _ in result.steps]
+    assert any("redrawn at the width of MNIST's pen" in note for note in result.notes)
+
+
+def test_mnist_like_strokes_are_left_alone(reference) -> None:
+    # The reference 7's pen is MNIST's: no redrawing, and its width is in MNIST's range.
+    low, high = images.MNIST_STROKE
+    assert low <= images.stroke_width(reference.digit) <= high
+    assert preprocess_upload(_seven_with_pen(30)).steps[-3][0] == "Cropped"
+
+
+def test_mnist_stroke_range_holds_for_mnist_digits(mnist_small) -> None:
+    # The constants describe MNIST itself: most of its digits fall inside them.
+    widths = [images.stroke_width(np.squeeze(x)) for x in mnist_small["test"].x[:200]]
+    low, high = images.MNIST_STROKE
+    assert 0.8 <= np.mean([low <= w <= high for w in widths]) <= 0.95
 
 
 def _photo_of_paper(mask: Image.Image, table: bool) -> bytes:
@@ -572,7 +592,7 @@ def test_too_many_pixels_for_us_but_not_for_pil() -> None:
 
 def test_pil_bomb_guard_is_turned_into_a_message(monkeypatch) -> None:
     # Even if our own limit were looser, PIL's warning must not slip through as a warning.
-    monkeypatch.setattr(images, "MAX_PIXELS", 10**12)
+    monkeypatch.setattr(decode, "MAX_PIXELS", 10**12)
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
     with pytest.raises(ImageError, match="megapixels"):
         decode_image(encode(Image.new("L", (40, 40), 255)))

@@ -10,8 +10,15 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from vae_tf.images import (MAX_UPLOAD_BYTES, ImageError, Preprocessed, preprocess_canvas, preprocess_upload,
-                           shrink_as_is)
+from vae_tf.images import (
+    MAX_UPLOAD_BYTES,
+    ImageError,
+    NoDigitFound,
+    Preprocessed,
+    preprocess_canvas,
+    preprocess_upload,
+    shrink_as_is,
+)
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
 MAX_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
@@ -40,15 +47,14 @@ def convert(name: str, payload: bytes, as_is: bool = False) -> Digit | str:
     """One upload to a Digit, or a message for the person who uploaded it.
 
     With `as_is`, a picture in which no digit is found is shrunk whole to 28x28 instead.
+    `preprocess_upload` turns every way a file can be broken into an `ImageError`.
     """
     try:
         return Digit(name, (result := preprocess_upload(payload)).digit, result)
+    except NoDigitFound as err:
+        return convert_as_is(name, payload) if as_is else f"{plain(name)}: {err}"
     except ImageError as err:
-        if as_is and str(err).startswith("No digit found"):
-            return convert_as_is(name, payload)
         return f"{plain(name)}: {err}"
-    except Exception:  # a decoder bug must not take the page, or the other files, down
-        return f"{plain(name)}: this file could not be processed. Try saving it as PNG or JPEG."
 
 
 def convert_as_is(name: str, payload: bytes) -> Digit | str:

@@ -10,7 +10,9 @@ Modules:
   models     -- the VAE and the AE baseline (same trunks), built with `tfp.layers`.
   inference  -- thread-safe, fast encode / decode / ELBO / IWAE for serving.
   store      -- where models live, and how they are saved and rebuilt.
-  images     -- turning an uploaded picture into an MNIST-like 28x28 digit.
+  images     -- turning an uploaded picture into an MNIST-like 28x28 digit: `decode` (the
+                file and its limits), `clean` (lighting, background, the digit's mark),
+                `recipe` (MNIST's crop, stroke, 20x20 fit and centring by mass).
   train      -- `python -m vae_tf.train`: the training script.
   evaluate   -- `python -m vae_tf.evaluate`: test -ELBO and the IWAE bound.
 """

@@ -1,0 +1,111 @@
+"""Two replicas behind HAProxy (scripts/serve_replicas.py), driven by two visitors in headless Chromium.
+
+A Streamlit session lives in one process, so the balancer must keep each visitor on one
+replica: the page, its websocket (/_stcore/stream) and its uploads (/_stcore/upload_file, which
+carry the XSRF token of the replica that set it). Checked three ways: the affinity cookie each
+browser holds, the X-Replica header on every response it received, and HAProxy's own log.
+Needs HAProxy and Debian's Chromium (scripts/test.sh installs both; see ../shared/BROWSER.md).
+"""
+
+import os
+import shutil
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_browser import handwritten_three
+
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "scripts"))
+import common  # noqa: E402  (bench/common.py: driving Chromium as the benchmarks do)
+import serve_replicas  # noqa: E402
+
+MISSING = [what for what, path in (("haproxy", serve_replicas.HAPROXY), ("chromium", common.CHROMIUM))
+           if not shutil.which(path)]
+# In CI both are installed, so a missing one there is a failure, not a skip.
+pytestmark = pytest.mark.skipif(bool(MISSING) and not os.environ.get("CI"), reason=f"not installed: {MISSING}")
+
+
+@pytest.fixture(scope="module")
+def site():
+    with serve_replicas.Replicas(2) as replicas:
+        yield replicas
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = common.launch_chromium(pw)
+        yield chromium
+        chromium.close()
+
+
+class Visitor:
+    """One browser context (its own cookies: one visitor) that notes which replica answered each response."""
+
+    def __init__(self, browser):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 2400})
+        self.served_by: list[str] = []
+        self.context.on("response", lambda r: self.served_by.append(r.headers.get("x-replica", "none")))
+        self.page = self.context.new_page()
+
+    def open(self, url: str) -> None:
+        self.page.goto(url)
+        common.wait_idle(self.page, settle_ms=300)
+        assert self.page.locator("[data-testid='stException']").count() == 0, url
+
+    def replica(self) -> str:
+        """The replica named by this visitor's affinity cookie."""
+        cookies = {c["name"]: c["value"] for c in self.context.cookies()}
+        return cookies["SERVERID"]
+
+    def upload(self, path) -> None:
+        """Upload a PNG on the reconstruction page and wait for its reconstruction."""
+        self.page.set_input_files("[data-testid='stFileUploaderDropzoneInput']", str(path))
+        self.page.get_by_role("heading", name=f"1. {path.name}").wait_for(timeout=60_000)
+        common.wait_idle(self.page, settle_ms=300)
+
+
+def test_two_visitors_land_on_different_replicas_and_each_stays_on_its_own(site, browser, tmp_path):
+    upload = tmp_path / "three.png"
+    handwritten_three(upload)
+    visitors = [Visitor(browser), Visitor(browser)]
+    for visitor in visitors:
+        visitor.open(site.url + "/")
+    assert {v.replica() for v in visitors} == {"r1", "r2"}  # round robin over the first requests
+    for visitor in visitors:
+        visitor.open(site.url + "/reconstruction")  # a second session, same visitor
+        visitor.upload(upload)
+        assert visitor.page.locator("[data-testid='stException']").count() == 0
+        assert visitor.page.locator("[data-testid='stImage'] img").count() >= 8
+        assert visitor.page.get_by_text("reconstruction (mean z)").count() >= 1
+    replicas = [v.replica() for v in visitors]
+    for visitor, replica in zip(visitors, replicas):
+        assert set(visitor.served_by) == {replica}, "a response came from another replica"
+        visitor.context.close()
+    check_haproxy_log(site.requests(), set(replicas))
+
+
+def check_haproxy_log(requests: list[dict], replicas: set[str]) -> None:
+    """Every request that carried an affinity cookie went to its replica; each replica served a
+    websocket and an accepted upload to the visitor pinned to it."""
+    pinned = [r for r in requests if r["cookie_sent"] != "-"]
+    assert pinned and all(r["cookie_sent"] == f"SERVERID={r['replica']}" for r in pinned)
+    for name in replicas:
+        mine = [r for r in pinned if r["replica"] == name]
+        assert any(r["path"] == "/_stcore/stream" and r["status"] == "101" for r in mine), name
+        uploads = [r for r in mine if r["path"].startswith("/_stcore/upload_file") and r["method"] == "PUT"]
+        assert uploads and all(r["status"] in ("200", "204") for r in uploads), (name, uploads)
+
+
+def test_stats_socket_reports_every_replica_up_and_stop_ends_every_process():
+    replicas = serve_replicas.Replicas(2)
+    replicas.start()
+    processes = [replicas.haproxy, *replicas.processes]
+    assert [(r["svname"], r["status"]) for r in replicas.stats()] == [("r1", "UP"), ("r2", "UP")]
+    replicas.stop()
+    assert all(p.poll() is not None for p in processes)
+    assert not any(serve_replicas.health_ok(p) for p in [replicas.port, *replicas.replica_ports])

@@ -1,0 +1,189 @@
+"""MNIST's recipe: crop the digit, normalise its stroke, fit it into 20x20, centre it by mass.
+
+MNIST's digits (LeCun, Bottou, Bengio & Haffner, 1998) were scaled to fit a 20x20 box,
+keeping their aspect ratio and anti-aliased (grey edges, not jagged), then placed in a 28x28
+image so that their centre of mass is at the centre: white ink on black.
+
+MNIST's pen is also fixed: its strokes are about 2-3 px wide at 28x28 (``stroke_width``:
+ink area over skeleton length; over MNIST's test digits the median is 2.6 px, the 5th to
+95th percentiles 1.7-4.3 px). A digit written with a hairline pen on a big sheet, or with a
+marker, would be a faint wisp or a blob after fitting; such strokes are redrawn along their
+skeleton (Zhang & Suen thinning, scikit-image) at MNIST's median width.
+
+Centre-of-mass convention: array index coordinates (row, column), as
+``scipy.ndimage.center_of_mass``. MNIST's training digits have their centre of mass between
+13.5 and 14.5 on both axes, i.e. an integer shift towards (14, 14); this module does the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+from skimage.morphology import skeletonize
+
+FIT_SIZE = 20  # MNIST: digit fitted into a 20x20 box ...
+CANVAS_SIZE = 28  # ... inside a 28x28 image
+CENTRE = 14.0  # target centre of mass (row, col) in index coordinates, as in MNIST
+
+MNIST_STROKE = (1.7, 4.3)  # 5th-95th percentile of MNIST's test digits (px at 28x28)
+TARGET_STROKE = 2.6  # MNIST's median
+_NORMALISE_BELOW, _NORMALISE_ABOVE = 1.5, 4.6  # redraw only strokes clearly outside MNIST's
+_MIN_DETAIL = 2.0  # source pixels per output pixel needed to trace a skeleton faithfully
+
+NOTE_EDGE = "The digit touches the edge of the picture, so part of it may be cut off."
+STEP_STROKES = "Strokes redrawn at MNIST's width"
+
+
+@dataclass(frozen=True)
+class Preprocessed:
+    """The MNIST-like digit, how it was made, and remarks for the user.
+
+    Attributes:
+        digit: (28, 28) float32 in [0, 1], ink = 1 (white on black, like MNIST), max = 1.
+        steps: ordered (caption, image) pairs; each image is a 2-D float32 array in [0, 1].
+        notes: plain-text remarks for the user, e.g. "Found 3 separate marks; used the largest."
+    """
+
+    digit: np.ndarray
+    steps: list[tuple[str, np.ndarray]]
+    notes: list[str]
+
+
+def finish(ink: np.ndarray, steps: list, notes: list[str]) -> Preprocessed:
+    """MNIST's recipe on clean white ink, appending its steps to those given.
+
+    Args:
+        ink: (H, W) float32 in [0, 1], white ink on black, holding only the digit.
+        steps: the (caption, image) steps so far; "Cropped", possibly the stroke step,
+            "Fitted into 20x20" and "Centred by mass in 28x28" are appended.
+        notes: remarks so far; notes on the edge and on the strokes are appended.
+
+    Returns:
+        The ``Preprocessed`` digit.
+    """
+    box = _bbox(ink)
+    if box[0] == 0 or box[2] == 0 or box[1] == ink.shape[0] or box[3] == ink.shape[1]:
+        notes.append(NOTE_EDGE)
+    crop = _crop(ink, box)
+    steps.append(("Cropped", crop))
+    redrawn, note = normalise_strokes(crop)
+    if note:
+        crop = redrawn
+        steps.append((STEP_STROKES, crop))
+        notes.append(note)
+    fitted = _fit(crop)
+    steps.append(("Fitted into 20x20", fitted))
+    digit = _centre(fitted)
+    steps.append(("Centred by mass in 28x28", digit.copy()))
+    return Preprocessed(digit=digit, steps=steps, notes=notes)
+
+
+def mnist_recipe(ink: np.ndarray) -> np.ndarray:
+    """MNIST's recipe alone: the 28x28 digit of clean ink (white on black).
+
+    Args:
+        ink: (H, W) float array in [0, 1] with some ink (> 0) in it.
+
+    Returns:
+        (28, 28) float32 in [0, 1], max 1.
+    """
+    return finish(np.asarray(ink, np.float32), [], []).digit
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """Mean pen width in pixels: the ink's area over the length of its skeleton.
+
+    Args:
+        ink: 2-D float array, white ink on black (any scale; grey edges count in part).
+
+    Returns:
+        The width in the array's own pixels (0 for an empty image).
+    """
+    ink = np.asarray(ink, np.float32)
+    if float(ink.max()) <= 0:
+        return 0.0
+    ink = ink / ink.max()
+    length = int(skeletonize(ink > 0.5).sum())
+    return float(ink.sum()) / max(length, 1)
+
+
+def normalise_strokes(crop: np.ndarray) -> tuple[np.ndarray, str]:
+    """Redraw strokes far thinner or thicker than MNIST's along their skeleton.
+
+    Args:
+        crop: (H, W) float32 cropped white ink, before fitting into 20x20.
+
+    Returns:
+        (ink, note): the redrawn ink and a note for the user, or (crop, "") when the
+        strokes are in MNIST's range or the crop is too small to trace.
+    """
+    top, bottom, left, right = _bbox(crop)
+    scale = FIT_SIZE / max(bottom - top, right - left)
+    if scale * _MIN_DETAIL > 1.0:
+        return crop, ""  # too few source pixels for a faithful skeleton
+    # Measured as MNIST's was, at 20x20: thick strokes' skeletons grow spurs at full size.
+    width = stroke_width(_fit(crop))
+    if _NORMALISE_BELOW <= width <= _NORMALISE_ABOVE:
+        return crop, ""
+    skeleton = skeletonize(crop > 0.5 * crop.max())
+    # Anti-aliased pen: full ink within half the target width of the skeleton, a one
+    # (source) pixel ramp beyond it.
+    radius = TARGET_STROKE / scale / 2
+    distance = ndimage.distance_transform_edt(~skeleton)
+    redrawn = np.clip(radius + 0.5 - distance, 0.0, 1.0).astype(np.float32)
+    kind = "very thin" if width < _NORMALISE_BELOW else "very thick"
+    return redrawn, f"The strokes were {kind}, so they were redrawn at the width of MNIST's pen."
+
+
+def _bbox(ink: np.ndarray) -> tuple[int, int, int, int]:
+    """Bounding box (top, bottom, left, right; bottom/right exclusive) of nonzero ink."""
+    rows, cols = ndimage.find_objects((ink > 0).astype(np.int8))[0]
+    return rows.start, rows.stop, cols.start, cols.stop
+
+
+def _crop(ink: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """Cut out the box plus a 5% margin, padding with background where it leaves the image."""
+    top, bottom, left, right = box
+    # The margin leaves room for the grey edge that fitting adds around the ink.
+    margin = max(1, round(0.05 * max(bottom - top, right - left)))
+    padded = np.pad(ink, margin)
+    return padded[top : bottom + 2 * margin, left : right + 2 * margin].astype(np.float32)
+
+
+def _fit(crop: np.ndarray) -> np.ndarray:
+    """Resize the ink's box to a 20 px long side with anti-aliasing (area mean when shrinking)."""
+    top, bottom, left, right = _bbox(crop)
+    scale = FIT_SIZE / max(bottom - top, right - left)
+    height, width = crop.shape
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+    resized = Image.fromarray(crop.astype(np.float32), "F").resize(size, resample)
+    return np.clip(np.asarray(resized), 0.0, 1.0).astype(np.float32)
+
+
+def _trim(fitted: np.ndarray) -> np.ndarray:
+    """Drop empty margin rows/columns, and in the rare case it is still too big, the excess."""
+    if max(fitted.shape) <= CANVAS_SIZE:
+        return fitted
+    top, bottom, left, right = _bbox(fitted)
+    rows, cols = min(bottom - top, CANVAS_SIZE), min(right - left, CANVAS_SIZE)
+    top += (bottom - top - rows) // 2
+    left += (right - left - cols) // 2
+    return fitted[top : top + rows, left : left + cols]
+
+
+def _centre(fitted: np.ndarray) -> np.ndarray:
+    """Paste into 28x28, shifted by whole pixels so the centre of mass is near (14, 14)."""
+    fitted = _trim(fitted)
+    height, width = fitted.shape
+    row, col = ndimage.center_of_mass(fitted)
+    # Clip the shift so the whole digit stays on the canvas (lopsided shapes may then
+    # end up slightly off-centre, which is better than cutting them).
+    top = min(max(round(float(CENTRE - row)), 0), CANVAS_SIZE - height)
+    left = min(max(round(float(CENTRE - col)), 0), CANVAS_SIZE - width)
+    canvas = np.zeros((CANVAS_SIZE, CANVAS_SIZE), dtype=np.float32)
+    canvas[top : top + height, left : left + width] = fitted
+    return canvas / canvas.max()
