@@ -14,7 +14,7 @@ import streamlit as st
 
 from vae_site import display
 from vae_site.i18n import t
-from vae_tf import data, store
+from vae_tf import data, figures, store
 
 
 def title(role: str) -> str:
@@ -176,3 +176,17 @@ def _latent_map_spec(height: int) -> dict:
     marks = alt.Chart(alt.Data(name="marks")).mark_point(shape="diamond", size=300, color="black", filled=True).encode(
         x="z1:Q", y="z2:Q", tooltip=["name:N"])
     return display.vega_lite_spec((codes + marks).properties(height=height).interactive())
+
+
+def figure(role: str, name: str) -> dict[str, np.ndarray]:
+    """A model's fixed figure (see `vae_tf.figures`): shipped in figures.npz, else computed once."""
+    return _figure(require(role), cache_key(role), name)
+
+
+@st.cache_resource(show_spinner=False)
+def _figure(_served, directory: str, name: str) -> dict[str, np.ndarray]:
+    """`figure`, once per process and model directory. Read-only, shared by every session."""
+    arrays = figures.load(directory).get(name)
+    if arrays is None:
+        arrays = figures.module(name).compute(_served)
+    return {key: _read_only(value) for key, value in arrays.items()}
