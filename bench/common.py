@@ -176,11 +176,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def browser_cpu_seconds(server_pid: int) -> float:
-    """CPU time of this script's descendants other than the server: Playwright's driver and Chromium."""
+def browser_cpu_seconds(server_pid: int | list[int]) -> float:
+    """CPU time of this script's descendants other than the server: Playwright's driver and Chromium.
+
+    Args:
+      server_pid: the server's pid, or several (replicas and their load balancer), left out with
+        their own descendants.
+    Returns:
+      Core-seconds.
+    """
+    servers = [server_pid] if isinstance(server_pid, int) else list(server_pid)
+    excluded = set(servers) | {d for s in servers for d in descendants(s)}
     total = 0.0
     for pid in descendants(os.getpid()):
-        if pid != server_pid and pid not in descendants(server_pid):
+        if pid not in excluded:
             try:
                 total += cpu_seconds(pid)
             except OSError:

@@ -1,8 +1,11 @@
-"""Load test: concurrent browser sessions against one `streamlit run`, for a bounded time.
+"""Load test: concurrent browser sessions against one `streamlit run`, or N behind HAProxy, for a bounded time.
 
-    python bench/load_test.py [--users 20] [--seconds 120] [--models DIR] [--write]
+    python bench/load_test.py [--users 20] [--seconds 120] [--models DIR] [--replicas 1 [2 ...]] [--write]
 
-Starts the site on 127.0.0.1, opens every page once (so the models are loaded), then runs
+Starts the site on 127.0.0.1 (with `--replicas N`, N > 1: N `streamlit run` processes behind
+HAProxy with cookie affinity, scripts/serve_replicas.py; several values run one load each, in
+turn, and put them side by side), opens every page once on each replica (so the models are
+loaded), then runs
 `--users` browser contexts in ONE headless Chromium (Playwright's async API), arriving over
 `--ramp` seconds, each looping until `--seconds` have passed: pause about `--think` seconds,
 then open a random page from the sidebar (one step in three) or do that page's interaction (theory: type a random test digit; sampling and AE vs VAE: type a random seed;
@@ -18,12 +21,15 @@ the websocket round trips and Chromium's own share of the 2 CPU cores), the scri
 inside the server under load, the server's RSS before, at its peak and after, and the CPU
 time the server, the browser (Chromium and Playwright's driver) and the whole machine used:
 on a 2-core machine the 20 browser pages compete with the server for the same cores.
+With replicas it also reports how the users (by their affinity cookie) and their Streamlit
+sessions (by each replica's run log) spread over the replicas, and each replica's RSS.
 """
 
 import argparse
 import asyncio
 import os
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,6 +39,9 @@ from playwright.async_api import async_playwright
 
 import common
 from common import fmt, table, verdict
+
+sys.path.insert(0, str(common.ROOT / "scripts"))
+import serve_replicas  # noqa: E402  (N replicas behind HAProxy, for --replicas N)
 
 EXPECTED_ERRORS = ("Unusual for this model",)
 NUMBER_FIELD = {"": 0, "sampling": 0, "ae_vs_vae": 0}  # which number input a page's interaction types into
@@ -59,6 +68,7 @@ class User:
         self.first_loads: list[float] = []  # ms from goto to the first run's end, a new session each
         self.current = ""
         self.page = None
+        self.replica = "r1"  # the replica its affinity cookie names (one server: r1)
 
     async def start(self, port: int) -> None:
         """Open a random page by URL."""
@@ -70,6 +80,8 @@ class User:
                              wait_until="commit")
         await self.page.wait_for_function(common.FIRST_RUN_DONE_JS, timeout=self.args.timeout * 1000, polling=100)
         self.first_loads.append((time.monotonic() - start) * 1000)
+        cookies = {c["name"]: c["value"] for c in await self.context.cookies()}
+        self.replica = cookies.get("SERVERID", self.replica)
         await self.check("first load")
 
     async def timed(self, label: str, kind: str, action) -> None:
@@ -152,6 +164,57 @@ class User:
                         return
 
 
+class Site:
+    """The server(s) under load: one `streamlit run` as before (n = 1), or n replicas behind HAProxy.
+
+    Either way each replica, named r1..rn as its affinity cookie names it, logs its script runs
+    to its own file (common.serve_timed), and `port` is where the visitors go.
+    """
+
+    def __init__(self, n: int, env: dict, workdir: Path):
+        """Args:
+          n: 1 for one process on its own, more for scripts/serve_replicas.py's set-up.
+          env: the servers' environment.
+          workdir: where the run logs (and HAProxy's files) go.
+        """
+        self.n, self.balancer = n, None
+        if n == 1:
+            self.port = common.free_port()
+            self.ports = {"r1": self.port}
+            self.run_logs = {"r1": workdir / "runs-r1.jsonl"}
+            self.procs = {"r1": common.start_server(self.port, env, self.run_logs["r1"])}
+        else:
+            def launch(port, replica_env):
+                return common.launch_server(port, replica_env, workdir / f"runs-{port}.jsonl")
+
+            self.balancer = serve_replicas.Replicas(n, env=env, launch=launch, workdir=workdir)
+            self.balancer.start()
+            self.port = self.balancer.port
+            self.ports = {f"r{i}": p for i, p in enumerate(self.balancer.replica_ports, 1)}
+            self.procs = {f"r{i}": p for i, p in enumerate(self.balancer.processes, 1)}
+            self.run_logs = {name: workdir / f"runs-{port}.jsonl" for name, port in self.ports.items()}
+
+    def pids(self) -> list[int]:
+        """Every server process: the replicas and, if any, HAProxy."""
+        return [p.pid for p in self.procs.values()] + ([self.balancer.haproxy.pid] if self.balancer else [])
+
+    def rss(self) -> dict[str, float]:
+        """Each replica's RSS now, in MB."""
+        return {name: common.rss_mb(proc.pid) for name, proc in self.procs.items()}
+
+    def crashed(self) -> list[str]:
+        """The servers that have exited."""
+        procs = {**self.procs, **({"haproxy": self.balancer.haproxy} if self.balancer else {})}
+        return [name for name, proc in procs.items() if proc.poll() is not None]
+
+    def stop(self) -> None:
+        """Stop every process started for this site."""
+        if self.balancer:
+            self.balancer.stop()
+        else:
+            common.stop_server(self.procs["r1"])
+
+
 async def warm_up(browser, port: int, timeout_ms: int) -> None:
     """Open every page once, so the models and cached data are loaded before the load starts."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
@@ -162,107 +225,189 @@ async def warm_up(browser, port: int, timeout_ms: int) -> None:
     await context.close()
 
 
-async def sample_rss(pid: int, samples: list[float], stop: asyncio.Event) -> None:
-    """The server's RSS every second until `stop`."""
+async def sample_rss(site: Site, samples: list[dict], stop: asyncio.Event) -> None:
+    """Every replica's RSS every second until `stop`."""
     while not stop.is_set():
-        samples.append(common.rss_mb(pid))
+        samples.append(site.rss())
         try:
             await asyncio.wait_for(stop.wait(), 1.0)
         except asyncio.TimeoutError:
             pass
 
 
-async def load(args, env: dict) -> dict:
-    """Start the server, warm up, run the users until the deadline, and gather the tallies."""
-    workdir = Path(tempfile.mkdtemp(prefix="load_test_"))
-    run_log = workdir / "runs.jsonl"
-    pngs = [common.digit_png(workdir / f"digit{i}.png", i % 10, seed=i) for i in range(10)]
-    port = common.free_port()
-    server = common.start_server(port, env, run_log)
-    out = {"rss_start": common.rss_mb(server.pid)}
-    try:
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=common.CHROMIUM, args=common.CHROMIUM_ARGS)
-            await warm_up(browser, port, args.timeout * 1000)
-            out["rss_before"] = common.rss_mb(server.pid)
-            contexts = [await browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(args.users)]
-            for context in contexts:
-                context.set_default_timeout(args.timeout * 1000)
-            users = [User(i, c, args, pngs) for i, c in enumerate(contexts)]
-            samples, stop = [], asyncio.Event()
-            sampler = asyncio.create_task(sample_rss(server.pid, samples, stop))
-            cpu_start = common.cpu_seconds(server.pid), common.machine_cpu_seconds(), common.browser_cpu_seconds(server.pid)
-            start_wall, start = time.time(), time.monotonic()
-            deadline = start + args.seconds
-            tasks = [asyncio.create_task(u.run(port, deadline)) for u in users]
-            done, pending = await asyncio.wait(tasks, timeout=args.seconds + args.timeout + 30)
-            for task in pending:  # bounded: a user stuck past its own timeouts is cut off and counted
-                task.cancel()
-            out["elapsed"] = time.monotonic() - start
-            out["server_cpu"] = common.cpu_seconds(server.pid) - cpu_start[0]
-            out["machine_cpu"] = common.machine_cpu_seconds() - cpu_start[1]
-            out["browser_cpu"] = common.browser_cpu_seconds(server.pid) - cpu_start[2]
-            stop.set()
-            await sampler
-            out["crashed"] = server.poll() is not None
-            out["rss_after"] = common.rss_mb(server.pid)
-            out["rss_peak"] = max(samples + [out["rss_after"]])
-            for c in contexts:
-                await c.close()
-            await browser.close()
-        out["cut_off"] = len(pending)
-        out["users"] = users
-        out["runs"] = common.read_runs(run_log, since=start_wall)
-        out["gc"] = sum(g["end"] - g["start"] for g in common.read_runs(run_log, since=start_wall, kind="gc"))
-    finally:
-        common.stop_server(server)
+def cpu_now(site: Site) -> tuple[float, float, float]:
+    """CPU core-seconds so far: the servers (replicas and HAProxy), the whole machine, the browser."""
+    servers = sum(common.cpu_seconds(pid) for pid in site.pids())
+    return servers, common.machine_cpu_seconds(), common.browser_cpu_seconds(site.pids())
+
+
+async def run_users(args, browser, site: Site, pngs: list[Path]) -> dict:
+    """The users' loop until the deadline (cut off at a hard limit), with the CPU and RSS it took."""
+    contexts = [await browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(args.users)]
+    for context in contexts:
+        context.set_default_timeout(args.timeout * 1000)
+    users = [User(i, c, args, pngs) for i, c in enumerate(contexts)]
+    samples, stop = [], asyncio.Event()
+    sampler = asyncio.create_task(sample_rss(site, samples, stop))
+    cpu_start, start_wall, start = cpu_now(site), time.time(), time.monotonic()
+    tasks = [asyncio.create_task(u.run(site.port, start + args.seconds)) for u in users]
+    done, pending = await asyncio.wait(tasks, timeout=args.seconds + args.timeout + 30)
+    for task in pending:  # bounded: a user stuck past its own timeouts is cut off and counted
+        task.cancel()
+    out = {"elapsed": time.monotonic() - start, "start_wall": start_wall, "users": users, "cut_off": len(pending)}
+    out["server_cpu"], out["machine_cpu"], out["browser_cpu"] = (b - a for a, b in zip(cpu_start, cpu_now(site)))
+    stop.set()
+    await sampler
+    out["crashed"], out["rss_after"] = site.crashed(), site.rss()
+    out["rss_peak"] = {name: max([s[name] for s in samples] + [out["rss_after"][name]]) for name in site.procs}
+    for c in contexts:
+        await c.close()
     return out
 
 
-def report(args, out: dict) -> str:
-    """The results as markdown."""
-    users = out["users"]
-    by_label: dict[str, list[float]] = {}
-    for u in users:
+def server_side(site: Site, since: float) -> dict:
+    """Each replica's script runs and full garbage collections since `since`, from its run log."""
+    runs = {name: common.read_runs(log, since=since) for name, log in site.run_logs.items()}
+    gcs = [g for log in site.run_logs.values() for g in common.read_runs(log, since=since, kind="gc")]
+    return {"runs_by_replica": runs, "runs": [r for rs in runs.values() for r in rs],
+            "gc": sum(g["end"] - g["start"] for g in gcs)}
+
+
+async def load(args, env: dict, replicas: int) -> dict:
+    """Start the server(s), warm up every replica, run the users until the deadline, gather the tallies."""
+    workdir = Path(tempfile.mkdtemp(prefix="load_test_"))
+    pngs = [common.digit_png(workdir / f"digit{i}.png", i % 10, seed=i) for i in range(10)]
+    site = Site(replicas, env, workdir)
+    try:
+        out = {"replicas": replicas, "rss_start": site.rss()}
+        async with async_playwright() as pw:
+            browser = await common.launch_chromium(pw)
+            for port in site.ports.values():  # each replica directly: a cold one would skew the spread
+                await warm_up(browser, port, args.timeout * 1000)
+            out["rss_before"] = site.rss()
+            out.update(await run_users(args, browser, site, pngs))
+            await browser.close()
+        out.update(server_side(site, out["start_wall"]))
+    finally:
+        site.stop()
+    return out
+
+
+def by_label(out: dict) -> dict[str, list[float]]:
+    """Browser time per interaction label, over all users."""
+    times: dict[str, list[float]] = {}
+    for u in out["users"]:
         for label, ts in u.times.items():
-            by_label.setdefault(label, []).extend(ts)
-    every = [t for ts in by_label.values() for t in ts]
-    errors = [e for u in users for e in u.errors] + (["the server exited"] if out["crashed"] else []) \
-        + [f"{out['cut_off']} users cut off at the hard limit"] * bool(out["cut_off"])
-    server_ms = [(r["end"] - r["start"]) * 1000 for r in out["runs"]]
-    growth = out["rss_after"] - out["rss_before"]
-    summary = table(["measure", "value"], [
+            times.setdefault(label, []).extend(ts)
+    return times
+
+
+def errors_of(out: dict) -> list[str]:
+    """Every error: the users', servers that exited, users cut off at the hard limit."""
+    return ([e for u in out["users"] for e in u.errors] + [f"{name} exited" for name in out["crashed"]]
+            + [f"{out['cut_off']} users cut off at the hard limit"] * bool(out["cut_off"]))
+
+
+def p50_p95(values: list[float]) -> str:
+    """'p50 / p95' of values."""
+    return f"{fmt(common.percentile(values, 50))} / {fmt(common.percentile(values, 95))}"
+
+
+def per_replica(values: dict[str, float]) -> str:
+    """One number per replica: '828' for one, 'r1 828, r2 830' for several."""
+    if len(values) == 1:
+        return fmt(next(iter(values.values())))
+    return ", ".join(f"{name} {fmt(v)}" for name, v in values.items())
+
+
+def server_ms(runs: list[dict]) -> list[float]:
+    """Script-run durations in ms."""
+    return [(r["end"] - r["start"]) * 1000 for r in runs]
+
+
+def summary(args, out: dict) -> str:
+    """The headline figures of one load, as a markdown table."""
+    every = [t for ts in by_label(out).values() for t in ts]
+    errors, runs = errors_of(out), server_ms(out["runs"])
+    growth = {name: out["rss_after"][name] - out["rss_before"][name] for name in out["rss_after"]}
+    return table(["measure", "value"], [
+        ["replicas (`streamlit run` processes; more than 1: behind HAProxy, cookie affinity)", out["replicas"]],
         ["concurrent sessions (browser contexts in one Chromium)", args.users],
         ["time under load (s)", fmt(out["elapsed"])],
         ["interactions done", len(every)],
         ["interactions per second", fmt(len(every) / out["elapsed"])],
         ["of which ended without a visible 'running' state (end read from the websocket, see common.DONE_JS)",
-         sum(u.fallbacks for u in users)],
+         sum(u.fallbacks for u in out["users"])],
         ["user arrival over / pause between steps (s)", f"{fmt(args.ramp)} / {fmt(args.think)} (0.5 to 1.5 times)"],
-        ["CPU used over the load: server / browser / whole machine (core-seconds)",
+        ["CPU used over the load: servers / browser / whole machine (core-seconds)",
          f"{fmt(out['server_cpu'])} / {fmt(out['browser_cpu'])} / {fmt(out['machine_cpu'])} "
          f"of {fmt(out['elapsed'] * os.cpu_count())} available"],
         [f"errors (target 0): {verdict(len(errors), 0)}", f"**{len(errors)}**"],
-        ["interaction time, browser, p50 / p95 (ms)",
-         f"{fmt(common.percentile(every, 50))} / {fmt(common.percentile(every, 95))}"],
-        ["script runs in the server, p50 / p95 (ms)",
-         f"{fmt(common.percentile(server_ms, 50))} / {fmt(common.percentile(server_ms, 95))} ({len(server_ms)} runs)"],
-        ["time the server spent in full garbage collections (s; they hold the GIL, so every session waits)",
-         fmt(out["gc"])],
-        ["server RSS after start / after warm-up, before the load (MB)", f"{fmt(out['rss_start'])} / {fmt(out['rss_before'])}"],
-        ["server RSS peak during / after the load (MB)", f"{fmt(out['rss_peak'])} / {fmt(out['rss_after'])}"],
-        ["RSS growth over the load (MB)", fmt(growth)],
+        ["interaction time, browser, p50 / p95 (ms)", p50_p95(every)],
+        ["script runs in the server(s), p50 / p95 (ms)", f"{p50_p95(runs)} ({len(runs)} runs)"],
+        ["time the servers spent in full garbage collections (s; they hold the GIL, so every session "
+         "of that replica waits)", fmt(out["gc"])],
+        ["RSS per replica after start / after warm-up, before the load (MB)",
+         f"{per_replica(out['rss_start'])} / {per_replica(out['rss_before'])}"],
+        ["RSS per replica, peak during / after the load (MB)",
+         f"{per_replica(out['rss_peak'])} / {per_replica(out['rss_after'])}"],
+        ["RSS growth per replica over the load (MB)", per_replica(growth)],
     ])
+
+
+def spread(out: dict) -> str:
+    """How the users and their Streamlit sessions spread over the replicas, with each one's server time."""
+    rows = []
+    for name, runs in out["runs_by_replica"].items():
+        users = sum(u.replica == name for u in out["users"])
+        sessions = len({r["session"] for r in runs})
+        rows.append([name, users, sessions, len(runs), p50_p95(server_ms(runs)),
+                     f"{fmt(out['rss_before'][name])} / {fmt(out['rss_peak'][name])} / {fmt(out['rss_after'][name])}"])
+    return table(["replica", "users pinned (cookie)", "Streamlit sessions", "script runs",
+                  "script run p50 / p95 (ms)", "RSS after warm-up / peak / after (MB)"], rows)
+
+
+def interactions(out: dict) -> str:
+    """Browser time per interaction, and the first loads, as a markdown table."""
     rows = [[label, len(ts), fmt(common.percentile(ts, 50)), fmt(common.percentile(ts, 95)), fmt(max(ts))]
-            for label, ts in sorted(by_label.items())]
-    loads = [t for u in users for t in u.first_loads]
+            for label, ts in sorted(by_label(out).items())]
+    loads = [t for u in out["users"] for t in u.first_loads]
     if loads:
         rows.append(["(not an interaction) open the site by URL: a new session, frontend loaded", len(loads),
                      fmt(common.percentile(loads, 50)), fmt(common.percentile(loads, 95)), fmt(max(loads))])
-    detail = table(["interaction", "n", "p50 (ms)", "p95 (ms)", "max (ms)"], rows)
+    return table(["interaction", "n", "p50 (ms)", "p95 (ms)", "max (ms)"], rows)
+
+
+def report(args, out: dict) -> str:
+    """One load's results as markdown: the summary, the spread over replicas, every interaction, the errors."""
+    errors = errors_of(out)
     shown = "\n".join(f"- {e}" for e in errors[:20]) + (f"\n- … {len(errors) - 20} more" if len(errors) > 20 else "")
-    return (f"{summary}\n\nBy interaction (browser time, all users):\n\n{detail}"
+    return (f"{summary(args, out)}\n\nSpread over the replicas (sessions: distinct Streamlit sessions that ran "
+            f"a script during the load, from each replica's run log):\n\n{spread(out)}\n\n"
+            f"By interaction (browser time, all users):\n\n{interactions(out)}"
             + (f"\n\nErrors:\n\n{shown}" if errors else ""))
+
+
+def comparison(outs: list[dict]) -> str:
+    """The loads side by side: one column per replica count."""
+    def row(label, value):
+        return [label, *(value(o) for o in outs)]
+
+    return table(["measure", *(f"{o['replicas']} replica{'s' * (o['replicas'] > 1)}" for o in outs)], [
+        row("errors", lambda o: f"**{len(errors_of(o))}**"),
+        row("interactions done", lambda o: sum(len(ts) for ts in by_label(o).values())),
+        row("of which uploads", lambda o: len(by_label(o).get("reconstruction: upload", []))),
+        row("script run in the server, p50 / p95 (ms)", lambda o: p50_p95(server_ms(o["runs"]))),
+        row("interaction in the browser, p50 / p95 (ms)",
+            lambda o: p50_p95([t for ts in by_label(o).values() for t in ts])),
+        row("first load of a new visitor, p50 / p95 (ms)",
+            lambda o: p50_p95([t for u in o["users"] for t in u.first_loads])),
+        row("users per replica",
+            lambda o: ", ".join(str(sum(u.replica == name for u in o["users"])) for name in o["runs_by_replica"])),
+        row("RSS per replica, peak (MB)", lambda o: per_replica(o["rss_peak"])),
+        row("CPU: servers / whole machine (core-seconds)",
+            lambda o: f"{fmt(o['server_cpu'])} / {fmt(o['machine_cpu'])}"),
+    ])
 
 
 def main() -> None:
@@ -272,8 +417,12 @@ def main() -> None:
     p.add_argument("--users", type=int, default=20, help="concurrent browser sessions")
     p.add_argument("--seconds", type=int, default=120, help="how long the load lasts")
     p.add_argument("--ramp", type=float, default=20, help="seconds over which the users arrive")
-    p.add_argument("--think", type=float, default=1.0, help="mean pause between a user's steps, s (0.5 to 1.5 times it)")
+    p.add_argument("--think", type=float, default=1.0,
+                   help="mean pause between a user's steps, s (0.5 to 1.5 times it)")
     p.add_argument("--timeout", type=int, default=60, help="seconds one step may take before it counts as an error")
+    p.add_argument("--replicas", type=int, nargs="+", default=[1], metavar="N",
+                   help="1 (default): one streamlit process, as before; N > 1: N replicas behind HAProxy "
+                        "(scripts/serve_replicas.py). Several values run one load each, in turn, and compare them")
     p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                    help="extra environment for the server, e.g. to try a fix: STREAMLIT_RUNNER_POST_SCRIPT_GC=false")
     p.add_argument("--note", default="", help="a remark to put in the written section (e.g. the CPU was shared)")
@@ -281,12 +430,22 @@ def main() -> None:
     args = p.parse_args()
     env = dict(os.environ, VAE_TF_MODELS=str(Path(args.models).resolve()), **dict(e.split("=", 1) for e in args.env))
     facts = common.machine_facts()
-    out = asyncio.run(load(args, env))
-    body = report(args, out)
+    outs = [asyncio.run(load(args, env, n)) for n in args.replicas]
+    body = write_up(args, outs)
     print(body)
     if args.write:
         extra = f" Extra server environment: `{' '.join(args.env)}`." if args.env else ""
-        common.write_section("load_test" + ("-with-env" if args.env else ""), f"Models: `{args.models}`.{extra}\n\n{body}", facts, args.note)
+        common.write_section("load_test" + ("-with-env" if args.env else ""),
+                             f"Models: `{args.models}`.{extra}\n\n{body}", facts, args.note)
+
+
+def write_up(args, outs: list[dict]) -> str:
+    """One load's report, or for several the comparison and then each one's report."""
+    if len(outs) == 1:
+        return report(args, outs[0])
+    parts = [f"Side by side (the loads ran one after the other, same settings):\n\n{comparison(outs)}"]
+    parts += [f"### {o['replicas']} replica{'s' * (o['replicas'] > 1)}\n\n{report(args, o)}" for o in outs]
+    return "\n\n".join(parts)
 
 
 if __name__ == "__main__":
