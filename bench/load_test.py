@@ -339,9 +339,11 @@ def summary(args, out: dict) -> str:
         ["of which ended without a visible 'running' state (end read from the websocket, see common.DONE_JS)",
          sum(u.fallbacks for u in out["users"])],
         ["user arrival over / pause between steps (s)", f"{fmt(args.ramp)} / {fmt(args.think)} (0.5 to 1.5 times)"],
-        ["CPU used over the load: servers / browser / whole machine (core-seconds)",
+        ["CPU used over the load: servers / browser / whole machine (core-seconds; the rest of the machine's "
+         "share is other processes, not this benchmark)",
          f"{fmt(out['server_cpu'])} / {fmt(out['browser_cpu'])} / {fmt(out['machine_cpu'])} "
-         f"of {fmt(out['elapsed'] * os.cpu_count())} available"],
+         f"of {fmt(out['elapsed'] * os.cpu_count())} available (other processes: "
+         f"{fmt(out['machine_cpu'] - out['server_cpu'] - out['browser_cpu'])})"],
         [f"errors (target 0): {verdict(len(errors), 0)}", f"**{len(errors)}**"],
         ["interaction time, browser, p50 / p95 (ms)", p50_p95(every)],
         ["script runs in the server(s), p50 / p95 (ms)", f"{p50_p95(runs)} ({len(runs)} runs)"],
@@ -405,8 +407,9 @@ def comparison(outs: list[dict]) -> str:
         row("users per replica",
             lambda o: ", ".join(str(sum(u.replica == name for u in o["users"])) for name in o["runs_by_replica"])),
         row("RSS per replica, peak (MB)", lambda o: per_replica(o["rss_peak"])),
-        row("CPU: servers / whole machine (core-seconds)",
-            lambda o: f"{fmt(o['server_cpu'])} / {fmt(o['machine_cpu'])}"),
+        row("CPU: servers / browser / other processes (core-seconds)",
+            lambda o: f"{fmt(o['server_cpu'])} / {fmt(o['browser_cpu'])} / "
+                      f"{fmt(o['machine_cpu'] - o['server_cpu'] - o['browser_cpu'])}"),
     ])
 
 
