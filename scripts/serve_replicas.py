@@ -224,7 +224,8 @@ def state_file(port: int) -> Path:
 def start_command(args) -> None:
     """`start`: serve until Ctrl-C (or SIGTERM), or with --detach record the processes and return."""
     site = Replicas(args.replicas, args.port)
-    print(f"starting {args.replicas} replicas on ports {site.replica_ports[0]}-{site.replica_ports[-1]} ...", flush=True)
+    ports = f"{site.replica_ports[0]}-{site.replica_ports[-1]}"
+    print(f"starting {args.replicas} replicas on ports {ports} ...", flush=True)
     site.start()
     print(f"serving at {site.url} (HAProxy log: {site.log_path})", flush=True)
     if args.detach:

@@ -9,7 +9,9 @@ Needs HAProxy and Debian's Chromium (scripts/test.sh installs both; see ../share
 
 import os
 import shutil
+import subprocess
 import sys
+import time
 
 import pytest
 
@@ -19,7 +21,7 @@ from tests.test_browser import handwritten_three
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "scripts"))
 import common  # noqa: E402  (bench/common.py: driving Chromium as the benchmarks do)
-import serve_replicas  # noqa: E402
+import serve_replicas  # noqa: E402  (scripts/serve_replicas.py: the set-up under test)
 
 MISSING = [what for what, path in (("haproxy", serve_replicas.HAPROXY), ("chromium", common.CHROMIUM))
            if not shutil.which(path)]
@@ -48,9 +50,13 @@ class Visitor:
 
     def __init__(self, browser):
         self.context = browser.new_context(viewport={"width": 1280, "height": 2400})
-        self.served_by: list[str] = []
-        self.context.on("response", lambda r: self.served_by.append(r.headers.get("x-replica", "none")))
+        self.served_by: list[tuple[str, str]] = []  # (replica, url) of every response from the network
+        self.context.on("response", self._note)
         self.page = self.context.new_page()
+
+    def _note(self, response) -> None:
+        if response.url.startswith("http"):  # not blob: or data: URLs, which the browser answers itself
+            self.served_by.append((response.headers.get("x-replica", "none"), response.url))
 
     def open(self, url: str) -> None:
         self.page.goto(url)
@@ -80,11 +86,13 @@ def test_two_visitors_land_on_different_replicas_and_each_stays_on_its_own(site,
         visitor.open(site.url + "/reconstruction")  # a second session, same visitor
         visitor.upload(upload)
         assert visitor.page.locator("[data-testid='stException']").count() == 0
-        assert visitor.page.locator("[data-testid='stImage'] img").count() >= 8
-        assert visitor.page.get_by_text("reconstruction (mean z)").count() >= 1
+        # Its input and reconstruction at least (the page's wording is tested in test_browser.py).
+        assert visitor.page.locator("[data-testid='stImage'] img").count() >= 2
     replicas = [v.replica() for v in visitors]
     for visitor, replica in zip(visitors, replicas):
-        assert set(visitor.served_by) == {replica}, "a response came from another replica"
+        assert len(visitor.served_by) > 10  # the pages, scripts, media and upload responses
+        other = [(name, url) for name, url in visitor.served_by if name != replica]
+        assert not other, f"responses not from {replica}: {other[:5]}"
         visitor.context.close()
     check_haproxy_log(site.requests(), set(replicas))
 
@@ -109,3 +117,21 @@ def test_stats_socket_reports_every_replica_up_and_stop_ends_every_process():
     replicas.stop()
     assert all(p.poll() is not None for p in processes)
     assert not any(serve_replicas.health_ok(p) for p in [replicas.port, *replicas.replica_ports])
+
+
+def test_the_command_line_starts_a_detached_set_up_and_stop_ends_it():
+    port = serve_replicas.free_port_block(2)
+    script = [sys.executable, str(ROOT / "scripts" / "serve_replicas.py")]
+    started = subprocess.run([*script, "start", "--replicas", "2", "--port", str(port), "--detach"],
+                             capture_output=True, text=True, timeout=120)
+    try:
+        assert started.returncode == 0, started.stderr
+        assert f"serving at http://127.0.0.1:{port}" in started.stdout
+        assert all(serve_replicas.health_ok(p) for p in (port, port + 1, port + 2))
+    finally:
+        stopped = subprocess.run([*script, "stop", "--port", str(port)], capture_output=True, text=True, timeout=30)
+    assert stopped.returncode == 0, stopped.stderr
+    deadline = time.monotonic() + 20
+    while any(serve_replicas.health_ok(p) for p in (port, port + 1, port + 2)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(serve_replicas.health_ok(p) for p in (port, port + 1, port + 2))
