@@ -57,3 +57,29 @@ def test_auroc_is_the_probability_of_ranking_a_pair_right():
 
 def test_percentile_of():
     assert explain.percentile_of(3.0, np.arange(10)) == 40.0
+
+
+def test_ellipse_is_the_radius_sigma_contour_in_data_units():
+    mean, std = np.array([1.0, -2.0]), np.array([0.5, 0.1])
+    for radius in (1.0, 2.0):
+        path = explain.ellipse(mean, std, radius, points=40)
+        assert path.shape == (41, 2) and np.allclose(path[0], path[-1])
+        np.testing.assert_allclose(np.linalg.norm((path - mean) / std, axis=1), radius)
+        np.testing.assert_allclose(path.max(0) - path.min(0), 2 * radius * std, rtol=0.01)
+
+
+def test_nearest_finds_the_closest_reference_by_brute_force():
+    rng = np.random.default_rng(1)
+    queries, refs = rng.normal(size=(7, 3, 4)), rng.normal(size=(30, 3, 4))
+    distance, index = explain.nearest(queries, refs)
+    brute = np.linalg.norm(queries.reshape(7, 1, -1) - refs.reshape(1, 30, -1), axis=2)
+    np.testing.assert_array_equal(index, brute.argmin(1))
+    np.testing.assert_allclose(distance, brute.min(1))
+    rms, _ = explain.rms_to_nearest(queries, refs)
+    np.testing.assert_allclose(rms, brute.min(1) / np.sqrt(12))
+    assert explain.rms_to_nearest(refs[:3], refs)[0] == pytest.approx(0, abs=1e-6)
+
+
+def test_map_domain_pads_the_extent_of_every_point():
+    (x0, x1), (y0, y1) = explain.map_domain(np.array([[0.0, 1.0], [2.0, 5.0]]), pad=0.1)
+    assert (x0, x1) == pytest.approx((-0.2, 2.2)) and (y0, y1) == pytest.approx((0.6, 5.4))

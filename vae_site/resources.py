@@ -9,10 +9,8 @@ import gc
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
-from vae_site import display
 from vae_site.i18n import t
 from vae_tf import data, figures, store
 
@@ -149,33 +147,20 @@ def _codes(_served, directory: str) -> np.ndarray:
     return _read_only(mean)
 
 
-def latent_map(role: str, marks: list[tuple[str, tuple[float, float]]] = (), height: int = 360) -> None:
-    """Draw the test digits' 2-D codes under a model, coloured by digit, with marked points on top.
+def latent_map(role: str, marks: list[tuple[str, tuple[float, float]]] = (), height: int = 360,
+               posteriors=()) -> dict:
+    """Draw the test digits' 2-D codes under a model, with marked points and posteriors; hover decodes.
 
     Args:
-      marks: (name, (z1, z2)) pairs, drawn as black diamonds; the name shows on hover.
+      marks: (name, (z1, z2)) pairs, drawn as black diamonds with their names.
+      posteriors: (label, mean (2,), std (2,)) triples, drawn as 1- and 2-sigma ellipses.
+
+    Returns:
+      the data drawn (see `vae_site.latent_map.draw`).
     """
-    codes = test_codes(role)
-    frame = pd.DataFrame({"z1": codes[:, 0], "z2": codes[:, 1], "digit": test_digits()[1].astype(str),
-                          "index": np.arange(len(codes))})
-    points = pd.DataFrame({"z1": [float(z[0]) for _, z in marks], "z2": [float(z[1]) for _, z in marks],
-                           "name": [name for name, _ in marks]})
-    display.chart(_latent_map_spec(height), codes=frame, marks=points)
+    from vae_site import latent_map as drawing
 
-
-@st.cache_resource(show_spinner=False)
-def _latent_map_spec(height: int) -> dict:
-    """`latent_map`'s Vega-Lite spec, made once per height."""
-    import altair as alt
-
-    codes = alt.Chart(alt.Data(name="codes")).mark_circle(size=18, opacity=0.7).encode(
-        x=alt.X("z1:Q", title="z₁"), y=alt.Y("z2:Q", title="z₂"),
-        color=alt.Color("digit:N", scale=alt.Scale(scheme="category10"), legend=alt.Legend(orient="right")),
-        tooltip=["digit:N", "index:Q", alt.Tooltip("z1:Q", format=".2f"), alt.Tooltip("z2:Q", format=".2f")],
-    )
-    marks = alt.Chart(alt.Data(name="marks")).mark_point(shape="diamond", size=300, color="black", filled=True).encode(
-        x="z1:Q", y="z2:Q", tooltip=["name:N"])
-    return display.vega_lite_spec((codes + marks).properties(height=height).interactive())
+    return drawing.draw(role, marks, height, posteriors)
 
 
 def figure(role: str, name: str) -> dict[str, np.ndarray]:
