@@ -83,3 +83,44 @@ def test_nearest_finds_the_closest_reference_by_brute_force():
 def test_map_domain_pads_the_extent_of_every_point():
     (x0, x1), (y0, y1) = explain.map_domain(np.array([[0.0, 1.0], [2.0, 5.0]]), pad=0.1)
     assert (x0, x1) == pytest.approx((-0.2, 2.2)) and (y0, y1) == pytest.approx((0.6, 5.4))
+
+
+def test_trend_says_flat_only_where_the_curve_is_flat():
+    counts = np.array([1, 3, 10, 30, 100, 300, 1000, 3000, 5000])
+    flat = np.array([-300, -200, -150, -120, -100, -92.9, -92.8, -92.8, -92.8])
+    assert explain.trend(counts, flat) == ("flat", 300, pytest.approx(0.0, abs=0.2))
+    climbing = np.array([-300, -200, -150, -120, -100, -96, -93, -90, -88])
+    verb, since, change = explain.trend(counts, climbing)
+    assert (verb, since) == ("climbing", None) and change > 0
+    assert explain.trend(counts, -climbing)[0] == "falling"
+    # flat over its last two points only (3000 -> 5000, less than half a decade): not settled
+    assert explain.settled_since(counts, [-9, -8, -7, -6, -5, -4, -3, -1, -1]) is None
+
+
+def test_top_weight_share():
+    log_w = np.log(np.array([[1.0, 1.0], [3.0, 1.0]]))
+    np.testing.assert_allclose(explain.top_weight_share(log_w), [0.75, 0.5])
+
+
+def test_iwae_against_k_is_the_mean_over_groups_of_the_log_mean_weight():
+    log_w = np.random.default_rng(3).normal(-90.0, 2.0, size=(20, 3))
+    bounds = explain.iwae_against_k(log_w, [1, 4, 20])
+    np.testing.assert_allclose(bounds[0], log_w.mean(axis=0))
+    groups = [np.log(np.mean(np.exp(log_w[i:i + 4] + 90.0), axis=0)) - 90.0 for i in range(0, 20, 4)]
+    np.testing.assert_allclose(bounds[1], np.mean(groups, axis=0))
+    np.testing.assert_allclose(bounds[2], np.log(np.mean(np.exp(log_w + 90.0), axis=0)) - 90.0)
+    assert np.all(np.diff(bounds, axis=0) > -0.5)  # tighter with k, up to noise
+    with pytest.raises(ValueError):
+        explain.iwae_against_k(log_w, [3])
+
+
+def test_factorised_bernoulli_nll():
+    images = np.array([[1, 0], [1, 1], [1, 0], [1, 1]], np.float32)  # pixel 0 always on, pixel 1 half
+    assert explain.factorised_bernoulli_nll(images) == pytest.approx(-np.log(1 - 0.125) + np.log(2), abs=1e-9)
+
+
+def test_equal_elbo_lines_and_table_cells():
+    rows = explain.equal_elbo_lines([100.0], (40.0, 150.0))
+    assert [(r["distortion"], r["rate"]) for r in rows] == [(40.0, 60.0), (100.0, 0.0)]
+    assert all(r["distortion"] + r["rate"] == 100.0 for r in rows)
+    assert [explain.cell(v, 2) for v in (None, float("nan"), 10000, 3.8149, 4.4)] == ["–", "–", "10,000", "3.81", "4.40"]

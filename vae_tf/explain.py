@@ -156,3 +156,105 @@ def map_domain(points: np.ndarray, pad: float = 0.05) -> list[list[float]]:
     low, high = points.min(axis=0), points.max(axis=0)
     margin = np.maximum(high - low, 1e-6) * pad
     return [[float(a), float(b)] for a, b in zip(low - margin, high + margin, strict=True)]
+
+
+# --- Words that follow the picture (issue 12): what a curve does, decided from the curve -------
+
+
+def settled_since(counts, estimates, tolerance: float = 0.5, span: float = 10**0.5) -> int | None:
+    """The sample count from which an estimate stays within `tolerance` nats of its last value.
+
+    Args:
+      counts: increasing sample counts (the chart's x).
+      estimates: the estimate at each count (the chart's y).
+      tolerance: how far from the last value still counts as flat, in nats.
+      span: the flat stretch must cover at least this ratio of counts (half a decade by default);
+        a curve flat only over its last few points has not settled.
+
+    Returns:
+      the first count of the flat stretch, or None if the curve is still moving at its end.
+    """
+    counts, estimates = np.asarray(counts), np.asarray(estimates, np.float64)
+    off = np.nonzero(np.abs(estimates - estimates[-1]) > tolerance)[0]
+    since = int(counts[off[-1] + 1 if len(off) else 0])
+    return since if counts[-1] / since >= span else None
+
+
+def trend(counts, estimates, tolerance: float = 0.5) -> tuple[str, int | None, float]:
+    """What a running estimate does at its end: "flat" (since a count), "climbing" or "falling".
+
+    Returns:
+      (verb, first count of the flat stretch or None, change over the last half decade in nats).
+    """
+    counts, estimates = np.asarray(counts), np.asarray(estimates, np.float64)
+    since = settled_since(counts, estimates, tolerance)
+    earlier = estimates[max(0, np.searchsorted(counts, counts[-1] / 10**0.5, side="right") - 1)]
+    change = float(estimates[-1] - earlier)
+    if since is not None:
+        return "flat", since, change
+    return ("climbing" if change > 0 else "falling"), None, change
+
+
+def top_weight_share(log_w: np.ndarray) -> np.ndarray:
+    """The share of a Monte-Carlo sum held by its single largest term: max w / sum w, per column."""
+    log_w = np.asarray(log_w, np.float64)
+    return np.exp(log_w.max(axis=0) - np.logaddexp.reduce(log_w, axis=0))
+
+
+def iwae_against_k(log_w: np.ndarray, ks) -> np.ndarray:
+    """The IWAE bound for each k, estimated from K log-weights per image split into K/k groups.
+
+    Each group of k gives one draw of log (1/k) sum w; their mean is an unbiased estimate of the
+    bound at k (k = 1: the ELBO, the mean of log w). Every k must divide K.
+
+    Args:
+      log_w: (K, N) log-weights log p(x, z_i) - log q(z_i|x), z_i ~ q(z|x).
+      ks: sample counts, each dividing K.
+
+    Returns:
+      (len(ks), N) bounds on log p(x), in nats.
+    """
+    log_w = np.asarray(log_w, np.float64)
+    total, n = log_w.shape
+    out = []
+    for k in ks:
+        if total % k:
+            raise ValueError(f"k = {k} does not divide {total}")
+        groups = log_w.reshape(total // k, k, n)
+        out.append((np.logaddexp.reduce(groups, axis=1) - np.log(k)).mean(axis=0))
+    return np.array(out)
+
+
+def factorised_bernoulli_nll(images: np.ndarray) -> float:
+    """Mean -log p(x) under the best code-free model: independent pixels at their mean frequency.
+
+    A decoder that ignores z (rate 0, posterior collapse) can do no better than this: it is the
+    distortion where the rate-distortion plane meets the axis R = 0. `images` are binary (N, ...).
+    """
+    x = np.asarray(images, np.float64).reshape(len(images), -1)
+    p = np.clip(x.mean(axis=0), 0.5 / len(x), 1 - 0.5 / len(x))
+    return float(-(x @ np.log(p) + (1 - x) @ np.log1p(-p)).mean())
+
+
+def equal_elbo_lines(levels, distortion: tuple[float, float]) -> list[dict]:
+    """Segments of R + D = level (lines of equal ELBO) within a distortion range, rate >= 0.
+
+    Returns:
+      two rows per level, {"level", "distortion", "rate"}, the segment's ends.
+    """
+    low, high = distortion
+    rows = []
+    for level in levels:
+        for d in (low, min(high, level)):
+            if level >= low:
+                rows.append({"level": float(level), "distortion": float(d), "rate": float(level - d)})
+    return rows
+
+
+def cell(value, decimals: int = 1) -> str:
+    """A table cell: "–" for a missing value, whole numbers as integers, others to `decimals` places."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f"{int(value):,}"
+    return f"{float(value):,.{decimals}f}"
