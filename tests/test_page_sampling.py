@@ -1,28 +1,61 @@
-"""The sampling page, reached from the entry point with AppTest, showing what it should."""
+"""The sampling page, reached from the entry point with AppTest: what it shows, in numbers."""
 
+import json
 
 import numpy as np
 import pytest
 
-from tests.pages import charts, image_urls, open_page
-from vae_tf import data
+from tests.pages import image_urls, open_page
+from vae_site.i18n import text
+from vae_tf import data, export_decoder, store
 
 
-def test_sampling_grid_has_the_requested_number_of_digits():
+def latent_map(at) -> dict:
+    """The data the page's latent map component was given."""
+    (element,) = [e for e in at.get("bidi_component") if e.proto.component_name == "vae_latent_map"]
+    return json.loads(element.proto.json)
+
+
+def captions(at) -> list[str]:
+    return [img.caption for element in at.get("image") for img in element.proto.imgs]
+
+
+def test_the_grid_has_the_requested_number_of_digits():
     at = open_page("pages/sampling.py")
     at.slider(key="count").set_value(10).run()
     assert not at.exception
-    assert "10 digits" in [img.caption for element in at.get("image") for img in element.proto.imgs]
+    assert text("en", "sampling.mean_caption", count=10) in captions(at)
     assert at.slider(key="z1").value == 0.0 and len(at.slider) == 2 + 2 + 32  # count, temperature; z1, z2; each dim
 
 
-def test_the_latent_map_marks_the_chosen_point(served, bundled):
-    at = open_page("pages/sampling.py", z1="1.5", z2="-0.5")
-    (latent_map,) = charts(at)
-    assert latent_map["marks"][["z1", "z2"]].values.tolist() == [[1.5, -0.5]]
-    assert len(latent_map["codes"]) == 1000
-    codes, _ = served["vae_2d"].encode(data.binarize(bundled[0], 0)[:5])  # the site encodes binarized digits
-    np.testing.assert_allclose(latent_map["codes"][["z1", "z2"]].values[:5], codes, atol=1e-5)
+def test_the_map_marks_the_point_and_draws_the_ends_posteriors(bundled):
+    from vae_tf.inference import Inference
+
+    vae_2d = Inference(store.load(store.model_dir(store.SHIPPED["vae_2d"])))
+    at = open_page("pages/sampling.py", z1="1.5", z2="-0.5", start="3", end="8")
+    shown = latent_map(at)
+    assert [m["z"] for m in shown["marks"]] == [[1.5, -0.5]]
+    codes, _ = vae_2d.encode(data.binarize(bundled[0], 0))  # the site encodes binarized digits
+    np.testing.assert_allclose(np.array(shown["codes"]), codes, atol=1e-3)
+    assert shown["labels"] == bundled[1].astype(int).tolist()
+    mean, std = vae_2d.encode(data.binarize(bundled[0], 0)[[3, 8]])
+    for posterior, m, s, index in zip(shown["posteriors"], mean, std, (3, 8), strict=True):
+        assert f"#{index}, a {int(bundled[1][index])}" in posterior["label"]
+        np.testing.assert_allclose(posterior["mean"], m, atol=1e-4)
+        np.testing.assert_allclose(posterior["std"], s, atol=1e-4)
+        for radius, ring in zip((1, 2), posterior["rings"], strict=True):  # to the axes' scale
+            np.testing.assert_allclose(np.linalg.norm((np.array(ring) - m) / s, axis=1), radius, rtol=1e-2)
+    (x0, x1), (y0, y1) = shown["domain"]
+    assert x0 <= codes[:, 0].min() and codes[:, 0].max() <= x1 and y0 <= codes[:, 1].min() and codes[:, 1].max() <= y1
+    assert shown["decoder"]["sizes"] == [2, 512, 512, 784]
+    assert (store.ROOT / "static" / shown["decoder"]["url"].removeprefix("app/static/")).is_file()
+    assert shown["decoder"]["url"].endswith(export_decoder.path_for(store.model_dir("vae-2d")).name)
+
+
+def test_the_end_pickers_say_which_digit_they_name(bundled):
+    at = open_page("pages/sampling.py", start="0", end="17")
+    for index in (0, 17):
+        assert text("en", "sampling.digit_is", index=index, label=int(bundled[1][index])) in captions(at)
 
 
 def test_latent_sliders_reset_to_the_priors_mean(served):
@@ -46,6 +79,23 @@ def test_shared_link_reopens_the_same_view():
     assert "seed=7" in link and "temperature=0.6" in link and "z1=1.5" in link
 
 
-def test_a_bad_link_falls_back_to_defaults():
-    at = open_page("pages/sampling.py", seed="banana", count="9999", temperature="nan")
+@pytest.mark.parametrize("query", [
+    {"seed": "banana", "count": "9999", "temperature": "nan", "z1": "nan", "z2": "nan", "start": "-1", "end": "1e3"},
+    {"temperature": "inf", "z1": "4", "z2": "-inf", "start": "1000", "end": "nan", "count": "0"},
+])
+def test_a_bad_link_falls_back_to_defaults(query):
+    at = open_page("pages/sampling.py", **query)
     assert at.number_input(key="seed").value == 0 and at.slider(key="count").value == 24
+    assert at.slider(key="temperature").value == 1.0
+    assert (at.slider(key="z1").value, at.slider(key="z2").value) == (0.0, 0.0)
+    assert (at.number_input(key="start").value, at.number_input(key="end").value) == (0, 1)
+    assert not any("nan" in c for c in captions(at)) and text("en", "sampling.point_caption", z1=0, z2=0) in captions(at)
+
+
+def test_the_page_in_korean():
+    at = open_page("pages/sampling.py")
+    at.session_state["lang"] = "ko"  # what the sidebar's language switch sets
+    at.run()
+    assert at.title[0].value == text("ko", "sampling.title")
+    assert latent_map(at)["text"]["hint"] == text("ko", "latent_map.hint")
+    assert text("ko", "sampling.mean_caption", count=24) in captions(at)
