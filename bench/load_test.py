@@ -55,6 +55,13 @@ STATE_JS = """() => { const b = window.__bench; const app = document.querySelect
     number_fields: [...document.querySelectorAll("[data-testid='stNumberInputField']")].map(e => e.value)}); }"""
 
 
+def nav_link(page: str) -> str:
+    """The sidebar's link to `page`: Streamlit's own menu (absolute hrefs) or the site's st.page_link
+    menu (relative hrefs, perhaps with a query such as ?lang=ko)."""
+    bar = "[data-testid='stSidebar'] a"
+    return f"{bar}[href$='/{page}'], {bar}[href='{page}'], {bar}[href^='{page}?']"
+
+
 class User:
     """One visitor: a browser context with one page, and its tally."""
 
@@ -68,7 +75,7 @@ class User:
         self.first_loads: list[float] = []  # ms from goto to the first run's end, a new session each
         self.current = ""
         self.page = None
-        self.replica = "r1"  # the replica its affinity cookie names (one server: r1)
+        self.replica = None  # the replica its affinity cookie names (one server, no cookie: r1)
 
     async def start(self, port: int) -> None:
         """Open a random page by URL."""
@@ -81,7 +88,7 @@ class User:
         await self.page.wait_for_function(common.FIRST_RUN_DONE_JS, timeout=self.args.timeout * 1000, polling=100)
         self.first_loads.append((time.monotonic() - start) * 1000)
         cookies = {c["name"]: c["value"] for c in await self.context.cookies()}
-        self.replica = cookies.get("SERVERID", self.replica)
+        self.replica = cookies.get("SERVERID", "r1")
         await self.check("first load")
 
     async def timed(self, label: str, kind: str, action) -> None:
@@ -108,7 +115,7 @@ class User:
     async def switch_page(self) -> None:
         """Open another page, chosen at random, from the sidebar."""
         target = self.rng.choice([p for p in common.PAGES if p != self.current])
-        link = self.page.locator(f"[data-testid='stSidebarNavLink'][href$='/{target}']").first
+        link = self.page.locator(nav_link(target)).first
         await self.timed(f"open {target or 'theory'}", "click", link.click)
         self.current = target
 
@@ -270,7 +277,16 @@ def server_side(site: Site, since: float) -> dict:
     runs = {name: common.read_runs(log, since=since) for name, log in site.run_logs.items()}
     gcs = [g for log in site.run_logs.values() for g in common.read_runs(log, since=since, kind="gc")]
     return {"runs_by_replica": runs, "runs": [r for rs in runs.values() for r in rs],
-            "gc": sum(g["end"] - g["start"] for g in gcs)}
+            "gc": sum(g["end"] - g["start"] for g in gcs), "balancer": balancer_tally(site)}
+
+
+def balancer_tally(site: Site) -> dict:
+    """From HAProxy's log (only the load goes through it: the warm-up went to each replica directly):
+    requests, those it answered with an error, and those sent to another replica than their cookie named."""
+    requests = site.balancer.requests() if site.balancer else []
+    failed = [r for r in requests if r["status"].startswith("5") or r["status"] == "-1"]
+    off = [r for r in requests if r["cookie_sent"] not in ("-", f"SERVERID={r['replica']}")]
+    return {"requests": len(requests), "failed": failed, "off_affinity": len(off)}
 
 
 async def load(args, env: dict, replicas: int) -> dict:
@@ -304,8 +320,10 @@ def by_label(out: dict) -> dict[str, list[float]]:
 
 def errors_of(out: dict) -> list[str]:
     """Every error: the users', servers that exited, users cut off at the hard limit."""
+    balancer = [f"HAProxy answered {r['status']} to {r['method']} {r['path']} (replica {r['replica']})"
+                for r in out["balancer"]["failed"]]
     return ([e for u in out["users"] for e in u.errors] + [f"{name} exited" for name in out["crashed"]]
-            + [f"{out['cut_off']} users cut off at the hard limit"] * bool(out["cut_off"]))
+            + [f"{out['cut_off']} users cut off at the hard limit"] * bool(out["cut_off"]) + balancer)
 
 
 def p50_p95(values: list[float]) -> str:
@@ -365,8 +383,12 @@ def spread(out: dict) -> str:
         sessions = len({r["session"] for r in runs})
         rows.append([name, users, sessions, len(runs), p50_p95(server_ms(runs)),
                      f"{fmt(out['rss_before'][name])} / {fmt(out['rss_peak'][name])} / {fmt(out['rss_after'][name])}"])
+    tally = out["balancer"]
+    through = "" if not tally["requests"] else (
+        f"\n\nThrough HAProxy: {tally['requests']} requests, {len(tally['failed'])} answered with an error, "
+        f"{tally['off_affinity']} sent to another replica than their cookie named.")
     return table(["replica", "users pinned (cookie)", "Streamlit sessions", "script runs",
-                  "script run p50 / p95 (ms)", "RSS after warm-up / peak / after (MB)"], rows)
+                  "script run p50 / p95 (ms)", "RSS after warm-up / peak / after (MB)"], rows) + through
 
 
 def interactions(out: dict) -> str:
