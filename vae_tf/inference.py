@@ -17,10 +17,11 @@ import threading
 import numpy as np
 import tensorflow as tf
 
-from vae_tf import models
+from vae_tf import models, priors
 
 _IMAGES = tf.TensorSpec((None,) + models.IMAGE_SHAPE, tf.float32)
 _SEED = tf.TensorSpec((2,), tf.int32)
+_COUNT = tf.TensorSpec((), tf.int32)
 
 
 class Inference:
@@ -43,10 +44,12 @@ class Inference:
         self._log_px_z = _traced(lambda x, z: models.log_likelihood(model, x, z), _IMAGES, codes)
         self._log_weights = None
         if model.config.kind == "vae":
-            count = tf.TensorSpec((), tf.int32)
-            self._log_weights = _traced(lambda x, k, s: models.iwae_log_weights(model, x, k, s), _IMAGES, count, _SEED)
-        # p(z) is fixed once trained: its mixture components, (K, L) each, as NumPy for sampling.
-        self.prior_means, self.prior_stds = (t.numpy() for t in models.prior_components(model))
+            self._log_weights = _traced(lambda x, k, s, i: models.iwae_log_weights(model, x, k, s, i),
+                                        _IMAGES, _COUNT, _SEED, _COUNT)
+        # p(z) is fixed once trained: its mixture components, (K, L) each, read once.
+        self.prior_means, self.prior_stds = (t.numpy() for t in model.prior.components())
+        prior = priors.GaussianMixture(self.prior_means, self.prior_stds)
+        self._sample_prior = _traced(prior.sample, _COUNT, _SEED, tf.TensorSpec((), tf.float32))
 
     def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation of q(z|x), each (N, L); an AE has zero spread.
@@ -77,10 +80,7 @@ class Inference:
         The temperature scales the spread of each mixture component: N(0, temperature^2 I)
         for the standard prior; for a VampPrior, q(z|u_k) with its sigma scaled, k uniform.
         """
-        rng = np.random.default_rng(seed)
-        eps = rng.standard_normal((n, self.latent_size))
-        k = rng.integers(len(self.prior_means), size=n)
-        return (self.prior_means[k] + temperature * self.prior_stds[k] * eps).astype(np.float32)
+        return self._sample_prior(tf.constant(n), _seed(seed), tf.constant(temperature, tf.float32)).numpy()
 
     def sample_posterior(self, image: np.ndarray, n: int, seed: int) -> np.ndarray:
         """n codes z ~ q(z|x) for one image, reproducible from `seed`. Shape (n, L)."""
@@ -110,17 +110,19 @@ class Inference:
         z = np.asarray(z, np.float32).reshape(-1, self.latent_size)
         return self._log_px_z(_as_images(images), z).numpy()
 
-    def log_weights(self, images: np.ndarray, k: int, seed: int = 0, stream: int = 0) -> np.ndarray:
+    def log_weights(self, images: np.ndarray, k: int, seed: int = 0, stream: int = 0, first: int = 0) -> np.ndarray:
         """log p(x, z_i) - log q(z_i|x) for k draws z_i ~ q(z|x) per image. Shape (k, N).
 
         Args:
           images: binary images (N, 28, 28[, 1]).
           k: number of draws.
           seed, stream: the draws are reproducible from the pair.
+          first: the index of the first image in a larger set; each image's draws depend only
+            on (seed, stream) and its index, not on the other images passed with it.
         """
         if self._log_weights is None:
             raise ValueError("importance weights need a VAE: an AE has no q(z|x)")
-        return self._log_weights(_as_images(images), tf.constant(k), _seed(seed, stream)).numpy()
+        return self._log_weights(_as_images(images), tf.constant(k), _seed(seed, stream), tf.constant(first)).numpy()
 
     def iwae(self, images: np.ndarray, k: int, seed: int = 0, chunk: int = 500,
              max_codes: int = 2_000) -> np.ndarray:
@@ -129,25 +131,27 @@ class Inference:
         Args:
           images: binary images (N, 28, 28[, 1]).
           k: number of importance samples (Burda et al. 2015 report k = 5000).
-          seed: seed of the draws; a batch of images starting at image i uses seed + i (as
-            `vae_tf.evaluate` does), and each chunk of samples its own stream.
+          seed: seed of the draws. Image i's draws in the chunk of samples starting at s come
+            from (seed, s, i) alone, so the bound depends on `seed` and `chunk` but not on
+            `max_codes` or on how a caller splits the images (if it passes their indices).
           chunk: samples drawn at once per image.
-          max_codes: at most this many codes are decoded at once (images are split to fit),
-            which bounds memory at about max_codes * 784 * 4 bytes per tensor. As fast at
-            2,000 as at 20,000, and a server that ran the larger kept ~230 MB more resident
-            (the ELBO-curves page's bounds, measured in one process).
+          max_codes: about this many codes are decoded at once (images are split to fit, at
+            least one image of `chunk` codes per step), which bounds memory at about
+            max_codes * 784 * 4 bytes per tensor. As fast at 2,000 as at 20,000, and a server
+            that ran the larger kept ~230 MB more resident (the ELBO-curves page's bounds,
+            measured in one process).
         """
         images = np.asarray(images, np.float32).reshape((-1,) + models.IMAGE_SHAPE)
-        chunk = max(1, min(chunk, k, max_codes))
+        chunk = max(1, min(chunk, k))
         batch = max(1, max_codes // chunk)
-        return np.concatenate([self._iwae_batch(images[i:i + batch], k, seed + i, chunk)  # fresh draws per batch
+        return np.concatenate([self._iwae_batch(images[i:i + batch], k, seed, chunk, first=i)
                                for i in range(0, len(images), batch)])
 
-    def _iwae_batch(self, images: np.ndarray, k: int, seed: int, chunk: int) -> np.ndarray:
-        """`iwae` of a batch small enough to decode chunk codes per image at once."""
+    def _iwae_batch(self, images: np.ndarray, k: int, seed: int, chunk: int, first: int) -> np.ndarray:
+        """`iwae` of images first, first + 1, ... of the set, few enough to decode chunk codes per image at once."""
         total = np.full(len(images), -np.inf)
         for start in range(0, k, chunk):
-            log_w = self.log_weights(images, min(chunk, k - start), seed, stream=start)
+            log_w = self.log_weights(images, min(chunk, k - start), seed, stream=start, first=first)
             total = np.logaddexp(total, _logsumexp(log_w))
         return total - np.log(k)
 
