@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -15,7 +16,8 @@ SMALL = ["--data", str(FIXTURE), "--latent-size", "2", "--widths", "32", "--batc
 
 def test_one_epoch_writes_every_artifact(tmp_path):
     out = tmp_path / "vae"
-    assert train.main(SMALL + ["--epochs", "1", "--output", str(out)]) == 0
+    argv = SMALL + ["--epochs", "1", "--output", str(out)]
+    assert train.main(argv) == 0
     assert sorted(p.name for p in out.iterdir()) == ["config.json", "history.json", "model.weights.h5", "run.json"]
     assert not out.with_name("vae.partial").exists()
     history = json.loads((out / store.HISTORY).read_text())
@@ -23,10 +25,12 @@ def test_one_epoch_writes_every_artifact(tmp_path):
         assert len(history[key]) == 1, key
     assert abs(history["neg_elbo"][0] - history["recon"][0] - history["kl"][0]) < 1e-3
     assert history["images_per_epoch"] == 800
-    assert "python -m vae_tf.train" in json.loads((out / "run.json").read_text())["command"]
+    assert json.loads((out / "run.json").read_text())["command"] == "python -m vae_tf.train " + shlex.join(argv)
 
-    assert evaluate.main(["--model", str(out), "--data", str(FIXTURE), "--k", "20", "--limit", "30"]) == 0
+    argv = ["--model", str(out), "--data", str(FIXTURE), "--k", "20", "--limit", "30"]
+    assert evaluate.main(argv) == 0
     metrics = json.loads((out / store.METRICS).read_text())
+    assert metrics["command"] == "python -m vae_tf.evaluate " + shlex.join(argv)
     assert metrics["test_images"] == 30 and metrics["k"] == 20
     assert metrics["iwae_nll_k20"] <= metrics["neg_elbo"] + 1.0  # the bound is tighter (up to noise)
     assert len(metrics["kl_per_dimension"]) == 2

@@ -26,8 +26,8 @@ import tensorflow_probability as tfp
 from vae_tf import data, store
 from vae_tf.inference import Inference
 
-# Codes decoded at once by the IWAE: the split of the images, hence their seeds, that produced the
-# committed metrics (the server uses Inference.iwae's smaller default, which keeps less memory).
+# Codes decoded at once by the IWAE: a memory setting only (each image's draws do not depend on
+# it; the server uses Inference.iwae's smaller default, which keeps less memory).
 MAX_CODES = 20_000
 
 
@@ -57,8 +57,9 @@ def evaluate(inference: Inference, images: np.ndarray, grey: np.ndarray, k: int,
       grey: the same images before binarization, for the pixel MSE.
       k: importance samples for the IWAE bound (VAE only; 0 skips it).
       seed: seed of the samples.
-      batch_size: images per step.
-      chunk: importance samples drawn at once.
+      batch_size: images per step of the ELBO terms (their draws are seeded per batch).
+      chunk: importance samples drawn at once; the IWAE's draws depend on it, on `seed` and on
+        each image's index, not on `batch_size` or `MAX_CODES`.
 
     Returns:
       a dict of metrics; see the module docstring.
@@ -75,15 +76,15 @@ def evaluate(inference: Inference, images: np.ndarray, grey: np.ndarray, k: int,
     metrics.update(neg_elbo=float(terms["neg_elbo"].mean()), kl=float(terms["kl"].mean()),
                    kl_per_dimension=kl_per_dimension.mean(axis=0).tolist())
     if k:
-        bound = np.concatenate([inference.iwae(images[i:i + batch_size], k, seed + i, chunk, max_codes=MAX_CODES)
-                                for i in batches])
+        bound = inference.iwae(images, k, seed, chunk, max_codes=MAX_CODES)
         metrics[f"iwae_nll_k{k}"] = float(-bound.mean())
         metrics["iwae_nll_stderr"] = float(bound.std(ddof=1) / np.sqrt(len(bound))) if len(bound) > 1 else 0.0
     return metrics
 
 
-def main(argv=None) -> int:
-    """Evaluate as the command line says and write metrics.json."""
+def main(argv: list[str] | None = None) -> int:
+    """Evaluate as `argv` says (default: the command line) and write metrics.json."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
     model = store.load(args.model)
     test = data.load_mnist(args.data)["test"]
@@ -94,7 +95,7 @@ def main(argv=None) -> int:
     metrics.update(
         k=args.k if model.config.kind == "vae" else 0, seed=args.seed, test_images=len(images),
         wall_seconds=time.perf_counter() - start,
-        command="python -m vae_tf.evaluate " + shlex.join(sys.argv[1:]),
+        command="python -m vae_tf.evaluate " + shlex.join(argv),
         versions={"python": platform.python_version(), "tensorflow": tf.__version__,
                   "tensorflow_probability": tfp.__version__, "numpy": np.__version__},
         platform=platform.platform(),

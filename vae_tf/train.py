@@ -122,12 +122,12 @@ def read_history(csv_path: Path, kind: str) -> dict[str, list[float]]:
     return history
 
 
-def run_info(args, strategy, history) -> dict:
-    """What produced the model: command, devices, versions, time and speed."""
+def run_info(argv: list[str], args, strategy, history) -> dict:
+    """What produced the model: command (the parsed `argv`), devices, versions, time and speed."""
     images = history["images_per_epoch"]
     seconds = sum(history["seconds"])
     return {
-        "command": "python -m vae_tf.train " + shlex.join(sys.argv[1:]),
+        "command": "python -m vae_tf.train " + shlex.join(argv),
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "devices": [d.name for d in tf.config.list_logical_devices()],
         "replicas": strategy.num_replicas_in_sync,
@@ -139,8 +139,9 @@ def run_info(args, strategy, history) -> dict:
     }
 
 
-def main(argv=None) -> int:
-    """Train as the command line says; 0 on success, 1 if the run stopped early."""
+def main(argv: list[str] | None = None) -> int:
+    """Train as `argv` says (default: the command line); 0 on success, 1 if the run stopped early."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
     tfk.utils.set_random_seed(args.seed)
     splits = data.load_mnist(args.data)
@@ -175,7 +176,7 @@ def main(argv=None) -> int:
         print(f"training stopped early (NaN loss?): {args.output} left as it was", file=sys.stderr)
         return 1
     history["images_per_epoch"] = len(train)
-    store.save(model, args.output, extra={store.HISTORY: history, "run.json": run_info(args, strategy, history)})
+    store.save(model, args.output, extra={store.HISTORY: history, "run.json": run_info(argv, args, strategy, history)})
     shutil.rmtree(partial, ignore_errors=True)
     print(f"wrote {args.output}: " + json.dumps({k: round(v[-1], 3) for k, v in history.items()
                                                     if isinstance(v, list) and k.startswith("val_")}))
