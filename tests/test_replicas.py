@@ -16,7 +16,6 @@ import time
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_browser import handwritten_three
 
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -76,14 +75,12 @@ class Visitor:
 
 
 def test_two_visitors_land_on_different_replicas_and_each_stays_on_its_own(site, browser, tmp_path):
-    upload = tmp_path / "three.png"
-    handwritten_three(upload)
+    upload = common.digit_png(tmp_path / "three.png", 3, seed=0)
     visitors = [Visitor(browser), Visitor(browser)]
     for visitor in visitors:
-        visitor.open(site.url + "/")
+        visitor.open(site.url + "/reconstruction")
     assert {v.replica() for v in visitors} == {"r1", "r2"}  # round robin over the first requests
     for visitor in visitors:
-        visitor.open(site.url + "/reconstruction")  # a second session, same visitor
         visitor.upload(upload)
         assert visitor.page.locator("[data-testid='stException']").count() == 0
         # Its input and reconstruction at least (the page's wording is tested in test_browser.py).
