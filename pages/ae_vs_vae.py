@@ -1,77 +1,188 @@
-"""AE vs VAE: the same trunks and training budget, with and without the KL term."""
+"""AE vs VAE: the same trunks and training budget, with and without the KL term, and the KL
+weight beta in between (a 2-D VAE family from beta = 0.1 to 10; beta -> 0 is the AE)."""
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae_site import display, resources, share
+from vae_site import display, latent_map, navigation, resources, share
+from vae_site.i18n import t
 from vae_tf import explain, store
-from vae_site import navigation
 
 navigation.enter()
 
-display.crisp_images()
-st.title("Autoencoder vs variational autoencoder")
-st.markdown("In each pair both models have the same encoder and decoder trunks, the same Bernoulli "
-            "decoder, the N(0, I) prior and the same number of epochs (60 for the 2-D pair, 150 for the "
-            "32-D pair). The AE maps each digit to one code and is trained on reconstruction alone; the "
-            "VAE maps it to a distribution q(z|x) and pays the KL to the prior.")
-vae_2d, ae_2d = resources.require("vae_2d"), resources.require("ae_2d")
-
-st.header("Latent maps of the test digits")
-left, right = st.columns(2)
-with left:
-    st.subheader("VAE (2-D)")
-    resources.latent_map("vae_2d", height=340)
-with right:
-    st.subheader("AE (2-D)")
-    resources.latent_map("ae_2d", height=340)
-st.caption("Each dot is the code of one of 1,000 test digits (the mean of q(z|x) for the VAE). The KL "
-           "keeps the VAE's codes in a round cloud around the origin; the AE's spread wherever they like.")
-
-st.header("Decoding z ~ N(0, I): the AE's holes")
-seed = share.number_input("Seed", "prior_seed", 0, 0, 2**31 - 1)
 PAIRS = ("vae_2d", "ae_2d", "vae_32d", "ae_32d")
-for role in PAIRS:
-    served = resources.require(role)
-    z = served.sample_prior(16, seed)
-    st.markdown(f"**{resources.title(role)}**")
-    st.image(display.grid(served.decode(z), columns=16, size=48))
-st.caption("The same kind of random codes, decoded. The VAE was trained so that codes from the prior "
-           "decode to digits; nothing asks the AE to, so most random codes land in regions no "
-           "digit was ever mapped to.")
+CODES = 200  # prior codes per model behind the holes table
+BETAS = ("0",) + tuple(f"{b:g}" for b in store.BETA_FAMILY)  # "0" is the AE: the beta -> 0 end
+RECONSTRUCTED = list(range(8))  # test digits reconstructed by the chosen beta model
 
-st.header("Interpolations")
+display.crisp_images()
+st.title(t("ae_vs_vae.title"))
+st.info(t("ae_vs_vae.try_this"), icon=":material/lightbulb:")
 digits, labels = resources.test_digits()
+
+
+def run_args(role: str) -> dict:
+    """A model's training arguments from run.json ({} if missing)."""
+    return (resources.model_json(role, "run.json") or {}).get("args", {})
+
+
+def widths(role: str) -> str:
+    """A model's trunk widths, e.g. "512-512"."""
+    return "-".join(map(str, run_args(role).get("widths", []))) or "–"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def prior_decodes(_served, directory: str, seed: int, count: int) -> np.ndarray:
+    """`count` codes z ~ p(z) from `seed`, decoded: (count, 28, 28)."""
+    return _served.decode(_served.sample_prior(count, seed))
+
+
+@st.cache_resource(show_spinner=False)
+def real_reference() -> tuple[float, float]:
+    """Real test digits against each other: the 5th percentile of similarity to the nearest other one, and variety."""
+    similarity, _ = explain.similarity_to_nearest(digits[:CODES], digits[CODES:])
+    return float(np.percentile(similarity, 5)), explain.variety(digits[:CODES])
+
+
+def holes_row(role: str, seed: int, cut: float) -> dict:
+    """How digit-like and how varied a model's decoded prior codes are."""
+    decoded = prior_decodes(resources.require(role), resources.cache_key(role), seed, CODES)
+    similarity, _ = explain.similarity_to_nearest(decoded, digits)
+    return {"model": resources.title(role), "similarity": float(np.median(similarity)),
+            "unlike": 100.0 * float(np.mean(similarity < cut)), "variety": explain.variety(decoded)}
+
+
+def table(rows: list[dict], formats: dict[str, str], titles: dict[str, str]):
+    """A table of numbers, each column rounded one way, missing values as "–", headers translated."""
+    frame = pd.DataFrame(rows).set_index("model").rename_axis(t("ae_vs_vae.col_model"))
+    styled = frame.style.format({c: f"{{:{f}}}" for c, f in formats.items()}, na_rep="–")
+    st.dataframe(styled.relabel_index([titles[c] for c in frame.columns], axis=1), width="stretch")
+
+
+def spread(role: str) -> float:
+    """The mean standard deviation of a model's test codes."""
+    return float(resources.test_codes(role).std(axis=0).mean())
+
+
+with st.expander(t("ae_vs_vae.about_heading")):
+    st.markdown(t("ae_vs_vae.about", widths=widths("vae_2d"), epochs_2d=run_args("vae_2d").get("epochs", "–"),
+                  epochs_32d=run_args("vae_32d").get("epochs", "–")))
+
+# --- The two 2-D maps -------------------------------------------------------------------------
+st.header(t("ae_vs_vae.maps_heading"))
+left, right = st.columns(2)
+for where, role in ((left, "vae_2d"), (right, "ae_2d")):
+    with where:
+        st.subheader(resources.title(role))
+        latent_map.draw(role, height=320, key=f"map_{role}")
+st.caption(t("ae_vs_vae.maps_caption", ratio=spread("ae_2d") / spread("vae_2d")))
+
+# --- Decoding the prior: where the AE fails -----------------------------------------------------
+st.header(t("ae_vs_vae.holes_heading"))
+seed = share.number_input(t("ae_vs_vae.seed"), "prior_seed", 0, 0, 2**31 - 1)
+for role in PAIRS:
+    st.markdown(f"**{resources.title(role)}**")
+    st.image(display.grid(prior_decodes(resources.require(role), resources.cache_key(role), seed, CODES)[:16],
+                          columns=16, size=48))
+st.markdown(t("ae_vs_vae.holes_caption", ae_spread=spread("ae_2d"), count=CODES))
+cut, real_variety = real_reference()
+rows = [holes_row(role, seed, cut) for role in PAIRS]
+rows.append({"model": t("ae_vs_vae.real_digits"), "similarity": None, "unlike": 5.0, "variety": real_variety})
+table(rows, {"similarity": ".2f", "unlike": ".0f", "variety": ".2f"},
+      {"similarity": t("ae_vs_vae.col_similarity"), "unlike": t("ae_vs_vae.col_unlike"),
+       "variety": t("ae_vs_vae.col_variety")})
+with st.expander(t("ae_vs_vae.holes_how_heading")):
+    st.markdown(t("ae_vs_vae.holes_how", count=CODES, cut=cut, real=real_variety))
+
+
+# --- The beta family ---------------------------------------------------------------------------
+def beta_role(code: str) -> str:
+    """The model of a slider position: "0" is the 2-D AE."""
+    return "ae_2d" if code == "0" else store.BETA_FAMILY[float(code)]
+
+
+def beta_metrics(role: str) -> None:
+    """The chosen model's rate, distortion, -ELBO and NLL from its metrics.json."""
+    metrics = resources.model_json(role, store.METRICS)
+    if role == "ae_2d" or metrics is None:
+        return
+    nll = metrics[f"iwae_nll_k{metrics['k']}"]
+    cols = st.columns(4)
+    cols[0].metric(t("ae_vs_vae.beta_kl"), f"{metrics['kl']:.1f}")
+    cols[1].metric(t("ae_vs_vae.beta_distortion"), f"{metrics['recon_nll']:.1f}")
+    cols[2].metric(t("ae_vs_vae.beta_neg_elbo"), f"{metrics['neg_elbo']:.1f}")
+    cols[3].metric(t("ae_vs_vae.beta_nll", k=metrics["k"]), f"{nll:.1f}")
+
+
+st.header(t("ae_vs_vae.beta_heading"))
+first_beta = store.BETA_FAMILY[store.BETAS[0]]
+st.markdown(t("ae_vs_vae.beta_intro", widths=widths(first_beta), epochs=run_args(first_beta).get("epochs", "–")))
+share.restore("beta", "1", share.one_of(BETAS))
+code = st.select_slider(t("ae_vs_vae.beta_slider"), BETAS, key="beta", help=t("ae_vs_vae.beta_help"),
+                        format_func=lambda c: t("ae_vs_vae.beta_option_ae") if c == "0" else f"β = {c}")
+role = beta_role(code)
+if resources.model_json(role, store.METRICS) is None and role != "ae_2d":
+    st.warning(t("ae_vs_vae.beta_missing", beta=code), icon=":material/warning:")
+else:
+    served = resources.require(role)
+    st.markdown(f"**{resources.title(role)}**" + (" · " + t("ae_vs_vae.beta_ae_note") if role == "ae_2d" else ""))
+    beta_metrics(role)
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader(t("ae_vs_vae.beta_map"))
+        latent_map.draw(role, height=320, key="map_beta")
+    with right:
+        st.subheader(t("ae_vs_vae.beta_prior"))
+        st.image(display.grid(prior_decodes(served, resources.cache_key(role), seed, 16), columns=4, size=56))
+        st.subheader(t("ae_vs_vae.beta_recon"))
+        _, _, recon = served.reconstruct(resources.binary_test_digits()[RECONSTRUCTED])
+        st.image(display.grid(np.concatenate([digits[RECONSTRUCTED], recon]), columns=len(RECONSTRUCTED), size=40))
+with st.expander(t("ae_vs_vae.beta_what_heading")):
+    st.markdown(t("ae_vs_vae.beta_what"))
+
+
+# --- Interpolations --------------------------------------------------------------------------
+def end_picker(which: str, key: str, default: int, where) -> int:
+    """A test-digit index input, with the digit it names shown under it ("#3, a 0")."""
+    with where:
+        index = share.number_input(t(f"ae_vs_vae.{which}"), key, default, 0, len(digits) - 1,
+                                   help=t("ae_vs_vae.index_help", low=0, high=len(digits) - 1))
+        st.image(display.grid(digits[index][None], columns=1, size=56),
+                 caption=t("ae_vs_vae.digit_is", index=index, label=int(labels[index])), width=56)
+    return index
+
+
+st.header(t("ae_vs_vae.interp_heading"))
 c1, c2 = st.columns(2)
-a = share.number_input("From test digit", "a", 3, 0, len(digits) - 1, where=c1)
-b = share.number_input("To test digit", "b", 2, 0, len(digits) - 1, where=c2)
-ends = np.stack([digits[a], digits[b]])
+a, b = end_picker("from", "a", 3, c1), end_picker("to", "b", 2, c2)
 for role in PAIRS:
     served = resources.require(role)
-    codes, _ = served.encode(ends)
+    codes, _ = served.encode(np.stack([digits[a], digits[b]]))
     st.markdown(f"**{resources.title(role)}**")
     st.image(display.grid(served.decode(explain.interpolate(codes[0], codes[1], 10)), columns=10, size=56))
 
-st.header("Test metrics")
-rows = []
-for role, title in ((r, resources.title(r)) for r in store.CORE):
+
+# --- Test metrics ------------------------------------------------------------------------------
+def metrics_row(role: str) -> dict | None:
+    """One model's row of the metrics table, or None (after saying how to make it) if it has none."""
     metrics = resources.model_json(role, store.METRICS)
     if metrics is None:
-        st.warning(f"No metrics for the {title} model: run `python -m vae_tf.evaluate --model "
-                   f"models/{store.SHIPPED[role]}`.")
-        continue
-    row = {"model": title, "reconstruction log-likelihood (nats)": -metrics["recon_nll"],
-           "pixel MSE": metrics["pixel_mse"], "−ELBO (nats)": metrics.get("neg_elbo")}
-    if metrics["k"]:  # only a VAE has the IWAE estimate of the NLL
-        row[f"NLL, IWAE k={metrics['k']} (nats)"] = metrics[f"iwae_nll_k{metrics['k']}"]
-    rows.append(row | {"test images": metrics["test_images"]})
+        st.warning(t("ae_vs_vae.metrics_missing", model=resources.title(role), directory=store.SHIPPED[role]))
+        return None
+    k = metrics.get("k") or None  # only a VAE has the IWAE estimate of the NLL
+    return {"model": resources.title(role), "recon": -metrics["recon_nll"], "mse": metrics["pixel_mse"],
+            "neg_elbo": metrics.get("neg_elbo"), "nll": metrics.get(f"iwae_nll_k{k}") if k else None,
+            "k": k, "images": metrics["test_images"]}
+
+
+st.header(t("ae_vs_vae.metrics_heading"))
+rows = [row for row in map(metrics_row, store.CORE) if row]
 if rows:
-    table = pd.DataFrame(rows).set_index("model")
-    st.dataframe(table, width="stretch", column_config={
-        c: st.column_config.NumberColumn(format="%.4f" if c == "pixel MSE" else "%.2f") for c in table.columns})
-    st.caption("From each model's metrics.json, written by `python -m vae_tf.evaluate` on the MNIST test set "
-               "(binarized once with seed 0). The AE reconstructs better, with a single code per image; "
-               "only a VAE defines a likelihood, so only the VAEs have −ELBO and NLL. The VampPrior VAE, "
-               "the site's main model, has the same trunks and was trained longer (see the sidebar).")
-share.share_box(["prior_seed", "a", "b"])
+    table(rows, {"recon": ".1f", "mse": ".4f", "neg_elbo": ".1f", "nll": ".1f", "k": ".0f", "images": ",.0f"},
+          {c: t(f"ae_vs_vae.col_{c}") for c in ("recon", "mse", "neg_elbo", "nll", "k", "images")})
+    st.caption(t("ae_vs_vae.metrics_caption"))
+
+st.page_link("pages/elbo_curves.py", label=t("site.next_page", page=t("site.nav_elbo_curves")),
+             icon=":material/arrow_forward:")
+share.share_box(["prior_seed", "beta", "a", "b"])

@@ -1,23 +1,87 @@
-"""The ae vs vae page, reached from the entry point with AppTest, showing what it should."""
+"""The AE vs VAE page, reached from the entry point with AppTest: its numbers against the models and files."""
 
+import json
 
+import numpy as np
 import pytest
 
-from tests.pages import charts, open_page
-from vae_site import resources
-from vae_tf import store
+from tests.pages import image_urls, open_page
+from vae_site.i18n import text
+from vae_tf import data, store
 
 
-def test_ae_vs_vae_table_equals_the_metrics_files():
-    at = open_page("pages/ae_vs_vae.py")
-    table = at.dataframe[0].value
-    assert len(table) == len(store.SHIPPED)
-    for role, title in resources.ROLES.items():
+def maps(at) -> dict:
+    """Each latent map's data, by the component's key suffix."""
+    return {e.proto.id.split("-")[-1]: json.loads(e.proto.json)
+            for e in at.get("bidi_component") if e.proto.component_name == "vae_latent_map"}
+
+
+@pytest.fixture(scope="module")
+def page():
+    return open_page("pages/ae_vs_vae.py")
+
+
+def test_the_metrics_table_equals_the_metrics_files(page):
+    table = page.dataframe[1].value
+    assert len(table) == len(store.CORE)
+    for role in store.CORE:
         metrics = store.read_json(store.model_dir(store.SHIPPED[role]) / store.METRICS)
-        assert table.loc[title, "pixel MSE"] == pytest.approx(metrics["pixel_mse"])
-        assert table.loc[title, "reconstruction log-likelihood (nats)"] == pytest.approx(-metrics["recon_nll"])
+        row = table.loc[text("en", f"site.model_{role}")]
+        assert row["mse"] == pytest.approx(metrics["pixel_mse"]) and row["images"] == metrics["test_images"]
+        assert row["recon"] == pytest.approx(-metrics["recon_nll"])
         if metrics["k"]:
-            assert table.loc[title, "−ELBO (nats)"] == pytest.approx(metrics["neg_elbo"])
-            assert table.loc[title, f"NLL, IWAE k={metrics['k']} (nats)"] == pytest.approx(
-                metrics[f"iwae_nll_k{metrics['k']}"])
-    assert [len(c["codes"]) for c in charts(at)] == [1000, 1000]  # the two latent maps
+            assert row["neg_elbo"] == pytest.approx(metrics["neg_elbo"]) and row["k"] == metrics["k"]
+            assert row["nll"] == pytest.approx(metrics[f"iwae_nll_k{metrics['k']}"])
+        else:  # an AE has no likelihood: the cells are missing ("–"), not zero
+            assert np.isnan(row["neg_elbo"]) and np.isnan(row["nll"])
+
+
+def test_the_holes_table_measures_what_the_rows_show(page, served, bundled):
+    table = page.dataframe[0].value
+    digits = bundled[0].reshape(len(bundled[0]), -1)
+    for role in ("vae_2d", "ae_2d", "vae_32d", "ae_32d"):
+        decoded = served[role].decode(served[role].sample_prior(200, 0)).reshape(200, -1)
+        similarity = np.corrcoef(decoded, digits)[:200, 200:].max(axis=1)  # independent of explain
+        assert table.loc[text("en", f"site.model_{role}"), "similarity"] == pytest.approx(np.median(similarity))
+    row = lambda role: table.loc[text("en", f"site.model_{role}")]  # noqa: E731
+    assert row("ae_32d")["unlike"] > 50 > 10 > row("vae_32d")["unlike"]  # the 32-D AE's holes
+    assert row("ae_2d")["unlike"] < 10  # the 2-D AE's digits are clean ...
+    assert row("ae_2d")["variety"] < row("vae_2d")["variety"]  # ... but less varied
+    assert len(maps(page)) == 3  # the two 2-D maps and the beta family's
+
+
+def test_the_beta_slider_changes_map_samples_reconstructions_and_metrics(served, bundled):
+    at = open_page("pages/ae_vs_vae.py", beta="0.1")
+    seen = {}
+    for code in ("0.1", "10", "0"):
+        at.select_slider(key="beta").set_value(code).run()
+        assert not at.exception
+        role = "ae_2d" if code == "0" else store.BETA_FAMILY[float(code)]
+        codes, _ = served[role].encode(data.binarize(bundled[0], 0))
+        np.testing.assert_allclose(np.array(maps(at)["map_beta"]["codes"]), codes, atol=1e-3)
+        seen[code] = image_urls(at)
+        labels = [m.label for m in at.metric]
+        if code == "0":
+            assert labels == [] and any(text("en", "ae_vs_vae.beta_ae_note") in m.value for m in at.markdown)
+            continue
+        metrics = store.read_json(store.model_dir(store.SHIPPED[role]) / store.METRICS)
+        shown = {m.label: float(m.value) for m in at.metric}
+        assert shown[text("en", "ae_vs_vae.beta_kl")] == pytest.approx(metrics["kl"], abs=0.05)
+        assert shown[text("en", "ae_vs_vae.beta_distortion")] == pytest.approx(metrics["recon_nll"], abs=0.05)
+    assert len({tuple(urls) for urls in seen.values()}) == 3  # other samples and reconstructions each time
+
+
+def test_the_interpolation_pickers_say_which_digit_they_name(bundled):
+    at = open_page("pages/ae_vs_vae.py", a="5", b="9", beta="nan")
+    captions = [img.caption for element in at.get("image") for img in element.proto.imgs]
+    for index in (5, 9):
+        assert text("en", "ae_vs_vae.digit_is", index=index, label=int(bundled[1][index])) in captions
+    assert at.select_slider(key="beta").value == "1"  # a bad beta in a link gives the default
+
+
+def test_the_page_in_korean(page):
+    page.session_state["lang"] = "ko"
+    page.run()
+    assert page.title[0].value == text("ko", "ae_vs_vae.title")
+    assert page.select_slider(key="beta").label == text("ko", "ae_vs_vae.beta_slider")
+    assert all(m["text"]["legend_title"] == text("ko", "latent_map.legend_title") for m in maps(page).values())

@@ -56,7 +56,8 @@ def map_data(role: str, marks=(), height: int = 360, posteriors=()) -> dict:
     marks = [{"name": str(name), "z": [float(z[0]), float(z[1])]} for name, z in marks]
     shown = [codes] + [np.asarray(r["rings"][-1]) for r in rings] + [np.array([m["z"] for m in marks]).reshape(-1, 2)]
     return {
-        "codes": np.round(codes.astype(np.float64), 3).tolist(), "labels": resources.test_digits()[1].astype(int).tolist(),
+        "codes": np.round(codes.astype(np.float64), 3).tolist(),
+        "labels": resources.test_digits()[1].astype(int).tolist(),
         "colours": DIGIT_COLOURS, "domain": explain.map_domain(np.concatenate(shown)), "marks": marks,
         "posteriors": rings, "decoder": decoder(role), "height": int(height), "text": _texts(),
     }
