@@ -75,9 +75,22 @@ def test_nearest_finds_the_closest_reference_by_brute_force():
     brute = np.linalg.norm(queries.reshape(7, 1, -1) - refs.reshape(1, 30, -1), axis=2)
     np.testing.assert_array_equal(index, brute.argmin(1))
     np.testing.assert_allclose(distance, brute.min(1))
-    rms, _ = explain.rms_to_nearest(queries, refs)
-    np.testing.assert_allclose(rms, brute.min(1) / np.sqrt(12))
-    assert explain.rms_to_nearest(refs[:3], refs)[0] == pytest.approx(0, abs=1e-6)
+
+
+def test_similarity_to_nearest_is_the_best_pixel_correlation():
+    rng = np.random.default_rng(2)
+    refs = rng.uniform(size=(20, 28, 28))
+    queries = np.stack([0.5 * refs[4] + 0.1, rng.uniform(size=(28, 28))])  # a fainter copy of #4, noise
+    similarity, index = explain.similarity_to_nearest(queries, refs)
+    assert index[0] == 4 and similarity[0] == pytest.approx(1.0)
+    expected = max(np.corrcoef(queries[1].ravel(), r.ravel())[0, 1] for r in refs)
+    assert similarity[1] == pytest.approx(expected) and similarity[1] < 0.5
+
+
+def test_variety_is_the_mean_pairwise_rms_difference():
+    images = np.array([np.zeros((2, 2)), np.ones((2, 2)), np.full((2, 2), 0.5)])
+    assert explain.variety(images) == pytest.approx((1.0 + 0.5 + 0.5) / 3)
+    assert explain.variety(np.repeat(images[:1], 4, axis=0)) == pytest.approx(0.0)
 
 
 def test_map_domain_pads_the_extent_of_every_point():
@@ -124,42 +137,3 @@ def test_equal_elbo_lines_and_table_cells():
     assert [(r["distortion"], r["rate"]) for r in rows] == [(40.0, 60.0), (100.0, 0.0)]
     assert all(r["distortion"] + r["rate"] == 100.0 for r in rows)
     assert [explain.cell(v, 2) for v in (None, float("nan"), 10000, 3.8149, 4.4)] == ["–", "–", "10,000", "3.81", "4.40"]
-
-
-def test_ellipse_is_the_radius_sigma_contour_in_data_units():
-    mean, std = np.array([1.0, -2.0]), np.array([0.5, 0.1])
-    for radius in (1.0, 2.0):
-        path = explain.ellipse(mean, std, radius, points=40)
-        assert path.shape == (41, 2) and np.allclose(path[0], path[-1])
-        np.testing.assert_allclose(np.linalg.norm((path - mean) / std, axis=1), radius)
-        np.testing.assert_allclose(path.max(0) - path.min(0), 2 * radius * std, rtol=0.01)
-
-
-def test_nearest_finds_the_closest_reference_by_brute_force():
-    rng = np.random.default_rng(1)
-    queries, refs = rng.normal(size=(7, 3, 4)), rng.normal(size=(30, 3, 4))
-    distance, index = explain.nearest(queries, refs)
-    brute = np.linalg.norm(queries.reshape(7, 1, -1) - refs.reshape(1, 30, -1), axis=2)
-    np.testing.assert_array_equal(index, brute.argmin(1))
-    np.testing.assert_allclose(distance, brute.min(1))
-
-
-def test_similarity_to_nearest_is_the_best_pixel_correlation():
-    rng = np.random.default_rng(2)
-    refs = rng.uniform(size=(20, 28, 28))
-    queries = np.stack([0.5 * refs[4] + 0.1, rng.uniform(size=(28, 28))])  # a fainter copy of #4, noise
-    similarity, index = explain.similarity_to_nearest(queries, refs)
-    assert index[0] == 4 and similarity[0] == pytest.approx(1.0)
-    expected = max(np.corrcoef(queries[1].ravel(), r.ravel())[0, 1] for r in refs)
-    assert similarity[1] == pytest.approx(expected) and similarity[1] < 0.5
-
-
-def test_variety_is_the_mean_pairwise_rms_difference():
-    images = np.array([np.zeros((2, 2)), np.ones((2, 2)), np.full((2, 2), 0.5)])
-    assert explain.variety(images) == pytest.approx((1.0 + 0.5 + 0.5) / 3)
-    assert explain.variety(np.repeat(images[:1], 4, axis=0)) == pytest.approx(0.0)
-
-
-def test_map_domain_pads_the_extent_of_every_point():
-    (x0, x1), (y0, y1) = explain.map_domain(np.array([[0.0, 1.0], [2.0, 5.0]]), pad=0.1)
-    assert (x0, x1) == pytest.approx((-0.2, 2.2)) and (y0, y1) == pytest.approx((0.6, 5.4))

@@ -141,13 +141,32 @@ def nearest(queries: np.ndarray, references: np.ndarray) -> tuple[np.ndarray, np
     return np.sqrt(np.maximum(squared[np.arange(len(q)), index], 0.0)), index
 
 
-def rms_to_nearest(images: np.ndarray, references: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Root-mean-square pixel difference from each image to its nearest reference image, and its index.
+def similarity_to_nearest(images: np.ndarray, references: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each image, the pixel correlation with the most similar reference image, and its index.
 
-    How far a decoded code lies from every real digit: ~0.1-0.2 for a clean digit, more for a blob.
+    Pearson correlation (each image centred and scaled to unit length), so a faint or blurry digit
+    still matches its clean neighbour, while a blob that is no digit matches none: the bundled
+    test digits' median against the other test digits is ~0.78, an AE's hole ~0.5.
+
+    Returns:
+      similarity (n,) in [-1, 1] and index (n,) into `references`.
     """
-    distance, index = nearest(images, references)
-    return distance / np.sqrt(np.prod(np.shape(images)[1:])), index
+    def unit(a):
+        a = np.asarray(a, np.float64).reshape(len(a), -1)
+        a = a - a.mean(axis=1, keepdims=True)
+        return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+
+    similarity = unit(images) @ unit(references).T  # (n, m)
+    index = similarity.argmax(axis=1)
+    return similarity[np.arange(len(index)), index], index
+
+
+def variety(images: np.ndarray) -> float:
+    """Mean root-mean-square pixel difference over every pair of images: how different they are."""
+    flat = np.asarray(images, np.float64).reshape(len(images), -1)
+    squared = (flat**2).sum(1)[:, None] + (flat**2).sum(1)[None] - 2.0 * flat @ flat.T
+    pairs = np.triu_indices(len(flat), 1)
+    return float(np.sqrt(np.maximum(squared[pairs], 0.0) / flat.shape[1]).mean())
 
 
 def map_domain(points: np.ndarray, pad: float = 0.05) -> list[list[float]]:
@@ -258,72 +277,3 @@ def cell(value, decimals: int = 1) -> str:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return f"{int(value):,}"
     return f"{float(value):,.{decimals}f}"
-
-
-def ellipse(mean, std, radius: float = 1.0, points: int = 48) -> np.ndarray:
-    """The closed path of a 2-D Gaussian's `radius`-sigma ellipse, in the codes' own units.
-
-    Args:
-      mean, std: (2,) the centre and the standard deviation along each axis (diagonal covariance).
-      radius: in standard deviations: 1 and 2 for the 1-sigma and 2-sigma contours.
-      points: corners of the path; the first is repeated at the end to close it.
-
-    Returns:
-      (points + 1, 2) codes on the ellipse ((z - mean) / std has length `radius`).
-    """
-    angle = np.linspace(0.0, 2.0 * np.pi, points + 1)
-    angle[-1] = 0.0  # exactly closed
-    circle = np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    return np.asarray(mean, np.float64) + radius * np.asarray(std, np.float64) * circle
-
-
-def nearest(queries: np.ndarray, references: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each query, the Euclidean distance to its nearest reference and that reference's index.
-
-    Args:
-      queries: (n, ...) points; references: (m, ...) points of the same shape (images are flattened).
-
-    Returns:
-      distances (n,) and indices (n,) into `references`.
-    """
-    q = np.asarray(queries, np.float64).reshape(len(queries), -1)
-    r = np.asarray(references, np.float64).reshape(len(references), -1)
-    squared = (q**2).sum(1)[:, None] + (r**2).sum(1)[None] - 2.0 * q @ r.T  # (n, m)
-    index = squared.argmin(axis=1)
-    return np.sqrt(np.maximum(squared[np.arange(len(q)), index], 0.0)), index
-
-
-def similarity_to_nearest(images: np.ndarray, references: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each image, the pixel correlation with the most similar reference image, and its index.
-
-    Pearson correlation (each image centred and scaled to unit length), so a faint or blurry digit
-    still matches its clean neighbour, while a blob that is no digit matches none: the bundled
-    test digits' median against the other test digits is ~0.78, an AE's hole ~0.5.
-
-    Returns:
-      similarity (n,) in [-1, 1] and index (n,) into `references`.
-    """
-    def unit(a):
-        a = np.asarray(a, np.float64).reshape(len(a), -1)
-        a = a - a.mean(axis=1, keepdims=True)
-        return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
-
-    similarity = unit(images) @ unit(references).T  # (n, m)
-    index = similarity.argmax(axis=1)
-    return similarity[np.arange(len(index)), index], index
-
-
-def variety(images: np.ndarray) -> float:
-    """Mean root-mean-square pixel difference over every pair of images: how different they are."""
-    flat = np.asarray(images, np.float64).reshape(len(images), -1)
-    squared = (flat**2).sum(1)[:, None] + (flat**2).sum(1)[None] - 2.0 * flat @ flat.T
-    pairs = np.triu_indices(len(flat), 1)
-    return float(np.sqrt(np.maximum(squared[pairs], 0.0) / flat.shape[1]).mean())
-
-
-def map_domain(points: np.ndarray, pad: float = 0.05) -> list[list[float]]:
-    """The axes' ranges of a 2-D map that shows every point: [[z1 low, high], [z2 low, high]], padded."""
-    points = np.asarray(points, np.float64).reshape(-1, 2)
-    low, high = points.min(axis=0), points.max(axis=0)
-    margin = np.maximum(high - low, 1e-6) * pad
-    return [[float(a), float(b)] for a, b in zip(low - margin, high + margin, strict=True)]
