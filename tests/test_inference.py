@@ -20,7 +20,7 @@ def test_shapes_and_ranges(served, binary_test_images):
     assert mean.shape == std.shape == (5, 2) and np.all(std > 0)
     probs = served.decode(mean)
     assert probs.shape == (5, 28, 28) and probs.min() >= 0 and probs.max() <= 1
-    for a, b in zip(served.reconstruct(binary_test_images[:5]), (mean, std, probs)):
+    for a, b in zip(served.reconstruct(binary_test_images[:5]), (mean, std, probs), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     assert served.sample_prior(7, seed=3).shape == (7, 2)
     np.testing.assert_array_equal(served.sample_prior(4, seed=3), served.sample_prior(4, seed=3))
@@ -63,7 +63,7 @@ def test_save_and_load_give_identical_outputs(tiny_vae, binary_test_images, tmp_
     store.save(tiny_vae, tmp_path / "m")
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["config.json", "model.weights.h5"]
     before, after = Inference(tiny_vae), Inference(store.load(tmp_path / "m"))
-    for a, b in zip(before.encode(binary_test_images), after.encode(binary_test_images)):
+    for a, b in zip(before.encode(binary_test_images), after.encode(binary_test_images), strict=True):
         np.testing.assert_array_equal(a, b)
     z = before.sample_prior(5, seed=0)
     np.testing.assert_array_equal(before.decode(z), after.decode(z))
@@ -88,8 +88,9 @@ def test_vamp_prior_samples_come_from_its_components(tiny_vamp):
     assert {tuple(z) for z in at_zero.round(5)} <= {tuple(m) for m in served.prior_means.round(5)}
     z = served.sample_prior(20_000, seed=1)
     np.testing.assert_allclose(z.mean(0), served.prior_means.mean(0), atol=0.05)
-    np.testing.assert_array_equal(served.sample_prior(30, seed=4, temperature=0.5),
-                                  served.sample_prior(30, seed=4, temperature=0.5))
+    np.testing.assert_array_equal(
+        served.sample_prior(30, seed=4, temperature=0.5), served.sample_prior(30, seed=4, temperature=0.5)
+    )
 
 
 @pytest.mark.parametrize("name", ["tiny_vae", "tiny_vamp"])
@@ -106,6 +107,6 @@ def test_many_threads_at_once_match_serial(name, binary_test_images, request):
         runs = [list(pool.map(work, images)) for _ in range(3)]  # the first run traces every function
     serial = [work(x) for x in images]
     for parallel in runs:
-        for s, p in zip(serial, parallel):
-            for a, b in zip(s, p):
+        for s, p in zip(serial, parallel, strict=True):
+            for a, b in zip(s, p, strict=True):
                 np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

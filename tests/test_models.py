@@ -100,8 +100,9 @@ def test_iwae_log_weights_bound_the_elbo(name, binary_test_images, request):
     iwae = np.log(np.mean(np.exp(log_w - log_w.max(0)), 0)) + log_w.max(0)
     assert np.all(iwae >= log_w.mean(0))  # Jensen, on the same draws
     # k = 1: E[log w] is the ELBO = E_q[log p(x|z)] - KL, as elbo_terms computes it
-    draws = np.array([-models.elbo_terms(model, x, tf.constant([s, 9]))["neg_elbo"].numpy()
-                      for s in range(400)])  # (400, B)
+    draws = np.array(
+        [-models.elbo_terms(model, x, tf.constant([s, 9]))["neg_elbo"].numpy() for s in range(400)]
+    )  # (400, B)
     stderr = np.hypot(log_w.std(0) / np.sqrt(len(log_w)), draws.std(0) / np.sqrt(len(draws)))
     assert np.all(np.abs(log_w.mean(0) - draws.mean(0)) < 4 * stderr)
 
@@ -120,8 +121,9 @@ def test_vamp_prior_is_a_mixture_over_the_pseudo_inputs(tiny_vamp):
 def test_fast_log_prior_equals_tfp_log_prob(name, request):
     model = request.getfixturevalue(name)
     z = tf.random.stateless_normal((7, 3, 2), seed=(1, 2)) * 2.0
-    np.testing.assert_allclose(model.prior.log_prob(z).numpy(), model.prior.distribution().log_prob(z).numpy(),
-                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        model.prior.log_prob(z).numpy(), model.prior.distribution().log_prob(z).numpy(), rtol=1e-4, atol=1e-4
+    )
 
 
 def test_log_likelihood_of_every_pair_equals_tfp_log_prob(tiny_vae, binary_test_images):
@@ -147,8 +149,9 @@ def test_vamp_regulariser_kl_is_log_q_minus_log_p_at_the_decoded_code(tiny_vamp,
 def test_vamp_training_loss_equals_explicit_neg_elbo_in_expectation(tiny_vamp, binary_test_images):
     x = binary_test_images[:4]
     losses = np.array([float(tiny_vamp.keras_loss(x)[0]) for _ in range(300)])
-    explicit = np.array([models.elbo_terms(tiny_vamp, x, tf.constant([s, 1]))["neg_elbo"].numpy().mean()
-                         for s in range(300)])
+    explicit = np.array(
+        [models.elbo_terms(tiny_vamp, x, tf.constant([s, 1]))["neg_elbo"].numpy().mean() for s in range(300)]
+    )
     stderr = np.hypot(losses.std(), explicit.std()) / np.sqrt(300)
     assert abs(losses.mean() - explicit.mean()) < 4 * stderr
 
@@ -157,8 +160,12 @@ def test_one_dimensional_vamp_kl_per_dimension_is_the_kl(binary_test_images):
     model = models.build(ModelConfig(kind="vae", latent_size=1, widths=(8,), prior="vamp", pseudo_inputs=3))
     x = binary_test_images[:6]
     seed = tf.constant([7, 8])
-    np.testing.assert_allclose(models.kl_per_dimension(model, x, seed).numpy()[:, 0],
-                               models.kl_divergence(model, x, seed).numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        models.kl_per_dimension(model, x, seed).numpy()[:, 0],
+        models.kl_divergence(model, x, seed).numpy(),
+        rtol=1e-4,
+        atol=1e-5,
+    )
 
 
 @pytest.mark.parametrize("name", ["tiny_vae", "tiny_vamp"])
@@ -166,8 +173,9 @@ def test_iwae_draws_of_an_image_do_not_depend_on_its_batch(name, binary_test_ima
     model = request.getfixturevalue(name)
     x, seed = binary_test_images[:6], tf.constant([5, 6])
     together = models.iwae_log_weights(model, x, 30, seed).numpy()  # (k, 6)
-    apart = np.concatenate([models.iwae_log_weights(model, x[i:i + 4], 30, seed, first=i).numpy()
-                            for i in (0, 4)], axis=1)
+    apart = np.concatenate(
+        [models.iwae_log_weights(model, x[i : i + 4], 30, seed, first=i).numpy() for i in (0, 4)], axis=1
+    )
     np.testing.assert_allclose(apart, together, rtol=1e-5, atol=1e-4)
     same_image = models.iwae_log_weights(model, np.repeat(x[:1], 2, axis=0), 30, seed).numpy()
     assert np.all(same_image[:, 0] != same_image[:, 1])  # each index has its own draws

@@ -63,8 +63,9 @@ def test_vamp_marginal_log_prob_is_a_one_dimensional_mixtures(tiny_vamp):
     means, stds = _vamp_components(tiny_vamp)
     z = tf.random.stateless_normal((6, 2), seed=(4, 6)) * 2.0
     marginal = tfd.MixtureSameFamily(tfd.Categorical(logits=tf.zeros(5)), tfd.Normal(means[:, 1], stds[:, 1]))
-    np.testing.assert_allclose(tiny_vamp.prior.marginal_log_prob(z)[:, 1], marginal.log_prob(z[:, 1]),
-                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        tiny_vamp.prior.marginal_log_prob(z)[:, 1], marginal.log_prob(z[:, 1]), rtol=1e-5, atol=1e-5
+    )
 
 
 def test_standard_normal_kl_per_dimension_is_the_closed_form_and_sums_to_the_kl(tiny_vae, binary_test_images):

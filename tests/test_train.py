@@ -7,11 +7,23 @@ import subprocess
 import sys
 import time
 
-from vae_tf import evaluate, store, train
 from tests.conftest import FIXTURE, ROOT
+from vae_tf import evaluate, store, train
 
-SMALL = ["--data", str(FIXTURE), "--latent-size", "2", "--widths", "32", "--batch-size", "100",
-         "--validation-size", "200", "--verbose", "0"]
+SMALL = [
+    "--data",
+    str(FIXTURE),
+    "--latent-size",
+    "2",
+    "--widths",
+    "32",
+    "--batch-size",
+    "100",
+    "--validation-size",
+    "200",
+    "--verbose",
+    "0",
+]
 
 
 def test_one_epoch_writes_every_artifact(tmp_path):
@@ -91,5 +103,15 @@ def test_help_explains_every_flag(capsys):
     with pytest.raises(SystemExit):
         train.parse_args(["--help"])
     text = capsys.readouterr().out
-    for flag in ("--kind", "--latent-size", "--epochs", "--batch-size", "--lr", "--schedule", "--seed", "--data", "--output"):
+    for flag in (
+        "--kind",
+        "--latent-size",
+        "--epochs",
+        "--batch-size",
+        "--lr",
+        "--schedule",
+        "--seed",
+        "--data",
+        "--output",
+    ):
         assert flag in text

@@ -34,21 +34,41 @@ MAX_CODES = 20_000
 def parse_args(argv=None) -> argparse.Namespace:
     """The command line; every flag has a default and a help text."""
     p = argparse.ArgumentParser(
-        prog="python -m vae_tf.evaluate", description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        prog="python -m vae_tf.evaluate",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     p.add_argument("--model", type=Path, required=True, help="model directory (config.json + weights)")
-    p.add_argument("--data", type=Path, default=None,
-                   help="MNIST .npz in Keras's layout; without it Keras downloads MNIST (needs the internet)")
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="MNIST .npz in Keras's layout; without it Keras downloads MNIST (needs the internet)",
+    )
     p.add_argument("--k", type=int, default=5000, help="importance samples per image for the IWAE bound")
-    p.add_argument("--chunk", type=int, default=250, help="importance samples drawn at once (memory ~ batch*chunk*3 KB)")
-    p.add_argument("--batch-size", type=int, default=50, help="test images per step")
+    p.add_argument(
+        "--chunk",
+        type=int,
+        default=250,
+        help="importance samples drawn at once per image (each chunk has its own seed)",
+    )
+    p.add_argument(
+        "--batch-size", type=int, default=50, help="test images per ELBO step (its draws are seeded per step)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the test binarization and of the samples")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N test images")
     return p.parse_args(argv)
 
 
-def evaluate(inference: Inference, images: np.ndarray, grey: np.ndarray, k: int, seed: int,
-             batch_size: int = 50, chunk: int = 250) -> dict:
+def evaluate(
+    inference: Inference,
+    images: np.ndarray,
+    grey: np.ndarray,
+    k: int,
+    seed: int,
+    batch_size: int = 50,
+    chunk: int = 250,
+) -> dict:
     """Mean test metrics in nats per image.
 
     Args:
@@ -65,16 +85,21 @@ def evaluate(inference: Inference, images: np.ndarray, grey: np.ndarray, k: int,
       a dict of metrics; see the module docstring.
     """
     batches = range(0, len(images), batch_size)
-    terms = [inference.elbo_terms(images[i:i + batch_size], seed=seed + i) for i in batches]
+    terms = [inference.elbo_terms(images[i : i + batch_size], seed=seed + i) for i in batches]
     terms = {name: np.concatenate([t[name] for t in terms]) for name in terms[0]}
     mean, _ = inference.encode(grey)
     mse = float(np.mean((inference.decode(mean) - grey.reshape(-1, 28, 28)) ** 2))
     metrics = {"recon_nll": float(terms["recon"].mean()), "pixel_mse": mse}
     if inference.config.kind != "vae":
         return metrics
-    kl_per_dimension = np.concatenate([inference.kl_per_dimension(images[i:i + batch_size], seed + i) for i in batches])
-    metrics.update(neg_elbo=float(terms["neg_elbo"].mean()), kl=float(terms["kl"].mean()),
-                   kl_per_dimension=kl_per_dimension.mean(axis=0).tolist())
+    kl_per_dimension = np.concatenate(
+        [inference.kl_per_dimension(images[i : i + batch_size], seed + i) for i in batches]
+    )
+    metrics.update(
+        neg_elbo=float(terms["neg_elbo"].mean()),
+        kl=float(terms["kl"].mean()),
+        kl_per_dimension=kl_per_dimension.mean(axis=0).tolist(),
+    )
     if k:
         bound = inference.iwae(images, k, seed, chunk, max_codes=MAX_CODES)
         metrics[f"iwae_nll_k{k}"] = float(-bound.mean())
@@ -93,11 +118,17 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     metrics = evaluate(Inference(model), images, grey, args.k, args.seed, args.batch_size, args.chunk)
     metrics.update(
-        k=args.k if model.config.kind == "vae" else 0, seed=args.seed, test_images=len(images),
+        k=args.k if model.config.kind == "vae" else 0,
+        seed=args.seed,
+        test_images=len(images),
         wall_seconds=time.perf_counter() - start,
         command="python -m vae_tf.evaluate " + shlex.join(argv),
-        versions={"python": platform.python_version(), "tensorflow": tf.__version__,
-                  "tensorflow_probability": tfp.__version__, "numpy": np.__version__},
+        versions={
+            "python": platform.python_version(),
+            "tensorflow": tf.__version__,
+            "tensorflow_probability": tfp.__version__,
+            "numpy": np.__version__,
+        },
         platform=platform.platform(),
     )
     store.write_json(args.model / store.METRICS, metrics)

@@ -44,8 +44,9 @@ class Inference:
         self._log_px_z = _traced(lambda x, z: models.log_likelihood(model, x, z), _IMAGES, codes)
         self._log_weights = None
         if model.config.kind == "vae":
-            self._log_weights = _traced(lambda x, k, s, i: models.iwae_log_weights(model, x, k, s, i),
-                                        _IMAGES, _COUNT, _SEED, _COUNT)
+            self._log_weights = _traced(
+                lambda x, k, s, i: models.iwae_log_weights(model, x, k, s, i), _IMAGES, _COUNT, _SEED, _COUNT
+            )
         # p(z) is fixed once trained: its mixture components, (K, L) each, read once.
         self.prior_means, self.prior_stds = (t.numpy() for t in model.prior.components())
         prior = priors.GaussianMixture(self.prior_means, self.prior_stds)
@@ -124,8 +125,7 @@ class Inference:
             raise ValueError("importance weights need a VAE: an AE has no q(z|x)")
         return self._log_weights(_as_images(images), tf.constant(k), _seed(seed, stream), tf.constant(first)).numpy()
 
-    def iwae(self, images: np.ndarray, k: int, seed: int = 0, chunk: int = 500,
-             max_codes: int = 2_000) -> np.ndarray:
+    def iwae(self, images: np.ndarray, k: int, seed: int = 0, chunk: int = 500, max_codes: int = 2_000) -> np.ndarray:
         """The importance-weighted bound log p(x) >= log (1/k) sum_i w_i, per image (N,).
 
         Args:
@@ -144,8 +144,9 @@ class Inference:
         images = np.asarray(images, np.float32).reshape((-1,) + models.IMAGE_SHAPE)
         chunk = max(1, min(chunk, k))
         batch = max(1, max_codes // chunk)
-        return np.concatenate([self._iwae_batch(images[i:i + batch], k, seed, chunk, first=i)
-                               for i in range(0, len(images), batch)])
+        return np.concatenate(
+            [self._iwae_batch(images[i : i + batch], k, seed, chunk, first=i) for i in range(0, len(images), batch)]
+        )
 
     def _iwae_batch(self, images: np.ndarray, k: int, seed: int, chunk: int, first: int) -> np.ndarray:
         """`iwae` of images first, first + 1, ... of the set, few enough to decode chunk codes per image at once."""

@@ -129,20 +129,21 @@ class LatentVariableModel(tfk.Model):
         self.prior = self._make_prior()
         if config.kind == "vae":
             # The prior is passed as a callable: a VampPrior changes as the encoder learns.
-            kl = tfpl.KLDivergenceRegularizer(self.prior.distribution, use_exact_kl=self.prior.exact_kl,
-                                              weight=config.beta)
-            self.q_z_given_x_layer = GaussianPosterior(
-                config.latent_size, activity_regularizer=kl, name="q_z_given_x")
-        self.p_x_given_z_layer = tfpl.IndependentBernoulli(
-            IMAGE_SHAPE, tfd.Bernoulli.logits, name="p_x_given_z")
+            kl = tfpl.KLDivergenceRegularizer(
+                self.prior.distribution, use_exact_kl=self.prior.exact_kl, weight=config.beta
+            )
+            self.q_z_given_x_layer = GaussianPosterior(config.latent_size, activity_regularizer=kl, name="q_z_given_x")
+        self.p_x_given_z_layer = tfpl.IndependentBernoulli(IMAGE_SHAPE, tfd.Bernoulli.logits, name="p_x_given_z")
         self.trackers = {name: tfk.metrics.Mean(name) for name in ("loss", "neg_elbo", "recon", "kl")}
 
     def _make_prior(self) -> priors.GaussianMixture:
         """p(z) as the config names it (an AE's codes are compared with N(0, I))."""
         if self.config.prior == "vamp":
             self.pseudo_inputs = self.add_weight(
-                name="pseudo_inputs", shape=(self.config.pseudo_inputs,) + IMAGE_SHAPE,
-                initializer=tfk.initializers.RandomNormal(-3.0, 0.1))  # grey levels near 0.05
+                name="pseudo_inputs",
+                shape=(self.config.pseudo_inputs,) + IMAGE_SHAPE,
+                initializer=tfk.initializers.RandomNormal(-3.0, 0.1),
+            )  # grey levels near 0.05
             return priors.VampPrior(lambda u: q_z_given_x(self, u), self.pseudo_inputs)
         return priors.StandardNormal(self.config.latent_size)
 

@@ -63,9 +63,11 @@ class GaussianMixture:
         latent_size = means.shape[-1]
         flat = tf.reshape(z, (-1, latent_size))  # (N, L)
         precision = tf.math.reciprocal(tf.square(stds))  # (K, L)
-        squared_distance = (tf.matmul(tf.square(flat), precision, transpose_b=True)
-                            - 2.0 * tf.matmul(flat, means * precision, transpose_b=True)
-                            + tf.reduce_sum(tf.square(means) * precision, axis=-1))  # (N, K)
+        squared_distance = (
+            tf.matmul(tf.square(flat), precision, transpose_b=True)
+            - 2.0 * tf.matmul(flat, means * precision, transpose_b=True)
+            + tf.reduce_sum(tf.square(means) * precision, axis=-1)
+        )  # (N, K)
         log_norm = -tf.reduce_sum(tf.math.log(stds), axis=-1) - 0.5 * latent_size * _LOG_2PI  # (K,)
         log_p = tf.reduce_logsumexp(log_norm - 0.5 * squared_distance, axis=-1) - _log_count(means)
         return tf.reshape(log_p, tf.shape(z)[:-1])

@@ -33,31 +33,63 @@ from vae_tf.config import ModelConfig
 def parse_args(argv=None) -> argparse.Namespace:
     """The command line; every flag has a default and a help text."""
     p = argparse.ArgumentParser(
-        prog="python -m vae_tf.train", description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--kind", choices=("vae", "ae"), default="vae",
-                   help="a VAE (Gaussian q(z|x), KL to N(0, I)) or the AE baseline (same trunks, deterministic code)")
+        prog="python -m vae_tf.train",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument(
+        "--kind",
+        choices=("vae", "ae"),
+        default="vae",
+        help="a VAE (Gaussian q(z|x), KL to N(0, I)) or the AE baseline (same trunks, deterministic code)",
+    )
     p.add_argument("--latent-size", type=int, default=2, help="number of latent dimensions")
-    p.add_argument("--widths", type=int, nargs="+", default=[512, 256],
-                   help="hidden widths of the encoder; the decoder mirrors them")
-    p.add_argument("--prior", choices=("standard", "vamp"), default="standard",
-                   help="p(z) of a VAE: N(0, I), or a VampPrior (a mixture of q(z|u_k) over learned pseudo-inputs u_k)")
+    p.add_argument(
+        "--widths",
+        type=int,
+        nargs="+",
+        default=[512, 256],
+        help="hidden widths of the encoder; the decoder mirrors them",
+    )
+    p.add_argument(
+        "--prior",
+        choices=("standard", "vamp"),
+        default="standard",
+        help="p(z) of a VAE: N(0, I), or a VampPrior (a mixture of q(z|u_k) over learned pseudo-inputs u_k)",
+    )
     p.add_argument("--pseudo-inputs", type=int, default=500, help="number K of pseudo-inputs of a VampPrior")
-    p.add_argument("--beta", type=float, default=1.0,
-                   help="weight of the KL term in the training loss (1 is the ELBO; a beta-VAE otherwise)")
+    p.add_argument(
+        "--beta",
+        type=float,
+        default=1.0,
+        help="weight of the KL term in the training loss (1 is the ELBO; a beta-VAE otherwise)",
+    )
     p.add_argument("--epochs", type=int, default=30, help="passes over the training images")
     p.add_argument("--batch-size", type=int, default=128, help="images per gradient step (across all devices)")
     p.add_argument("--lr", type=float, default=1e-3, help="Adam's initial learning rate")
-    p.add_argument("--schedule", choices=("constant", "cosine"), default="cosine",
-                   help="learning rate schedule; cosine decays to 5%% of --lr by the last step")
+    p.add_argument(
+        "--schedule",
+        choices=("constant", "cosine"),
+        default="cosine",
+        help="learning rate schedule; cosine decays to 5%% of --lr by the last step",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of initialisation, shuffling, binarization and the split")
-    p.add_argument("--data", type=Path, default=None,
-                   help="MNIST .npz in Keras's layout; without it Keras downloads MNIST (needs the internet)")
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="MNIST .npz in Keras's layout; without it Keras downloads MNIST (needs the internet)",
+    )
     p.add_argument("--validation-size", type=int, default=5000, help="training images held out for validation")
     p.add_argument("--limit", type=int, default=None, help="use only the first N training images (for quick tests)")
     p.add_argument("--output", type=Path, required=True, help="model directory to write, e.g. models/vae-2d")
-    p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
-                   help="Keras progress: 0 silent, 1 bar, 2 a line per epoch (default: bar on a terminal)")
+    p.add_argument(
+        "--verbose",
+        type=int,
+        choices=(0, 1, 2),
+        default=None,
+        help="Keras progress: 0 silent, 1 bar, 2 a line per epoch (default: bar on a terminal)",
+    )
     return p.parse_args(argv)
 
 
@@ -150,11 +182,18 @@ def main(argv: list[str] | None = None) -> int:
         train = data.Split(train.x[: args.limit], train.y[: args.limit])
     train, validation = data.split_validation(train, args.validation_size, seed=args.seed)
     strategy = pick_strategy()
-    print(f"devices: {[d.name for d in tf.config.list_logical_devices()]}; "
-          f"replicas: {strategy.num_replicas_in_sync}; train {len(train)}, validation {len(validation)}")
-    config = ModelConfig(kind=args.kind, latent_size=args.latent_size, widths=tuple(args.widths), prior=args.prior,
-                         pseudo_inputs=args.pseudo_inputs if args.prior == "vamp" else 0,
-                         beta=args.beta if args.kind == "vae" else 1.0)
+    print(
+        f"devices: {[d.name for d in tf.config.list_logical_devices()]}; "
+        f"replicas: {strategy.num_replicas_in_sync}; train {len(train)}, validation {len(validation)}"
+    )
+    config = ModelConfig(
+        kind=args.kind,
+        latent_size=args.latent_size,
+        widths=tuple(args.widths),
+        prior=args.prior,
+        pseudo_inputs=args.pseudo_inputs if args.prior == "vamp" else 0,
+        beta=args.beta if args.kind == "vae" else 1.0,
+    )
     partial = args.output.with_name(args.output.name + ".partial")
     partial.mkdir(parents=True, exist_ok=True)
     with strategy.scope():
@@ -168,9 +207,13 @@ def main(argv: list[str] | None = None) -> int:
         tfk.callbacks.CSVLogger(str(partial / "history.csv"), append=True),
     ]
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
-    model.fit(training_dataset(train, args.batch_size, args.seed), epochs=args.epochs,
-              validation_data=validation_dataset(validation, args.batch_size, args.seed + 1),
-              callbacks=callbacks, verbose=verbose)
+    model.fit(
+        training_dataset(train, args.batch_size, args.seed),
+        epochs=args.epochs,
+        validation_data=validation_dataset(validation, args.batch_size, args.seed + 1),
+        callbacks=callbacks,
+        verbose=verbose,
+    )
     history = read_history(partial / "history.csv", args.kind)
     if not np.all(np.isfinite(history["loss"])) or len(history["epoch"]) < args.epochs:
         print(f"training stopped early (NaN loss?): {args.output} left as it was", file=sys.stderr)
@@ -178,8 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     history["images_per_epoch"] = len(train)
     store.save(model, args.output, extra={store.HISTORY: history, "run.json": run_info(argv, args, strategy, history)})
     shutil.rmtree(partial, ignore_errors=True)
-    print(f"wrote {args.output}: " + json.dumps({k: round(v[-1], 3) for k, v in history.items()
-                                                    if isinstance(v, list) and k.startswith("val_")}))
+    print(
+        f"wrote {args.output}: "
+        + json.dumps({k: round(v[-1], 3) for k, v in history.items() if isinstance(v, list) and k.startswith("val_")})
+    )
     return 0
 
 
