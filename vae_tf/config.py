@@ -6,7 +6,7 @@ from pathlib import Path
 
 KINDS = ("vae", "ae")
 TRUNKS = ("dense",)
-PRIORS = ("standard", "vamp")
+PRIORS = ("standard", "vamp")  # the classes are in vae_tf.priors
 
 
 @dataclasses.dataclass(frozen=True)
@@ -14,7 +14,7 @@ class ModelConfig:
     """Architecture of a VAE or of its AE baseline.
 
     Attributes:
-      kind: "vae" (Gaussian q(z|x), KL to N(0, I)) or "ae" (deterministic code).
+      kind: "vae" (Gaussian q(z|x), KL to the prior) or "ae" (deterministic code).
       latent_size: number of latent dimensions.
       trunk: the encoder/decoder body; "dense" (multilayer perceptron).
       widths: hidden layer widths of the encoder; the decoder mirrors them.
