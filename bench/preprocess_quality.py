@@ -3,7 +3,7 @@
     .venv/bin/python bench/preprocess_quality.py --n-per-class 6 --seed 0 --write
 
 The uploads come from `upload_set` (fonts and real UCI handwriting, on paper-like photos in
-20 variations), split by writer into a tuning half and a held-out half. Each upload's bytes go
+21 variations), split by writer into a tuning half and a held-out half. Each upload's bytes go
 through the site's own path, `vae_site.uploads.convert` (`vae_tf.images.preprocess_upload`);
 a small CNN trained on MNIST's training images only classifies the 28x28 result. Reported per
 source and variation, for the held-out half (and the tuning half beside it), as accuracy over
@@ -107,7 +107,7 @@ def preprocess_all(samples: list[upload_set.Sample]) -> tuple[list[dict], dict, 
         spent += time.perf_counter() - start
         digits["site"].append(digit if digit is not None else np.zeros((28, 28), np.float32))
         digits["naive"].append(naive(s.payload))
-        digits["glyph"].append(mnist_recipe(s.glyph))
+        digits["glyph"].append(mnist_recipe(s.glyph / 255.0))
         rows.append(
             dict(
                 source=s.source,
@@ -416,7 +416,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--n-per-class",
         type=int,
         default=6,
-        help="uploads per digit per variation per source (default 6: 2,400 uploads)",
+        help="uploads per digit per variation per source (default 6: 2,520 uploads)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated uploads (default 0)")
     parser.add_argument(

@@ -2,15 +2,15 @@
 
 Two sources of digit shapes, both laid on the same paper-like photos:
 
-- fonts: handwriting-like fonts from Debian's packages (FONTS), including sketchy and hollow
-  outline fonts, with outline strokes of 0-5% of the size;
+- fonts: 22 handwriting-like fonts from Debian's packages (FONTS), including a sketchy and a
+  hollow outline font, drawn with outline strokes of 0-5% of the size;
 - UCI: real handwriting by 43 writers other than MNIST's, scikit-learn's bundled UCI digits
   (`sklearn.datasets.load_digits`, 8x8 ink counts), upsampled smoothly (bicubic, then a
-  Gaussian blur of half a source pixel) into pen strokes.
+  Gaussian blur of a third of a source pixel) into pen strokes.
 
-Each image varies one thing (VARIATIONS): paper, ink, light, shadow, framing, pen width, ruled
-or squared paper, a phone's perspective, low light, a second digit or a finger at the edge,
-or all at once. Everything is seeded: (seed, source, variation, label, index) gives the same file.
+Each image varies one thing (VARIATIONS): paper, ink, light, shadow, framing, pen width (a
+pencil's hairline to a marker), hollow letters, ruled or squared paper, a phone's perspective,
+low light, a second digit or a finger at the edge, or all at once. Everything is seeded: (seed, source, variation, label, index) gives the same file.
 
 The split is by writer: every UCI image and every font belongs to one half, by a hash of its
 name (`split_of`). Tuning looks at the "tune" half only; the "held-out" half is reported and
@@ -57,6 +57,7 @@ FONTS = [
     ("fonts-dejavu-core", f"{_TT}/dejavu/DejaVuSans.ttf", "dejavu-sans (control)"),
 ]
 SOURCES = ("fonts", "uci")
+GLYPH_SIDE = 160  # the clean glyph is kept this small: thousands of them are cached
 
 VARIATIONS = [
     ("clean", "white paper, dark ink, centred, PNG (the easy case)"),
@@ -72,6 +73,7 @@ VARIATIONS = [
     ("jpeg", "photo encoded as JPEG, quality 30-90"),
     ("pencil_thin", "a hairline pencil: grey, grainy, 1-2.5% of the digit's height"),
     ("marker_thick", "a felt marker: strokes 16-24% of the digit's height"),
+    ("outline", "hollow outline letters (a line 1-2.5% of the height around the shape)"),
     ("ruled_paper", "lined notebook paper (blue lines, a red margin)"),
     ("squared_paper", "squared maths paper"),
     ("second_digit", "a second digit cut off at the edge of the frame"),
@@ -98,7 +100,7 @@ class Scene:
     noise: float
     fmt: str = "PNG"
     quality: int = 90
-    pen: str = "as_drawn"  # or "thin", "thick"
+    pen: str = "as_drawn"  # or "thin", "thick", "outline"
     pattern: str = ""  # "", "ruled", "squared"
     gain: float = 1.0  # overall exposure (low light < 1)
     tilt: float = 0.0  # perspective strength
@@ -119,7 +121,7 @@ class Sample:
     split: str  # "tune" or "held-out"
     payload: bytes
     fmt: str
-    glyph: np.ndarray  # the clean ink alone, float [0, 1], for the glyph ceiling
+    glyph: np.ndarray  # the clean ink alone, uint8, long side <= GLYPH_SIDE: the glyph ceiling
     preview: Image.Image = field(repr=False)
 
 
@@ -174,10 +176,15 @@ def _crop_ink(ink: np.ndarray) -> np.ndarray:
 
 
 def repen(rng: np.random.Generator, glyph: np.ndarray, pen: str) -> np.ndarray:
-    """Redraw the glyph's path with a pencil (thin, grey, grainy) or a marker (thick)."""
+    """Redraw the glyph with a pencil (thin, grey, grainy path), a marker (thick), or hollow."""
     if pen == "as_drawn":
         return glyph
     height = glyph.shape[0]
+    if pen == "outline":  # hollow letters: a thin line around the shape, nothing inside
+        mask = np.pad(glyph > 0.5, 4)
+        band = max(1.0, rng.uniform(0.012, 0.025) * height)
+        inside = ndimage.distance_transform_edt(mask) > band
+        return _crop_ink(ndimage.gaussian_filter((mask & ~inside).astype(np.float32), 0.6))
     path = skeletonize(glyph > 0.5)
     if pen == "thin":
         radius = max(0.5, rng.uniform(0.005, 0.0125) * height)
@@ -262,6 +269,7 @@ def vary(rng: np.random.Generator, scene: Scene, variation: str) -> Scene:
         "jpeg": lambda: _jpeg(rng),
         "pencil_thin": lambda: {"pen": "thin"},
         "marker_thick": lambda: {"pen": "thick"},
+        "outline": lambda: {"pen": "outline"},
         "ruled_paper": lambda: {"pattern": "ruled"},
         "squared_paper": lambda: {"pattern": "squared"},
         "second_digit": lambda: {"extra": "second_digit", "frac": rng.uniform(0.3, 0.5)},
@@ -475,4 +483,11 @@ def make_sample(seed: int, source: str, var_index: int, label: int, index: int) 
         img = (on_black if scene.ground == "black" else on_paper)(rng, scene, a)
     payload = encode(img, scene.fmt, scene.quality)
     preview = preview_of(img, payload, scene.fmt)
-    return Sample(source, variation, label, writer, split_of(writer), payload, scene.fmt, glyph, preview)
+    return Sample(source, variation, label, writer, split_of(writer), payload, scene.fmt, small(glyph), preview)
+
+
+def small(glyph: np.ndarray) -> np.ndarray:
+    """The glyph as uint8 with its long side at most GLYPH_SIDE (area-averaged)."""
+    img = Image.fromarray(np.round(glyph * 255).astype(np.uint8))
+    img.thumbnail((GLYPH_SIDE, GLYPH_SIDE), Image.Resampling.BOX)
+    return np.asarray(img)

@@ -339,6 +339,24 @@ def test_strokes_are_normalised_to_mnist_width(pen: int) -> None:
     assert any("redrawn at the width of MNIST's pen" in note for note in result.notes)
 
 
+def test_hollow_letters_become_a_pen_stroke() -> None:
+    # An outline font's "1": a thin line around a tall bar. Redrawn, it is one solid stroke.
+    sheet = Image.new("L", (400, 400), 255)
+    ImageDraw.Draw(sheet).rounded_rectangle((180, 40, 220, 360), radius=15, outline=0, width=3)
+    digit = preprocess_upload(encode(sheet)).digit
+    row = digit[14]  # across the middle of the bar
+    lit = np.flatnonzero(row > 0.5)
+    assert len(lit) >= 2 and (row[lit[0] : lit[-1] + 1] > 0.5).all()  # no hollow inside
+
+
+def test_a_blob_is_not_eroded_away() -> None:
+    # A filled disc: strokes "far too thick", but there is no stroke to thin; it stays a digit.
+    sheet = Image.new("L", (400, 400), 255)
+    ImageDraw.Draw(sheet).ellipse((100, 60, 300, 340), fill=0)
+    result = preprocess_upload(encode(sheet))
+    assert result.digit.shape == (28, 28) and result.digit.max() == pytest.approx(1.0)
+
+
 def test_mnist_like_strokes_are_left_alone(reference) -> None:
     # The reference 7's pen is MNIST's: no redrawing, and its width is in MNIST's range.
     low, high = images.MNIST_STROKE

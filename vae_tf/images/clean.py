@@ -28,9 +28,7 @@ MSG_BLANK = (
     "No digit found: the image looks blank. Please upload a picture of a digit, "
     "dark on a light background or light on a dark one."
 )
-NOTE_EDGE_CLUTTER = (
-    "Ignored marks along the edge of the picture (such as a table or the edge of the paper)."
-)
+NOTE_EDGE_CLUTTER = "Ignored marks along the edge of the picture (such as a table or the edge of the paper)."
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
@@ -81,7 +79,21 @@ def grayscale(rgb: np.ndarray, dark_ink: bool) -> np.ndarray:
     gray = rgb.min(axis=2) if dark_ink else rgb.max(axis=2)
     if float(gray.max() - gray.min()) < 0.04:
         raise NoDigitFound(MSG_BLANK)
+    if dark_ink:
+        # The darkest channel makes a finger or a wooden table as dark as ink; pens are
+        # neutral, blue, red or green, never skin's muted orange: show those as paper.
+        gray = np.where(_skin_or_wood(rgb), np.percentile(gray, 99), gray)
     return gray.astype(np.float32)
+
+
+def _skin_or_wood(rgb: np.ndarray) -> np.ndarray:
+    """Pixels of a muted orange hue (skin, wood), which no pen's ink has."""
+    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    spread = red - blue  # red is the largest channel and blue the smallest for these hues
+    hue = 60.0 * (green - blue) / np.maximum(spread, 1e-6)  # degrees, 0 = red, 60 = yellow
+    saturation = spread / np.maximum(red, 1e-6)
+    warm = (red >= green) & (green >= blue) & (red > 0.2)
+    return warm & (hue > 8.0) & (hue < 48.0) & (saturation > 0.15) & (saturation < 0.75)
 
 
 # --------------------------------------------------------------------------- lighting
@@ -119,9 +131,12 @@ def _paper(image: np.ndarray) -> np.ndarray:
 
 
 def _noise_level(ink: np.ndarray) -> tuple[float, float]:
-    """Typical background level and its robust standard deviation (from the MAD)."""
-    paper = float(np.median(ink))
-    return paper, 1.4826 * float(np.median(np.abs(ink - paper)))
+    """Typical background level, and the robust standard deviation (MAD) of its pixel noise."""
+    # The noise is measured against a 5x5 local mean: shading left over from uneven light,
+    # or a bold digit covering a third of the picture, would otherwise pass for noise.
+    residual = ink - ndimage.uniform_filter(ink, 5, mode="nearest")
+    noise = 1.4826 * float(np.median(np.abs(residual - np.median(residual))))
+    return float(np.median(ink)), noise
 
 
 def remove_background(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -177,16 +192,19 @@ def _joins(box: np.ndarray, other: np.ndarray, margin: float) -> bool:
     return gap <= margin and not (encloses and _area(other) > 2 * _area(box))
 
 
-def _group(seed: int, candidates: list[int], boxes: np.ndarray) -> list[int]:
+def _group(seed: int, candidates: list[int], boxes: np.ndarray, edge: np.ndarray) -> list[int]:
     """The seed plus every candidate inside or near its (growing) bounding box."""
     box = boxes[seed].astype(np.float64)
     # Near = within 20% of the seed's size: the separate top bar of a 5 or a dot stays,
     # a second digit written well apart does not.
     margin = 0.2 * max(box[1] - box[0], box[3] - box[2]) + 2
+    # A digit clear of the border has no strokes running off it: marks that do are the
+    # table, the sheet's edge or a neighbour cut off by the frame.
+    joinable = [i for i in candidates if edge[i] <= edge[seed]]
     members, changed = [seed], True
     while changed:
         changed = False
-        for i in candidates:
+        for i in joinable:
             if i not in members and _joins(box, boxes[i], margin):
                 members.append(i)
                 box[[0, 2]] = np.minimum(box[[0, 2]], boxes[i][[0, 2]])
@@ -239,11 +257,11 @@ def keep_main_mark(soft: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, list
     labels, count = ndimage.label(mask, structure=_EIGHT_CONNECTED)
     mass = ndimage.sum_labels(soft, labels, np.arange(1, count + 1))
     boxes = _boxes(labels)
-    order, groups = _candidate_order(mass, boxes, mask.shape), []
+    order, groups, edge = _candidate_order(mass, boxes, mask.shape), [], _touches_edge(boxes, mask.shape)
     while order:
-        groups.append(_group(order[0], order, boxes))
+        groups.append(_group(order[0], order, boxes, edge))
         order = [i for i in order if i not in groups[-1]]
-    notes = _mark_notes(groups, mass, _touches_edge(boxes, mask.shape))
+    notes = _mark_notes(groups, mass, edge)
     keep = np.isin(labels, np.array(groups[0]) + 1)
     keep = ndimage.binary_dilation(keep, np.ones((5, 5), bool))  # keep the soft grey edges too
     return (soft * keep).astype(np.float32), notes

@@ -120,8 +120,7 @@ def check_bytes(data: bytes) -> None:
     if len(data) > MAX_UPLOAD_BYTES:
         size = len(data) / 2**20
         raise ImageError(
-            f"This file ({size:.1f} MB) is larger than the {_LIMIT_TEXT} limit. "
-            "Please upload a smaller picture."
+            f"This file ({size:.1f} MB) is larger than the {_LIMIT_TEXT} limit. Please upload a smaller picture."
         )
 
 

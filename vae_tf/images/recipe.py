@@ -7,8 +7,9 @@ image so that their centre of mass is at the centre: white ink on black.
 MNIST's pen is also fixed: its strokes are about 2-3 px wide at 28x28 (``stroke_width``:
 ink area over skeleton length; over MNIST's test digits the median is 2.6 px, the 5th to
 95th percentiles 1.7-4.3 px). A digit written with a hairline pen on a big sheet, or with a
-marker, would be a faint wisp or a blob after fitting; such strokes are redrawn along their
-skeleton (Zhang & Suen thinning, scikit-image) at MNIST's median width.
+marker, would be a faint wisp or a blob after fitting. Thin strokes are redrawn along their
+skeleton (Zhang & Suen thinning, scikit-image) at MNIST's median width; thick ones are eroded
+evenly from the outside to that width (a loop a marker filled in stays filled).
 
 Centre-of-mass convention: array index coordinates (row, column), as
 ``scipy.ndimage.center_of_mass``. MNIST's training digits have their centre of mass between
@@ -31,6 +32,9 @@ CENTRE = 14.0  # target centre of mass (row, col) in index coordinates, as in MN
 MNIST_STROKE = (1.7, 4.3)  # 5th-95th percentile of MNIST's test digits (px at 28x28)
 TARGET_STROKE = 2.6  # MNIST's median
 _NORMALISE_BELOW, _NORMALISE_ABOVE = 1.5, 4.6  # redraw only strokes clearly outside MNIST's
+_BOLD_STROKE = 3.6  # what very thick strokes are thinned to (MNIST's 85th percentile)
+_NARROW_HOLE = 5.0  # px at 20x20: holes narrower than this may be the inside of a hollow stroke ...
+_BAND = 8.0  # ... if they are also this many times longer than wide
 _MIN_DETAIL = 2.0  # source pixels per output pixel needed to trace a skeleton faithfully
 
 NOTE_EDGE = "The digit touches the edge of the picture, so part of it may be cut off."
@@ -111,7 +115,7 @@ def stroke_width(ink: np.ndarray) -> float:
 
 
 def normalise_strokes(crop: np.ndarray) -> tuple[np.ndarray, str]:
-    """Redraw strokes far thinner or thicker than MNIST's along their skeleton.
+    """Redraw strokes far thinner or thicker than MNIST's at MNIST's width.
 
     Args:
         crop: (H, W) float32 cropped white ink, before fitting into 20x20.
@@ -128,14 +132,38 @@ def normalise_strokes(crop: np.ndarray) -> tuple[np.ndarray, str]:
     width = stroke_width(_fit(crop))
     if _NORMALISE_BELOW <= width <= _NORMALISE_ABOVE:
         return crop, ""
-    skeleton = skeletonize(crop > 0.5 * crop.max())
-    # Anti-aliased pen: full ink within half the target width of the skeleton, a one
-    # (source) pixel ramp beyond it.
-    radius = TARGET_STROKE / scale / 2
-    distance = ndimage.distance_transform_edt(~skeleton)
+    mask = crop > 0.5 * crop.max()
+    if width < _NORMALISE_BELOW:
+        # Thin: draw a round pen of MNIST's width along the skeleton (the writer's path), with
+        # a one (source) pixel anti-aliased ramp beyond it. Hollow letters are filled first,
+        # so that their skeleton is the path of the pen they imitate.
+        path = skeletonize(_fill_narrow_holes(mask, _NARROW_HOLE / scale))
+        distance = ndimage.distance_transform_edt(~path)
+        radius, kind = TARGET_STROKE / scale / 2, "very thin"
+    else:
+        # Thick: erode evenly from the outside, so loops a marker filled stay filled (a
+        # skeleton would turn a filled 6 into a bent line), to a bold MNIST pen: eroding
+        # further breaks the thinner parts of the stroke.
+        distance = -ndimage.distance_transform_edt(mask)
+        radius, kind = -(width - _BOLD_STROKE) / scale / 2, "very thick"
     redrawn = np.clip(radius + 0.5 - distance, 0.0, 1.0).astype(np.float32)
-    kind = "very thin" if width < _NORMALISE_BELOW else "very thick"
+    if float(redrawn.sum()) < 0.2 * float(mask.sum()) * min(1.0, _BOLD_STROKE / width):
+        return crop, ""  # a blob with no strokes to speak of: eroding would erase it
     return redrawn, f"The strokes were {kind}, so they were redrawn at the width of MNIST's pen."
+
+
+def _fill_narrow_holes(mask: np.ndarray, widest: float) -> np.ndarray:
+    """Fill the holes of a mask that are bands (the inside of hollow letters), not loops."""
+    holes, count = ndimage.label(ndimage.binary_fill_holes(mask) & ~mask)
+    if count == 0:
+        return mask
+    index = np.arange(1, count + 1)
+    width = 2 * np.asarray(ndimage.maximum(ndimage.distance_transform_edt(holes > 0), holes, index))
+    area = np.asarray(ndimage.sum_labels(np.ones_like(holes), holes, index))
+    # The inside of a hollow stroke runs along the whole letter: many times longer than wide.
+    # A loop (of a 0, 6, 8, 9 or 4) is at most a few times longer than wide.
+    band = (width < widest) & (area > _BAND * width**2)
+    return mask | np.isin(holes, index[band])
 
 
 def _bbox(ink: np.ndarray) -> tuple[int, int, int, int]:
@@ -165,9 +193,7 @@ def _fit(crop: np.ndarray) -> np.ndarray:
 
 
 def _trim(fitted: np.ndarray) -> np.ndarray:
-    """Drop empty margin rows/columns, and in the rare case it is still too big, the excess."""
-    if max(fitted.shape) <= CANVAS_SIZE:
-        return fitted
+    """Drop empty margins (so they never stop the centring), and any excess over 28x28."""
     top, bottom, left, right = _bbox(fitted)
     rows, cols = min(bottom - top, CANVAS_SIZE), min(right - left, CANVAS_SIZE)
     top += (bottom - top - rows) // 2
