@@ -1,0 +1,38 @@
+"""vae_site.uploads.convert: a digit, a message naming the file, or (as_is) the whole picture."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageDraw
+
+from vae_site import uploads
+
+
+def _png(image: Image.Image) -> bytes:
+    """PNG bytes of an image."""
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_digit_becomes_a_digit() -> None:
+    sheet = Image.new("L", (200, 200), 255)
+    ImageDraw.Draw(sheet).line([(100, 30), (100, 170)], 0, 16)
+    result = uploads.convert("one.png", _png(sheet))
+    assert isinstance(result, uploads.Digit) and result.digit.shape == (28, 28)
+    assert result.preprocessed is not None and result.preprocessed.steps
+
+
+def test_no_digit_is_a_message_or_the_whole_picture() -> None:
+    blank = _png(Image.new("L", (200, 200), 255))
+    message = uploads.convert("blank.png", blank)
+    assert isinstance(message, str) and message.startswith("`blank.png`: No digit found")
+    whole = uploads.convert("blank.png", blank, as_is=True)
+    assert isinstance(whole, uploads.Digit) and whole.preprocessed is None
+    assert "whole picture" in whole.notes[0]
+
+
+def test_a_broken_file_is_a_message_even_as_is() -> None:
+    result = uploads.convert("x`\nname.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 40, as_is=True)
+    assert isinstance(result, str) and result.startswith("`x' name.png`: ") and "not an image we can read" in result
