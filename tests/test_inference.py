@@ -101,7 +101,8 @@ def test_many_threads_at_once_match_serial(name, binary_test_images, request):
 
     def work(x):
         mean, std = served.encode(x)
-        return mean, std, served.decode(mean), served.elbo_terms(x, seed=1)["neg_elbo"], served.iwae(x, 20, seed=2)
+        terms, prior_codes = served.elbo_terms(x, seed=1), served.sample_prior(4, seed=3, temperature=0.8)
+        return mean, std, served.decode(mean), terms["neg_elbo"], served.iwae(x, 20, seed=2), prior_codes
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         runs = [list(pool.map(work, images)) for _ in range(3)]  # the first run traces every function
