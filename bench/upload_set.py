@@ -10,7 +10,8 @@ Two sources of digit shapes, both laid on the same paper-like photos:
 
 Each image varies one thing (VARIATIONS): paper, ink, light, shadow, framing, pen width (a
 pencil's hairline to a marker), hollow letters, ruled or squared paper, a phone's perspective,
-low light, a second digit or a finger at the edge, or all at once. Everything is seeded: (seed, source, variation, label, index) gives the same file.
+low light, a second digit or a finger at the edge, or all at once. Everything is seeded:
+(seed, source, variation, label, index) gives the same file.
 
 The split is by writer: every UCI image and every font belongs to one half, by a hash of its
 name (`split_of`). Tuning looks at the "tune" half only; the "held-out" half is reported and
