@@ -1,154 +1,214 @@
-"""Theory (home page): the latent-variable model, why naive likelihood fails, and the ELBO."""
+"""Theory (home page): the latent-variable model, why pixel error and prior samples fail, the
+reparameterisation trick live, and the ELBO and KL derived, with the code beside each idea."""
 
 import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae_site import display, resources, share
+from vae_site import code, display, i18n, navigation, resources, share
+from vae_site.i18n import t
 from vae_tf import explain
-from vae_site import navigation
+from vae_tf.figures import theory as figure
 
 navigation.enter()
 
-SAMPLES = 5_000  # codes from the prior: the same for every digit, decoded once for all of them
-BLOCK = 100  # bundled digits scored together against the prior's codes
-IMPORTANCE_SAMPLES = 1_000  # codes from q(z|x), drawn per digit: the estimate has settled long before
-DRAWS = 100  # draws of z ~ q(z|x) averaged for the ELBO terms of one digit
 ROLE = "vae_32d"  # the N(0, I) VAE: the textbook model that this page derives
+LIVE_ROLE = "vae_2d"  # the reparameterisation graph: two numbers per node fit on a phone
+DRAWS = 100  # draws of z ~ q(z|x) averaged for the ELBO terms of one digit
+PROPOSALS = ("prior", "importance")
 
 display.crisp_images()
-st.title("How a variational autoencoder works")
-st.caption("Each idea below is computed live from the trained models; the pages in the sidebar let you play with it.")
+st.title(t("theory.title"))
+st.info(t("theory.try"), icon=":material/touch_app:")
 
 # --- 1. The model -----------------------------------------------------------------------
-st.header("1 · A latent-variable model of digits")
-st.markdown(
-    "A digit is drawn in two steps: first a code **z** from a simple prior p(z), then the "
-    "pixels from the **decoder** p(x|z), a neural network that gives each of the 784 pixels a "
-    "probability of being ink. The probability of an image sums over every code that could "
-    "have produced it:")
-st.latex(r"p_\theta(x) = \int p_\theta(x \mid z)\, p(z)\, dz, \qquad p(z) = \mathcal N(0, I), \qquad "
-         r"p_\theta(x \mid z) = \prod_{i=1}^{784} \mathrm{Bernoulli}\big(x_i;\ \pi_i(z)\big)")
-st.markdown(
-    "This page uses a VAE with exactly this textbook prior and a 32-D code. The site's main model, "
-    "on the other pages, learns its prior instead: a **VampPrior** (Tomczak & Welling 2018), an "
-    "equal mixture of the encoder's posteriors at 300 learned *pseudo-inputs*, "
-    "p(z) = (1/K) Σₖ q(z|uₖ), which covers the codes digits really use. Everything below holds for any prior.")
+st.header(t("theory.model_header"))
+st.markdown(t("theory.model_text"))
+st.latex(r"p_\theta(x) = \int p_\theta(x \mid z)\, p(z)\, dz")
+st.latex(r"p(z) = \mathcal N(0, I), \qquad p_\theta(x \mid z) = \prod_{i=1}^{784} \mathrm{Bernoulli}\big(x_i;\ \pi_i(z)\big)")
+st.markdown(t("theory.model_prior"))
 vae = resources.require(ROLE)
-z = vae.sample_prior(8, seed=0)
-display.digits(vae.decode(z), size=70)
-st.caption("Eight codes z ~ p(z), decoded to the pixel probabilities π(z) by the trained decoder.")
-st.page_link("pages/sampling.py", label="Draw your own samples and walk the latent space", icon=":material/casino:")
+display.digits(vae.decode(vae.sample_prior(8, seed=0)), size=70)
+st.caption(t("theory.model_samples"))
+code.show("decoder_net", "likelihood", "bernoulli_layer")
 
 # --- 2. Pixel error -----------------------------------------------------------------------
-st.header("2 · Why drawing z from the prior and scoring by pixel error fails")
+st.header(t("theory.pixel_header"))
 digits, labels = resources.test_digits()
-index = share.number_input("Test digit (index among the bundled 1,000)", "digit", 0, 0, len(digits) - 1)
+LOW, HIGH = 0, len(digits) - 1
+
+
+def _keep_in_range() -> None:
+    """The digit box's callback: a number outside the bundled digits is refused, and the page says so."""
+    typed = st.session_state["digit"]
+    if typed is None or not LOW <= typed <= HIGH:
+        st.session_state["digit_refused"] = typed
+        st.session_state["digit"] = HIGH if typed is not None and typed > HIGH else LOW
+
+
+share.restore("digit", LOW, share.integer(LOW, HIGH))
+st.number_input(t("theory.digit_label", low=LOW, high=HIGH), key="digit", step=1, on_change=_keep_in_range,
+                help=t("theory.digit_help", low=LOW, high=HIGH))
+index = int(st.session_state["digit"])
+if "digit_refused" in st.session_state:
+    st.warning(t("theory.digit_refused", typed=st.session_state.pop("digit_refused"), low=LOW, high=HIGH,
+                 shown=index), icon=":material/block:")
 x = digits[index]
 erased, shifted = explain.erase(x), explain.shift(x, dx=1)
 err_erased, err_shifted = explain.pixel_error(x, erased), explain.pixel_error(x, shifted)
-display.digits([x, erased, shifted], captions=[
-    f"(a) a test '{labels[index]}'", f"(b) a piece erased: error {err_erased:.1f}",
-    f"(c) moved 1 pixel right: error {err_shifted:.1f}"], size=112)
-verdict = "worse" if err_shifted > err_erased else "better"
-st.markdown(
-    f"Scored against (a) by squared pixel error, the copy that looks identical, (c), scores "
-    f"**{verdict}** ({err_shifted:.1f}) than the broken one, (b) ({err_erased:.1f}). "
-    "A Gaussian p(x|z) on pixels *is* this score. To estimate p(x) we could draw many z from the "
-    "prior and average p(x|z); but only codes whose decoded image lies within this pixel distance "
-    "of x contribute, and the distance cannot tell a slightly moved digit from a damaged one. A "
-    "tolerance loose enough to accept (c) accepts (b); one tight enough to refuse (b) refuses "
-    "almost every sample, so the average needs astronomically many of them.")
+display.digits([x, erased, shifted], size=112, captions=[
+    t("theory.pixel_a", label=int(labels[index])), t("theory.pixel_b"), t("theory.pixel_c")])
+st.markdown(t("theory.pixel_far" if err_shifted > err_erased else "theory.pixel_near",
+              shifted=err_shifted, erased=err_erased))
+st.markdown(t("theory.pixel_argument"))
 
 # --- 3. How many samples ----------------------------------------------------------------
-st.header("3 · Prior samples against importance sampling")
-binary = resources.binary_test_digits()[index]
+st.header(t("theory.sampling_header"))
+st.markdown(t("theory.sampling_text"))
+st.latex(r"p(x) = \mathbb E_{p(z)}\big[p(x \mid z)\big] \approx \frac1n \sum_{i=1}^{n} p(x \mid z_i), \quad z_i \sim p(z)")
+st.latex(r"p(x) = \mathbb E_{q(z \mid x)}\!\left[\frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right] \approx "
+         r"\frac1n \sum_{i=1}^{n} w_i, \quad z_i \sim q(z \mid x)")
+curves = resources.figure(ROLE, figure.NAME)
 
 
-@st.cache_data(show_spinner=f"Decoding {SAMPLES:,} codes from the prior…", max_entries=16)
-def prior_estimates(model_key: str, block: int) -> np.ndarray:
-    """log p(x) estimated with n codes z ~ p(z), for each n of `sample_counts` and each bundled digit
-    of a block of BLOCK: (C, BLOCK).
-
-    The same codes serve every digit, so they are decoded once per block of digits, not per digit;
-    a block, not all 1,000 digits, keeps the home page's first visit short (0.1 s, not 0.5).
-    """
-    served = resources.require(ROLE)
-    digits = resources.binary_test_digits()[block * BLOCK:(block + 1) * BLOCK]
-    log_px_z = served.log_likelihood(digits, served.sample_prior(SAMPLES, seed=1))
-    return explain.running_log_mean_exp(log_px_z, explain.sample_counts(SAMPLES)).astype(np.float32)
-
-
-@st.cache_data(show_spinner=f"Drawing {IMPORTANCE_SAMPLES:,} codes from q(z|x)…", max_entries=64)
-def estimates(model_key: str, index: int) -> pd.DataFrame:
-    """log p(x) estimated with n codes from the prior and with n codes from q(z|x)."""
-    served = resources.require(ROLE)
-    x = resources.binary_test_digits()[index]
-    counts = explain.sample_counts(IMPORTANCE_SAMPLES)
-    importance = explain.running_log_mean_exp(served.log_weights(x[None], IMPORTANCE_SAMPLES, seed=1)[:, 0], counts)
-    return pd.concat([
-        pd.DataFrame({"samples": explain.sample_counts(SAMPLES),
-                      "log p(x) estimate": prior_estimates(model_key, index // BLOCK)[:, index % BLOCK],
-                      "proposal": "z ~ p(z) (prior)"}),
-        pd.DataFrame({"samples": counts, "log p(x) estimate": importance, "proposal": "z ~ q(z|x) (importance)"}),
-    ])
+def estimates(index: int) -> pd.DataFrame:
+    """The digit's two estimates of log p(x) against n, from the model's fixed figure."""
+    return pd.concat([pd.DataFrame({"samples": curves[f"{p}_counts"], "estimate": curves[p][:, index], "proposal": p})
+                      for p in PROPOSALS])
 
 
 @st.cache_resource(show_spinner=False)
-def estimates_spec() -> dict:
+def estimates_spec(lang: str) -> dict:
     """The chart of the two estimates against the number of samples (data "estimates")."""
+    names = [t(f"theory.proposal_{p}") for p in PROPOSALS]
+    proposal = alt.Color("proposal:N", title=None, scale=alt.Scale(domain=list(PROPOSALS)),
+                         legend=alt.Legend(orient="bottom", columns=1, labelExpr=_label_expr(PROPOSALS, names)))
     return display.vega_lite_spec(alt.Chart(alt.Data(name="estimates")).mark_line(point=True).encode(
-        x=alt.X("samples:Q", scale=alt.Scale(type="log"), title="number of samples n"),
-        y=alt.Y("log p(x) estimate:Q", title="estimate of log p(x) (nats)", scale=alt.Scale(zero=False)),
-        color=alt.Color("proposal:N", legend=alt.Legend(orient="bottom", title=None)),
-        tooltip=["proposal:N", "samples:Q", alt.Tooltip("log p(x) estimate:Q", format=".2f")],
+        x=alt.X("samples:Q", scale=alt.Scale(type="log"), title=t("theory.axis_samples")),
+        y=alt.Y("estimate:Q", title=t("theory.axis_estimate"), scale=alt.Scale(zero=False)),
+        color=proposal,
+        tooltip=[alt.Tooltip("samples:Q", title=t("theory.axis_samples")),
+                 alt.Tooltip("estimate:Q", format=".2f", title=t("theory.axis_estimate"))],
     ).properties(height=320).interactive())
 
 
-frame = estimates(resources.cache_key(ROLE), index)
-display.chart(estimates_spec(), estimates=frame)
-final = frame.groupby("proposal")["log p(x) estimate"].last()
-st.markdown(
-    f"With {SAMPLES:,} codes from the prior the estimate is still **{final.iloc[0]:.1f}** nats and climbing: "
-    f"almost no prior sample decodes to anything like this digit. Drawing the codes from the "
-    f"encoder's q(z|x) and reweighting by p(z)/q(z|x) settles near **{final.iloc[1]:.1f}** within a few "
-    f"hundred samples (the chart stops it at {IMPORTANCE_SAMPLES:,}, where it has long been flat). Both are "
-    "unbiased for p(x) (and so lower bounds on log p(x) in expectation); only one is usable.")
+def _label_expr(codes, names) -> str:
+    """A Vega label expression showing `names` for the neutral `codes` of a legend."""
+    cases = " : ".join(f"datum.label === '{c}' ? '{n}'" for c, n in zip(codes, names))
+    return f"{cases} : datum.label"
 
-# --- 4. q(z|x) and the ELBO ---------------------------------------------------------------
-st.header("4 · The encoder q(z|x) and the evidence lower bound")
-st.markdown(
-    "Variational inference trains a second network, the **encoder**, to propose the codes "
-    "that matter: q(z|x) = N(μ(x), diag σ(x)²). Any such q gives a lower bound on log p(x):")
+
+frame = estimates(index)
+display.chart(estimates_spec(i18n.current()), estimates=frame)
+
+
+def sampling_story(index: int) -> str:
+    """What the chart shows, in words decided from the same arrays (explain.trend)."""
+    prior, importance = curves["prior"][:, index], curves["importance"][:, index]
+    verb, since, change = explain.trend(curves["prior_counts"], prior)
+    i_verb, i_since, i_change = explain.trend(curves["importance_counts"], importance)
+    prior_text = t(f"theory.prior_{verb}", n=int(curves["prior_counts"][-1]), value=float(prior[-1]),
+                   since=since or 0, change=change, share=100 * float(curves["prior_top_share"][index]))
+    importance_text = t("theory.importance_flat" if i_verb == "flat" else "theory.importance_moving",
+                        n=int(curves["importance_counts"][-1]), value=float(importance[-1]), since=i_since or 0,
+                        change=i_change, gap=float(importance[-1] - prior[-1]))
+    return prior_text + "\n\n" + importance_text
+
+
+st.markdown(sampling_story(index))
+with st.expander(t("theory.sampling_more"), icon=":material/info:"):
+    st.markdown(t("theory.sampling_why"))
+code.show("all_pairs", "iwae_weights")
+
+# --- 4. The encoder and the reparameterisation, live -----------------------------------------
+st.header(t("theory.encoder_header"))
+st.markdown(t("theory.encoder_text"))
+code.show("encoder_net", "posterior", "posterior_layer")
+live = resources.require(LIVE_ROLE)
+binary = resources.binary_test_digits()[index]
+if st.button(t("theory.eps_button"), key="new_eps", icon=":material/casino:"):
+    st.session_state["eps_draw"] = st.session_state.get("eps_draw", 0) + 1
+eps = np.random.default_rng(st.session_state.get("eps_draw", 0)).standard_normal(live.latent_size).astype(np.float32)
+mu, sigma = (a[0] for a in live.encode(binary[None]))
+z = mu + sigma * eps
+
+
+def _vector(v: np.ndarray) -> str:
+    """A short vector as text, e.g. (0.51, −1.20)."""
+    return "(" + ", ".join(f"{a:.2f}".replace("-", "−") for a in v) + ")"
+
+
+def reparameterisation_graph(label: int) -> str:
+    """The DOT graph x → encoder → μ, σ; ε; z = μ + σ ⊙ ε → decoder → p(x|z), with today's numbers."""
+    node = {"x": t("theory.node_x", label=label), "encoder": t("theory.node_encoder"),
+            "mu": f"μ = {_vector(mu)}", "sigma": f"σ = {_vector(sigma)}",
+            "eps": f"ε ~ N(0, I)\\nε = {_vector(eps)}", "z": f"z = μ + σ ⊙ ε\\nz = {_vector(z)}",
+            "decoder": t("theory.node_decoder"), "px": t("theory.node_px")}
+    nodes = "\n".join(f'  {k} [label="{v}"{_STYLE.get(k, "")}];' for k, v in node.items())
+    edges = "\n".join(f"  {a} -> {b}{style};" for a, b, style in _EDGES)
+    return f"digraph {{\n  rankdir=TB; node [shape=box, style=rounded, fontsize=12];\n{nodes}\n{edges}\n}}"
+
+
+_STYLE = {"eps": ", style=\"rounded,dashed\", color=\"#868e96\"", "z": ", color=\"#1c7ed6\", penwidth=2",
+          "mu": ", color=\"#1c7ed6\"", "sigma": ", color=\"#1c7ed6\""}
+_GRADIENT = ' [color="#1c7ed6", penwidth=2]'
+_EDGES = [("x", "encoder", " [color=\"#868e96\"]"), ("encoder", "mu", _GRADIENT), ("encoder", "sigma", _GRADIENT),
+          ("mu", "z", _GRADIENT), ("sigma", "z", _GRADIENT), ("eps", "z", ' [style=dashed, color="#868e96"]'),
+          ("z", "decoder", _GRADIENT), ("decoder", "px", _GRADIENT)]
+
+left, right = st.columns([3, 2])
+with left:
+    st.graphviz_chart(reparameterisation_graph(int(labels[index])), width="stretch")
+with right:
+    display.digits([binary, live.decode(z[None])[0]], size=112,
+                   captions=[t("theory.live_input"), t("theory.live_decoded")])
+    st.caption(t("theory.live_caption", z=_vector(z), model=resources.title(LIVE_ROLE)))
+st.markdown(t("theory.gradients"))
+code.show("reparameterisation")
+
+# --- 5. The ELBO and the KL, derived --------------------------------------------------------
+st.header(t("theory.elbo_header"))
+st.markdown(t("theory.elbo_text"))
 st.latex(r"\log p(x) = \log \int p(x \mid z)\, p(z)\, dz = \log \mathbb E_{q(z \mid x)}"
-         r"\left[\frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right]")
-st.latex(r"\ge \mathbb E_{q(z \mid x)}\left[\log \frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right] "
-         r"\quad\text{(Jensen: log is concave)}")
-st.latex(r"= \underbrace{\mathbb E_{q(z \mid x)}\left[\log p(x \mid z)\right]}_{\text{reconstruction}}"
-         r" - \underbrace{\mathrm{KL}\left(q(z \mid x)\,\|\,p(z)\right)}_{\text{regulariser}} = \mathrm{ELBO}(x)")
-st.latex(r"\log p(x) - \mathrm{ELBO}(x) = \mathrm{KL}\left(q(z \mid x)\,\|\,p(z \mid x)\right) \ge 0")
-st.markdown(
-    "The gap is how far q is from the true posterior, so maximising the ELBO over both networks "
-    "raises the likelihood and improves the encoder together. For a N(0, I) prior the KL is closed-form,")
-st.latex(r"\mathrm{KL}\left(\mathcal N(\mu, \sigma^2)\,\|\,\mathcal N(0, 1)\right) = "
-         r"\tfrac12 \sum_j \left(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\right);")
-st.markdown(
-    "for a learned prior such as the VampPrior it is estimated at the sampled code, "
-    "log q(z|x) − log p(z). The reconstruction term is estimated with a sample z = μ + σ ⊙ ε, "
-    "ε ~ N(0, I) (the reparameterisation trick), so both terms have gradients. The KL pulls every "
-    "q(z|x) towards the prior: codes overlap and fill the space, so that a z drawn from p(z) "
-    "decodes to a digit. An autoencoder without it leaves holes.")
+         r"\!\left[\frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right]")
+st.latex(r"\ge \mathbb E_{q(z \mid x)}\!\left[\log \frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right]"
+         r"\quad\text{(" + t("theory.tex_jensen") + ")}")
+st.latex(r"= \underbrace{\mathbb E_{q(z \mid x)}\big[\log p(x \mid z)\big]}_{\text{" + t("theory.tex_recon") + "}}"
+         r" - \underbrace{\mathrm{KL}\big(q(z \mid x)\,\|\,p(z)\big)}_{\text{" + t("theory.tex_regulariser") + "}}")
+st.latex(r"= \mathrm{ELBO}(x)")
+st.markdown(t("theory.elbo_gap"))
+st.latex(r"\log p(x) - \mathrm{ELBO}(x) = \mathrm{KL}\big(q(z \mid x)\,\|\,p(z \mid x)\big) \ge 0")
+with st.expander(t("theory.gap_more"), icon=":material/functions:"):
+    st.markdown(t("theory.gap_why"))
+    st.latex(r"\log p(x) - \mathrm{ELBO}(x) = \mathbb E_{q}\!\left[\log p(x) - \log \frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right]")
+    st.latex(r"= \mathbb E_{q}\!\left[\log \frac{q(z \mid x)\, p(x)}{p(x, z)}\right]"
+             r" = \mathbb E_{q}\!\left[\log \frac{q(z \mid x)}{p(z \mid x)}\right]")
+st.markdown(t("theory.kl_text"))
+st.latex(r"\mathrm{KL}\big(\mathcal N(\mu, \sigma^2)\,\|\,\mathcal N(0, 1)\big) = "
+         r"\tfrac12 \big(\mu^2 + \sigma^2 - 1 - \log \sigma^2\big)")
+with st.expander(t("theory.kl_more"), icon=":material/functions:"):
+    st.markdown(t("theory.kl_why"))
+    st.latex(r"\log q(z) - \log p(z) = -\tfrac12 \log \sigma^2 - \frac{(z - \mu)^2}{2\sigma^2} + \frac{z^2}{2}")
+    st.latex(r"\mathbb E_q\big[(z - \mu)^2\big] = \sigma^2, \qquad \mathbb E_q\big[z^2\big] = \mu^2 + \sigma^2")
+    st.latex(r"\Rightarrow\ \mathrm{KL} = -\tfrac12 \log \sigma^2 - \tfrac12 + \tfrac12 (\mu^2 + \sigma^2)")
+st.markdown(t("theory.kl_after"))
 terms = vae.elbo_terms(binary[None], seed=0, draws=DRAWS)
 c1, c2, c3 = st.columns(3)
-c1.metric("Reconstruction −log p(x|z)", f"{terms['recon'][0]:.1f} nats")
-c2.metric("KL(q(z|x) ‖ p(z))", f"{terms['kl'][0]:.1f} nats")
-c3.metric("−ELBO", f"{terms['neg_elbo'][0]:.1f} nats", help="An upper bound on −log p(x) for the digit above.")
-st.caption(f"The chosen digit, binarized (pixel on with probability equal to its grey level), scored by the "
-           f"N(0, I) VAE; each term is averaged over {DRAWS} draws z ~ q(z|x).")
-cols = st.columns(3)
-cols[0].page_link("pages/reconstruction.py", label="q(z|x) of your own digit", icon=":material/draw:")
-cols[1].page_link("pages/ae_vs_vae.py", label="What the KL term does: AE vs VAE", icon=":material/compare:")
-cols[2].page_link("pages/elbo_curves.py", label="The ELBO during training", icon=":material/show_chart:")
+c1.metric(t("theory.metric_recon"), t("theory.nats", value=terms["recon"][0]))
+c2.metric(t("theory.metric_kl"), t("theory.nats", value=terms["kl"][0]))
+c3.metric(t("theory.metric_elbo"), t("theory.nats", value=terms["neg_elbo"][0]), help=t("theory.metric_elbo_help"))
+st.caption(t("theory.metric_caption", draws=DRAWS, model=resources.title(ROLE)))
+code.show("elbo_terms", "kl_exact", "kl_estimate")
 
+# --- 6. Beyond the ELBO: the importance-weighted bound ----------------------------------------------
+st.header(t("theory.iwae_header"))
+st.markdown(t("theory.iwae_text"))
+st.latex(r"\log p(x) \ge \mathbb E\!\left[\log \frac1k \sum_{i=1}^{k} w_i\right] \ge \mathrm{ELBO}(x), \qquad "
+         r"w_i = \frac{p(x \mid z_i)\, p(z_i)}{q(z_i \mid x)}")
+code.show("iwae_mean")
+navigation.link("pages/elbo_curves.py", "theory.link_curves", ":material/show_chart:")
+
+st.divider()
+st.page_link("pages/sampling.py", label=t("site.next_page", page=t("site.nav_sampling")), icon=":material/arrow_forward:")
 share.share_box(["digit"])

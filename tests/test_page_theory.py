@@ -1,40 +1,144 @@
-"""The theory page, reached from the entry point with AppTest, showing what it should."""
+"""The theory page, reached from the entry point with AppTest: its numbers against independent
+computations, its words against its own charts, its widgets' behaviour, and the code it shows."""
 
+import inspect
+import re
+import textwrap
 
+import numpy as np
 import pytest
 
-from tests.pages import charts, metric, open_page
-from vae_tf import data, explain
+from tests.pages import charts, image_urls, metric, open_page
+from vae_site import code
+from vae_tf import data, explain, figures, store
+from vae_tf.figures import theory as theory_figure
 
 
-def test_theory_shows_pixel_errors_and_the_live_elbo(served, bundled):
-    at = open_page(digit="5")
-    assert [h.value for h in at.header][:4] == [
-        "1 · A latent-variable model of digits", "2 · Why drawing z from the prior and scoring by pixel error fails",
-        "3 · Prior samples against importance sampling", "4 · The encoder q(z|x) and the evidence lower bound"]
-    assert at.number_input(key="digit").value == 5
+@pytest.fixture(scope="module")
+def page():
+    """The theory page at test digit 5, in English."""
+    return open_page(digit="5")
+
+
+def _text(at) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_theory_shows_pixel_errors_and_the_live_elbo(page, served, bundled):
+    at = page
+    assert len(at.header) == 6 and at.number_input(key="digit").value == 5
     x = bundled[0][5]
     erased, shifted = explain.pixel_error(x, explain.erase(x)), explain.pixel_error(x, explain.shift(x, 1))
-    text = " ".join(m.value for m in at.markdown)
+    text = _text(at)
     assert f"({shifted:.1f})" in text and f"({erased:.1f})" in text
-    assert shifted > erased and "scores **worse**" in text
+    assert shifted > erased and "is **far**" in text
     binary = data.binarize(bundled[0], 0)[5]
     terms = served["vae_32d"].elbo_terms(binary[None], seed=0, draws=100)
     assert metric(at, "KL") == pytest.approx(terms["kl"][0], abs=0.051)
     assert metric(at, "−ELBO") == pytest.approx(terms["neg_elbo"][0], abs=0.051)
-    (estimates,) = charts(at)
-    assert set(estimates["estimates"]["proposal"]) == {"z ~ p(z) (prior)", "z ~ q(z|x) (importance)"}
-    by_proposal = estimates["estimates"].groupby("proposal")["samples"].max()
-    assert by_proposal.to_dict() == {"z ~ p(z) (prior)": 5_000, "z ~ q(z|x) (importance)": 1_000}
-    assert len(at.latex) >= 6
+    assert metric(at, "Reconstruction") == pytest.approx(terms["recon"][0], abs=0.051)
 
 
-@pytest.mark.parametrize("index", [5, 250])  # two blocks of the digits scored together
-def test_theory_prior_estimate_equals_one_made_for_the_digit_alone(served, bundled, index):
-    (estimates,) = charts(open_page(digit=str(index)))
-    vae = served["vae_32d"]  # the same 5,000 codes from the prior, scored against this digit only
+def test_the_words_under_the_chart_come_from_the_chart(page):
+    """Issue 12: the numbers and the verb ("flat since", "still climbing") are read off the plotted curve."""
+    (chart,) = charts(page)
+    frame = chart["estimates"]
+    assert frame.groupby("proposal")["samples"].max().to_dict() == {"prior": 5_000, "importance": 1_000}
+    prior = frame[frame["proposal"] == "prior"]
+    verb, since, change = explain.trend(prior["samples"].to_numpy(), prior["estimate"].to_numpy())
+    text = _text(page)
+    assert f"**{prior['estimate'].iloc[-1]:.1f}** nats" in text
+    if verb == "flat":
+        assert f"**flat since n ≈ {since:,}**" in text and "climbing" not in text
+    else:
+        assert f"**still {verb}** ({change:+.1f} nats" in text and "flat since" not in text
+    importance = frame[frame["proposal"] == "importance"]["estimate"]
+    assert f"**{importance.iloc[-1]:.1f}** nats after 1,000 samples" in text
+
+
+@pytest.mark.parametrize("index", [5, 250])
+def test_the_prior_estimate_equals_one_made_for_the_digit_alone(served, bundled, index):
+    """The chart's last prior point is the mean of p(x|z) over the figure's 5,000 prior codes."""
+    (chart,) = charts(open_page(digit=str(index)))
+    vae = served["vae_32d"]
     binary = data.binarize(bundled[0], 0)[index]
-    log_px_z = vae.log_likelihood(binary[None], vae.sample_prior(5_000, seed=1))[:, 0]
+    log_px_z = vae.log_likelihood(binary[None], vae.sample_prior(5_000, seed=theory_figure.PRIOR_SEED))[:, 0]
     alone = explain.running_log_mean_exp(log_px_z, [5_000])
-    prior = estimates["estimates"].query("proposal == 'z ~ p(z) (prior)'")["log p(x) estimate"]
+    prior = chart["estimates"].query("proposal == 'prior'")["estimate"]
     assert prior.iloc[-1] == pytest.approx(alone[0], abs=1e-3)
+
+
+def test_the_shipped_figure_equals_a_fresh_computation(served):
+    """figures.npz of the N(0, I) VAE holds what `compute` gives now (the first ten digits, to keep it fast)."""
+    shipped = figures.load(store.model_dir(store.SHIPPED["vae_32d"]))[theory_figure.NAME]
+    fresh = theory_figure.curves(served["vae_32d"], theory_figure.bundled_binary_digits()[:10], 0)
+    for key, value in fresh.items():
+        np.testing.assert_allclose(shipped[key][..., :10], value, rtol=0, atol=2e-3, err_msg=key)
+    np.testing.assert_array_equal(shipped["prior_counts"], explain.sample_counts(theory_figure.SAMPLES))
+
+
+def test_the_digit_box_shows_its_range_and_refuses_what_lies_outside():
+    at = open_page()
+    box = at.number_input(key="digit")
+    assert "0–999" in box.label and "0" in box.help and "999" in box.help
+    box.set_value(1000).run()
+    assert at.number_input(key="digit").value == 999
+    (warning,) = at.warning
+    assert "no test digit 1000" in warning.value and "999" in warning.value
+    at.number_input(key="digit").set_value(-3).run()
+    assert at.number_input(key="digit").value == 0 and "no test digit -3" in at.warning[0].value
+    at.number_input(key="digit").set_value(42).run()
+    assert at.number_input(key="digit").value == 42 and not at.warning
+
+
+def _graph_numbers(at, name: str) -> np.ndarray:
+    """The numbers shown in a node of the reparameterisation graph, e.g. "z = (0.51, −1.20)"."""
+    spec = at.get("graphviz_chart")[0].proto.spec
+    found = re.search(name + r" = \(([^)]*)\)", spec.split("z = μ + σ ⊙ ε")[-1] if name == "z" else spec)
+    return np.array([float(v.replace("−", "-")) for v in found.group(1).split(",")])
+
+
+def test_the_epsilon_button_draws_a_new_z_and_decodes_it(served, bundled):
+    at = open_page(digit="5")
+    mu, sigma = (a[0] for a in served["vae_2d"].encode(data.binarize(bundled[0], 0)[5][None]))
+    np.testing.assert_allclose(_graph_numbers(at, "μ"), mu, atol=0.006)
+    np.testing.assert_allclose(_graph_numbers(at, "σ"), sigma, atol=0.006)
+    z, eps, images = _graph_numbers(at, "z"), _graph_numbers(at, "ε"), image_urls(at)
+    np.testing.assert_allclose(z, mu + sigma * eps, atol=0.02)
+    at.button(key="new_eps").click().run()
+    z2, eps2 = _graph_numbers(at, "z"), _graph_numbers(at, "ε")
+    assert not np.allclose(eps2, eps) and not np.allclose(z2, z)
+    np.testing.assert_allclose(z2, mu + sigma * eps2, atol=0.02)
+    assert image_urls(at) != images  # the decoded digit changed with z
+    spec = at.get("graphviz_chart")[0].proto.spec
+    assert "eps -> z [style=dashed" in spec and "mu -> z [color=" in spec
+
+
+def test_every_object_shown_as_code_exists_and_its_marked_lines_are_found():
+    """A rename in vae_tf fails here (the page itself would only say the source is missing)."""
+    for key, (module, qualname, marks) in code.SNIPPETS.items():
+        obj = code.resolve(module, qualname)
+        assert textwrap.dedent(inspect.getsource(obj)) == code.source(key)
+        assert set(code.line_numbers(key)) == set(marks), (key, marks)
+
+
+def test_the_page_shows_the_exact_source_with_its_line_notes(page):
+    shown = [c.value.rstrip() for c in page.code]
+    for key in ("decoder_net", "likelihood", "posterior_layer", "elbo_terms", "kl_exact", "iwae_mean"):
+        assert code.source(key).rstrip() in shown, key
+    captions = " ".join(c.value for c in page.caption)
+    layer = code.line_numbers("posterior_layer")
+    assert f"Line {layer['kl']}: KLDivergenceRegularizer" in captions
+    assert f"Line {code.line_numbers('bernoulli_layer')['layer']}:" in captions
+
+
+def test_the_page_in_korean():
+    at = open_page(lang="ko", digit="5")
+    assert at.title[0].value == "변분 오토인코더는 어떻게 동작하는가"
+    assert len(at.header) == 6 and all(re.search("[가-힣]", h.value) for h in at.header)
+    prose = [m.value for m in at.markdown if not m.value.startswith("`vae_tf.")]
+    assert prose and all(re.search("[가-힣]", m) for m in prose), [m for m in prose if not re.search("[가-힣]", m)]
+    latex = " ".join(x.value for x in at.latex)
+    assert r"\text{(옌센 부등식: log는 오목 함수)}" in latex and r"\text{재구성}" in latex
+    assert "Reconstruction" not in " ".join(m.label for m in at.metric)
+    assert at.button(key="new_eps").label == "새 ε 뽑기"

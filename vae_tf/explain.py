@@ -255,18 +255,18 @@ def factorised_bernoulli_nll(images: np.ndarray) -> float:
     return float(-(x @ np.log(p) + (1 - x) @ np.log1p(-p)).mean())
 
 
-def equal_elbo_lines(levels, distortion: tuple[float, float]) -> list[dict]:
-    """Segments of R + D = level (lines of equal ELBO) within a distortion range, rate >= 0.
+def equal_elbo_lines(levels, distortion: tuple[float, float], rate_max: float = np.inf) -> list[dict]:
+    """Segments of R + D = level (lines of equal ELBO) within a distortion range, 0 <= rate <= rate_max.
 
     Returns:
-      two rows per level, {"level", "distortion", "rate"}, the segment's ends.
+      two rows per level that crosses the region, {"level", "distortion", "rate"}, the segment's ends.
     """
     low, high = distortion
     rows = []
     for level in levels:
-        for d in (low, min(high, level)):
-            if level >= low:
-                rows.append({"level": float(level), "distortion": float(d), "rate": float(level - d)})
+        start, end = max(low, level - rate_max), min(high, level)
+        if start < end:
+            rows += [{"level": float(level), "distortion": float(d), "rate": float(level - d)} for d in (start, end)]
     return rows
 
 
