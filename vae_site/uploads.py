@@ -34,6 +34,7 @@ class Digit:
     notes: tuple[str, ...] = ()
 
     def __post_init__(self):
+        """Notes default to the preprocessing's own."""
         if self.preprocessed is not None and not self.notes:
             object.__setattr__(self, "notes", tuple(self.preprocessed.notes))
 
@@ -60,7 +61,9 @@ def convert(name: str, payload: bytes, as_is: bool = False) -> Digit | str:
 def convert_as_is(name: str, payload: bytes) -> Digit | str:
     """An upload shrunk whole to 28x28, for pictures without a digit."""
     try:
-        return Digit(name, shrink_as_is(payload), None, ("No digit-like shape found: the whole picture is used as it is.",))
+        return Digit(
+            name, shrink_as_is(payload), None, ("No digit-like shape found: the whole picture is used as it is.",)
+        )
     except ImageError as err:
         return f"{plain(name)}: {err}"
 
@@ -74,10 +77,15 @@ def digits_from_uploader(label: str, key: str, multiple: bool = True, as_is: boo
       multiple: accept several files.
       as_is: score pictures without a digit whole, rather than refusing them (see `convert`).
     """
-    files = st.file_uploader(label, type=IMAGE_TYPES, accept_multiple_files=multiple, key=key,
-                             max_upload_size=MAX_MB,
-                             help=f"PNG, JPEG, GIF, BMP, TIFF or WebP, up to {MAX_MB} MB each. "
-                                  "Photos of a digit on paper work too. Files stay in memory only.")
+    files = st.file_uploader(
+        label,
+        type=IMAGE_TYPES,
+        accept_multiple_files=multiple,
+        key=key,
+        max_upload_size=MAX_MB,
+        help=f"PNG, JPEG, GIF, BMP, TIFF or WebP, up to {MAX_MB} MB each. "
+        "Photos of a digit on paper work too. Files stay in memory only.",
+    )
     files = files if isinstance(files, list) else [files] if files else []
     results = [convert(f.name, f.getvalue(), as_is) for f in files]
     for message in (r for r in results if isinstance(r, str)):
