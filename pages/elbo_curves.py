@@ -1,131 +1,253 @@
-"""ELBO curves: training histories, the ELBO-IWAE gap, and the KL of each latent dimension."""
+"""ELBO curves: training histories, the ELBO-IWAE gap against k, the rate-distortion plane of every
+VAE (Alemi et al. 2018), and the KL of each latent dimension. One colour per model on every chart."""
 
 import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae_site import display, resources, share
-from vae_tf import store
-from vae_site import navigation
+from vae_site import display, i18n, navigation, resources, share
+from vae_site.i18n import t
+from vae_tf import explain, store
+from vae_tf.figures import bounds as bounds_figure
 
 navigation.enter()
 
-TERMS = {"neg_elbo": "−ELBO", "recon": "reconstruction −log p(x|z)", "kl": "KL(q ‖ p)"}
+TERMS = ("neg_elbo", "recon", "kl")
+SPLITS = ("train", "validation")
+ACTIVE = 0.01  # nats of KL above which a latent dimension counts as used
 
-st.title("The ELBO during training")
+st.title(t("elbo_curves.title"))
+st.info(t("elbo_curves.try"), icon=":material/touch_app:")
 
 
 def history_frame(role: str) -> pd.DataFrame | None:
-    """A model's history.json as long rows: epoch, term, split, value."""
+    """A model's history.json as long rows: epoch, term, split, nats, model (its title)."""
     history = resources.model_json(role, store.HISTORY)
     if history is None:
         return None
-    rows = []
-    for term in TERMS:
-        for split, prefix in (("train", ""), ("validation", "val_")):
-            for epoch, value in zip(history["epoch"], history.get(prefix + term, [])):
-                rows.append({"epoch": epoch, "term": TERMS[term], "split": split, "nats": value,
-                             "model": resources.title(role)})
-    return pd.DataFrame(rows)
+    rows = [{"epoch": epoch, "term": term, "split": split, "nats": value, "model": resources.title(role)}
+            for term in TERMS for split, prefix in zip(SPLITS, ("", "val_"))
+            for epoch, value in zip(history["epoch"], history.get(prefix + term, []))]
+    return pd.DataFrame(rows, columns=["epoch", "term", "split", "nats", "model"])
 
 
-@st.cache_resource(show_spinner=False)
-def history_spec(term: str) -> dict:
+def _labels(codes, names) -> str:
+    """A Vega label expression showing translated `names` for neutral `codes`."""
+    return " : ".join(f"datum.label === '{c}' ? '{n}'" for c, n in zip(codes, names)) + " : datum.label"
+
+
+def _legend(columns: int = 2) -> alt.Legend:
+    """A legend under the chart, in columns, so nothing is cut at phone width."""
+    return alt.Legend(orient="bottom", columns=columns, title=None, labelLimit=260)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def history_spec(lang: str, term: str, roles: tuple) -> dict:
     """One term's training curves: a colour per model, solid for training, dashed for validation (data "history")."""
+    split = alt.StrokeDash("split:N", scale=alt.Scale(domain=list(SPLITS)),
+                           legend=alt.Legend(orient="bottom", title=None, labelExpr=_labels(
+                               SPLITS, [t(f"elbo_curves.split_{s}") for s in SPLITS])))
     return display.vega_lite_spec(alt.Chart(alt.Data(name="history")).mark_line().encode(
-        x=alt.X("epoch:Q"), y=alt.Y("nats:Q", scale=alt.Scale(zero=False), title=f"{term} (nats)"),
-        color=alt.Color("model:N", legend=alt.Legend(orient="bottom", title=None)),
-        strokeDash=alt.StrokeDash("split:N", legend=alt.Legend(orient="bottom", title=None)),
-        tooltip=["model:N", "split:N", "epoch:Q", alt.Tooltip("nats:Q", format=".2f")],
-    ).properties(height=380).interactive())
+        x=alt.X("epoch:Q", title=t("elbo_curves.axis_epoch")),
+        y=alt.Y("nats:Q", scale=alt.Scale(zero=False), title=t("elbo_curves.axis_term", term=t(f"elbo_curves.term_{term}"))),
+        color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=_legend()),
+        strokeDash=split,
+        tooltip=[alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
+                 alt.Tooltip("epoch:Q", title=t("elbo_curves.axis_epoch")),
+                 alt.Tooltip("nats:Q", format=".2f", title=t("elbo_curves.axis_nats"))],
+    ).properties(height=360).interactive())
 
 
-@st.cache_resource(show_spinner=False)
-def bounds_spec() -> dict:
-    """The IWAE bound against k on a log axis, a line per model (data "bounds")."""
-    return display.vega_lite_spec(alt.Chart(alt.Data(name="bounds")).mark_line(point=True).encode(
-        x=alt.X("k:Q", scale=alt.Scale(type="log"), title="importance samples k"),
-        y=alt.Y("bound on −log p(x) (nats):Q", scale=alt.Scale(zero=False)),
-        color=alt.Color("model:N", legend=alt.Legend(orient="bottom", title=None)),
-        tooltip=["model:N", "k:Q", alt.Tooltip("bound on −log p(x) (nats):Q", format=".2f")],
+@st.cache_resource(show_spinner=False, max_entries=64)
+def gap_spec(lang: str, roles: tuple) -> dict:
+    """The gap IWAE_k - ELBO against k on a log axis, a line per model (data "gap")."""
+    return display.vega_lite_spec(alt.Chart(alt.Data(name="gap")).mark_line(point=True).encode(
+        x=alt.X("k:Q", scale=alt.Scale(type="log"), title=t("elbo_curves.axis_k")),
+        y=alt.Y("gap:Q", title=t("elbo_curves.axis_gap")),
+        color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=_legend()),
+        tooltip=[alt.Tooltip("model:N", title=t("elbo_curves.axis_model")), alt.Tooltip("k:Q", title="k"),
+                 alt.Tooltip("gap:Q", format=".2f", title=t("elbo_curves.axis_gap"))],
     ).properties(height=300).interactive())
 
 
 @st.cache_resource(show_spinner=False)
-def kl_spec() -> dict:
-    """KL per latent dimension as bars, largest first (data "kl")."""
-    return display.vega_lite_spec(alt.Chart(alt.Data(name="kl")).mark_bar(color="#3b5bdb").encode(
-        x=alt.X("dimension:O", sort="-y"), y="KL (nats):Q",
-        tooltip=["dimension:O", alt.Tooltip("KL (nats):Q", format=".3f")]).properties(height=260))
+def plane_spec(lang: str, roles: tuple) -> dict:
+    """The rate-distortion plane: lines of equal ELBO, the AEs' distortions, the collapse point, the VAEs."""
+    x = alt.X("distortion:Q", title=t("elbo_curves.axis_distortion"), scale=alt.Scale(zero=False))
+    y = alt.Y("rate:Q", title=t("elbo_curves.axis_rate"))
+    colour = alt.Color("model:N", scale=resources.colour_scale(roles), legend=_legend())
+    nats = {"format": ".1f"}
+    lines = alt.Chart(alt.Data(name="isolines")).mark_line(strokeDash=[4, 4], color="#adb5bd", clip=True).encode(
+        x=x, y=y, detail="level:N",
+        tooltip=[alt.Tooltip("level:Q", title=t("elbo_curves.axis_level"), **nats)])
+    line_labels = alt.Chart(alt.Data(name="isolabels")).mark_text(
+        color="#868e96", align="left", dx=3, dy=-4, fontSize=10).encode(x=x, y=y, text="label:N")
+    aes = alt.Chart(alt.Data(name="ae")).mark_rule(strokeWidth=2, strokeDash=[1, 3]).encode(
+        x="distortion:Q", color=colour,
+        tooltip=[alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
+                 alt.Tooltip("distortion:Q", title=t("elbo_curves.axis_distortion"), **nats)])
+    path = alt.Chart(alt.Data(name="beta_path")).mark_line(color="#495057", strokeWidth=1).encode(
+        x=x, y=y, order="beta:Q")
+    points = alt.Chart(alt.Data(name="points")).mark_point(filled=True, size=140, opacity=1).encode(
+        x=x, y=y, color=colour, shape=alt.Shape("model:N", legend=None),
+        tooltip=[alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
+                 alt.Tooltip("rate:Q", title=t("elbo_curves.axis_rate"), **nats),
+                 alt.Tooltip("distortion:Q", title=t("elbo_curves.axis_distortion"), **nats),
+                 alt.Tooltip("neg_elbo:Q", title="−ELBO", **nats)])
+    collapse = alt.Chart(alt.Data(name="collapse")).mark_point(shape="cross", size=200, color="black", filled=True).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("distortion:Q", title=t("elbo_curves.axis_distortion"), **nats)])
+    collapse_label = alt.Chart(alt.Data(name="collapse")).mark_text(align="right", dx=-8, dy=-10, fontSize=11).encode(
+        x=x, y=y, text=alt.value(t("elbo_curves.collapse_label")))
+    layers = alt.layer(lines, line_labels, aes, path, points, collapse, collapse_label)
+    return display.vega_lite_spec(layers.properties(height=420).interactive())
 
 
-frames = {role: history_frame(role) for role in store.CORE}
-missing = [resources.title(r) for r, f in frames.items() if f is None]
+@st.cache_resource(show_spinner=False)
+def kl_spec(lang: str) -> dict:
+    """KL per latent dimension as bars in the main VAE's colour, largest first (data "kl")."""
+    return display.vega_lite_spec(alt.Chart(alt.Data(name="kl")).mark_bar(color=resources.colour("vae_main")).encode(
+        x=alt.X("dimension:O", sort="-y", title=t("elbo_curves.axis_dimension")),
+        y=alt.Y("kl:Q", title=t("elbo_curves.axis_kl")),
+        tooltip=[alt.Tooltip("dimension:O", title=t("elbo_curves.axis_dimension")),
+                 alt.Tooltip("kl:Q", format=".3f", title=t("elbo_curves.axis_kl"))]).properties(height=260))
+
+
+# --- 1. Training histories ---------------------------------------------------------------
+st.header(t("elbo_curves.history_header"))
+frames = {role: history_frame(role) for role in store.SHIPPED}
+missing = [resources.title(r) for r in store.CORE if frames[r] is None]
 if missing:
-    st.warning("No training history for: " + ", ".join(missing) + ". See the README, 'Train and evaluate'.")
+    st.warning(t("elbo_curves.no_history", models=", ".join(missing)))
 available = [r for r, f in frames.items() if f is not None]
 if not available:
     st.stop()
-
-share.restore("term", "−ELBO", share.one_of(TERMS.values()))
-share.restore("models", tuple(available), share.list_of(share.one_of(available), len(available)))
-if not set(st.session_state["models"]) <= set(available):  # a link naming a model this site lacks
-    st.session_state["models"] = tuple(available)
-st.radio("Term", list(TERMS.values()), key="term", horizontal=True)
-chosen = st.multiselect("Models", available, key="models", format_func=resources.title)
+default = tuple(r for r in store.CORE if r in available) or tuple(available[:1])
+term = share.radio(t("elbo_curves.term_label"), "term", "neg_elbo", TERMS, horizontal=True,
+                   format_func=lambda c: t(f"elbo_curves.term_{c}"))
+chosen = share.multiselect(t("elbo_curves.models_label"), "models", default, available, len(available),
+                           format_func=resources.title, help=t("elbo_curves.models_help"))
+lang = i18n.current()
 data = pd.concat([frames[r] for r in chosen]) if chosen else pd.DataFrame()
-data = data[data["term"] == st.session_state["term"]] if len(data) else data
+data = data[data["term"] == term] if len(data) else data
 if data.empty:
-    st.info("Pick at least one model; the AEs have only the reconstruction term.")
+    st.info(t("elbo_curves.pick"))
 else:
-    display.chart(history_spec(st.session_state["term"]), history=data)
-    st.caption("Solid: training (a fresh binarization each epoch); dashed: the held-out validation images. "
-               "Every value is computed explicitly per image, not read back from Keras's summed loss. "
-               "Select the reconstruction term to see the AEs beside the VAEs.")
+    display.chart(history_spec(lang, term, tuple(chosen)), history=data)
+    st.caption(t("elbo_curves.history_caption"))
 
-st.header("The gap between the ELBO and the importance-weighted bound")
-
-
-@st.cache_data(show_spinner="Computing the IWAE bound for k = 1 … 1000…")
-def bound_against_k(model_key: str, role: str, n: int = 100) -> pd.DataFrame:
-    """Mean IWAE bound on -log p(x) of n bundled test digits for several k (k = 1 is the ELBO)."""
-    served = resources.require(role)
-    x = resources.binary_test_digits()[:n]
-    return pd.DataFrame([{"k": k, "bound on −log p(x) (nats)": float(-served.iwae(x, k, seed=1, chunk=250).mean()),
-                          "model": resources.title(role)} for k in (1, 3, 10, 30, 100, 300, 1000)])
+# --- 2. The ELBO-IWAE gap ---------------------------------------------------------------------
+st.header(t("elbo_curves.gap_header"))
+st.markdown(t("elbo_curves.gap_text"))
 
 
-vae_roles = [r for r in ("vae_main", "vae_2d") if resources.model(r) is not None]
-bounds = pd.concat([bound_against_k(resources.cache_key(r), r) for r in vae_roles])
-display.chart(bounds_spec(), bounds=bounds)
-rows = []
-for role in ("vae_main", "vae_32d", "vae_2d"):
-    m = resources.model_json(role, store.METRICS)
-    if m and f"iwae_nll_k{m['k']}" in m:
-        rows.append({"model": resources.title(role), "test −ELBO": m["neg_elbo"],
-                     f"test NLL (IWAE, k={m['k']})": m[f"iwae_nll_k{m['k']}"],
-                     "gap": m["neg_elbo"] - m[f"iwae_nll_k{m['k']}"]})
-if rows:
-    st.dataframe(pd.DataFrame(rows).set_index("model").round(2), width="stretch")
-st.caption("k = 1 is the ELBO; as k grows the bound tightens towards log p(x) (Burda et al. 2015). "
-           "The curve uses 100 bundled test digits; the table the full test set.")
+def gap_frame(roles) -> pd.DataFrame:
+    """Mean IWAE_k - ELBO over the figure's digits, per k and model, for the VAEs that load."""
+    rows = []
+    for role in roles:
+        if (resources.model_json(role, store.CONFIG) or {}).get("kind") != "vae" or resources.model(role) is None:
+            continue
+        fig = resources.figure(role, bounds_figure.NAME)
+        gap = (fig["log_px"] - fig["log_px"][0]).mean(axis=1)  # row 0 is k = 1, the ELBO
+        rows += [{"k": int(k), "gap": float(g), "model": resources.title(role)} for k, g in zip(fig["k"], gap)]
+    return pd.DataFrame(rows, columns=["k", "gap", "model"])
 
-st.header("Which latent dimensions the model uses")
+
+gaps = gap_frame(chosen)
+if gaps.empty:
+    st.info(t("elbo_curves.gap_none"))
+else:
+    display.chart(gap_spec(lang, tuple(chosen)), gap=gaps)
+    last = gaps[gaps["k"] == gaps["k"].max()]
+    st.caption(t("elbo_curves.gap_caption", k=int(last["k"].iloc[0]), digits=bounds_figure.DIGITS,
+                 low=float(last["gap"].min()), high=float(last["gap"].max())))
+
+
+def metrics_row(role: str) -> dict:
+    """A model's test metrics as table cells: "–" where a model has no such number."""
+    m = resources.model_json(role, store.METRICS) or {}
+    k = m.get("k") or None
+    nll = m.get(f"iwae_nll_k{k}") if k else None
+    gap = m["neg_elbo"] - nll if nll is not None and "neg_elbo" in m else None
+    values = {"neg_elbo": m.get("neg_elbo"), "recon": m.get("recon_nll"), "kl": m.get("kl"), "nll": nll,
+              "gap": gap, "k": k, "images": m.get("test_images")}
+    return {t("elbo_curves.col_model"): resources.title(role)} | {
+        t(f"elbo_curves.col_{name}"): explain.cell(v, 2) for name, v in values.items()}
+
+
+if chosen:
+    st.dataframe(pd.DataFrame([metrics_row(r) for r in chosen]), hide_index=True, width="stretch")
+    st.caption(t("elbo_curves.table_caption"))
+
+# --- 3. The rate-distortion plane ---------------------------------------------------------------
+st.header(t("elbo_curves.plane_header"))
+st.markdown(t("elbo_curves.plane_text"))
+
+
+def plane_points() -> pd.DataFrame:
+    """Every VAE with test metrics: rate R = KL, distortion D = reconstruction −log p(x|z), and its β."""
+    rows = []
+    for role in store.SHIPPED:
+        m, config = resources.model_json(role, store.METRICS), resources.model_json(role, store.CONFIG)
+        if m and config and config.get("kind") == "vae" and "kl" in m:
+            rows.append({"role": role, "model": resources.title(role), "rate": m["kl"], "distortion": m["recon_nll"],
+                         "neg_elbo": m["kl"] + m["recon_nll"], "beta": float(config.get("beta", 1.0)),
+                         "family": role in store.BETA_FAMILY.values()})
+    return pd.DataFrame(rows, columns=["role", "model", "rate", "distortion", "neg_elbo", "beta", "family"])
+
+
+def ae_lines() -> pd.DataFrame:
+    """The AEs' distortions: the β → 0 end, where the rate is unbounded."""
+    rows = [{"role": r, "model": resources.title(r), "distortion": m["recon_nll"]}
+            for r in ("ae_32d", "ae_2d") if (m := resources.model_json(r, store.METRICS))]
+    return pd.DataFrame(rows, columns=["role", "model", "distortion"])
+
+
+@st.cache_data(show_spinner=False)
+def code_free_distortion() -> float:
+    """The distortion at rate 0: the bundled digits under independent pixels at their mean frequency."""
+    return explain.factorised_bernoulli_nll(resources.binary_test_digits())
+
+
+points, aes, collapse_d = plane_points(), ae_lines(), code_free_distortion()
+if points.empty:
+    st.info(t("elbo_curves.plane_none"))
+else:
+    low = float(min(points["distortion"].min(), aes["distortion"].min() if len(aes) else np.inf)) - 10
+    high = collapse_d + 10
+    levels = np.arange(25 * np.ceil(low / 25), 25 * np.ceil((high + points["rate"].max()) / 25) + 1, 25)
+    top = 1.15 * float(points["rate"].max())
+    isolines = pd.DataFrame(explain.equal_elbo_lines(levels, (low, high), rate_max=top))
+    labels = pd.DataFrame([{"distortion": lv - top, "rate": top, "label": f"R + D = {lv:g}"}
+                           for lv in levels if low <= lv - top <= high])
+    family = points[points["family"]].sort_values("beta")
+    roles = tuple(points["role"]) + tuple(aes["role"])
+    display.chart(plane_spec(lang, roles), points=points.drop(columns=["role", "family"]),
+                  isolines=isolines, isolabels=labels, ae=aes.drop(columns=["role"]),
+                  beta_path=family[["rate", "distortion", "beta"]],
+                  collapse=pd.DataFrame([{"distortion": collapse_d, "rate": 0.0}]))
+    st.markdown(t("elbo_curves.plane_reading", collapse=collapse_d))
+    if len(family) >= 2:
+        first, last = family.iloc[0], family.iloc[-1]
+        kl_dims = (resources.model_json(last["role"], store.METRICS) or {}).get("kl_per_dimension", [])
+        st.markdown(t("elbo_curves.plane_family", beta_low=first["beta"], beta_high=last["beta"],
+                      rate_low=first["rate"], rate_high=last["rate"], d_low=first["distortion"],
+                      d_high=last["distortion"], collapsed=sum(k < ACTIVE for k in kl_dims), dims=len(kl_dims)))
+    if len(aes):
+        st.markdown(t("elbo_curves.plane_ae", ae=", ".join(f"{r.model} {r.distortion:.1f}" for r in aes.itertuples())))
+
+# --- 4. Which dimensions are used ---------------------------------------------------------------
+st.header(t("elbo_curves.dims_header"))
 metrics = resources.model_json("vae_main", store.METRICS)
 if metrics is None or "kl_per_dimension" not in metrics:
-    st.info("The main VAE has no metrics.json yet: run "
-            f"`python -m vae_tf.evaluate --model models/{store.SHIPPED['vae_main']}`.")
+    st.info(t("elbo_curves.dims_none", command=f"python -m vae_tf.evaluate --model models/{store.SHIPPED['vae_main']}"))
 else:
     kl = np.array(metrics["kl_per_dimension"])
-    active = int(np.sum(kl > 0.01))
-    frame = pd.DataFrame({"dimension": np.arange(1, len(kl) + 1), "KL (nats)": kl})
-    display.chart(kl_spec(), kl=frame)
-    st.markdown(f"**{active} of {len(kl)}** dimensions carry more than 0.01 nats of KL on average over the "
-                "test set. In the others q(z_j|x) is the prior's own marginal p(z_j) for every digit: the "
-                "KL term switches off dimensions the decoder does not need (posterior collapse, dimension "
-                "by dimension).")
-    st.caption("KL(q(z_j|x) ‖ p(z_j)) per dimension j, from the main VAE's metrics.json. A VampPrior is a "
-               "mixture, so its marginals p(z_j) are 1-D mixtures and the KL is estimated at sampled codes; "
-               "unlike for N(0, I), the dimensions' KLs then need not add up to the whole KL.")
+    display.chart(kl_spec(lang), kl=pd.DataFrame({"dimension": np.arange(1, len(kl) + 1), "kl": kl}))
+    st.markdown(t("elbo_curves.dims_text", active=int(np.sum(kl > ACTIVE)), dims=len(kl), cut=ACTIVE))
+    with st.expander(t("elbo_curves.dims_more"), icon=":material/info:"):
+        st.markdown(t("elbo_curves.dims_caption"))
+
+st.divider()
+st.page_link("pages/anomaly.py", label=t("site.next_page", page=t("site.nav_anomaly")), icon=":material/arrow_forward:")
 share.share_box(["term", "models"])
