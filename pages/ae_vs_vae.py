@@ -15,8 +15,11 @@ PAIRS = ("vae_2d", "ae_2d", "vae_32d", "ae_32d")
 CODES = 200  # prior codes per model behind the holes table
 BETAS = ("0",) + tuple(f"{b:g}" for b in store.BETA_FAMILY)  # "0" is the AE: the beta -> 0 end
 RECONSTRUCTED = list(range(8))  # test digits reconstructed by the chosen beta model
+# Korean lines break between any two syllables by default: keep words whole (English is unchanged).
+KEEP_WORDS = "<style>[data-testid='stMain'] {word-break: keep-all; overflow-wrap: break-word;}</style>"
 
 display.crisp_images()
+st.html(KEEP_WORDS)
 st.title(t("ae_vs_vae.title"))
 st.info(t("ae_vs_vae.try_this"), icon=":material/lightbulb:")
 digits, labels = resources.test_digits()
@@ -53,11 +56,12 @@ def holes_row(role: str, seed: int, cut: float) -> dict:
             "unlike": 100.0 * float(np.mean(similarity < cut)), "variety": explain.variety(decoded)}
 
 
-def table(rows: list[dict], formats: dict[str, str], titles: dict[str, str]):
-    """A table of numbers, each column rounded one way, missing values as "–", headers translated."""
+def table(rows: list[dict], decimals: dict[str, int], titles: dict[str, str]) -> None:
+    """A table: each column rounded one way (whole numbers as integers), missing values "–", headers translated."""
     frame = pd.DataFrame(rows).set_index("model").rename_axis(t("ae_vs_vae.col_model"))
-    styled = frame.style.format({c: f"{{:{f}}}" for c, f in formats.items()}, na_rep="–")
-    st.dataframe(styled.relabel_index([titles[c] for c in frame.columns], axis=1), width="stretch")
+    cells = frame.apply(lambda column: column.map(lambda v: explain.cell(v, decimals[column.name])))
+    st.dataframe(cells, width="stretch", column_config={
+        c: st.column_config.TextColumn(titles[c], alignment="right") for c in frame.columns})
 
 
 def spread(role: str) -> float:
@@ -89,7 +93,7 @@ st.markdown(t("ae_vs_vae.holes_caption", ae_spread=spread("ae_2d"), count=CODES)
 cut, real_variety = real_reference()
 rows = [holes_row(role, seed, cut) for role in PAIRS]
 rows.append({"model": t("ae_vs_vae.real_digits"), "similarity": None, "unlike": 5.0, "variety": real_variety})
-table(rows, {"similarity": ".2f", "unlike": ".0f", "variety": ".2f"},
+table(rows, {"similarity": 2, "unlike": 0, "variety": 2},
       {"similarity": t("ae_vs_vae.col_similarity"), "unlike": t("ae_vs_vae.col_unlike"),
        "variety": t("ae_vs_vae.col_variety")})
 with st.expander(t("ae_vs_vae.holes_how_heading")):
@@ -148,8 +152,8 @@ def end_picker(which: str, key: str, default: int, where) -> int:
     with where:
         index = share.number_input(t(f"ae_vs_vae.{which}"), key, default, 0, len(digits) - 1,
                                    help=t("ae_vs_vae.index_help", low=0, high=len(digits) - 1))
-        st.image(display.grid(digits[index][None], columns=1, size=56),
-                 caption=t("ae_vs_vae.digit_is", index=index, label=int(labels[index])), width=56)
+        st.image(display.grid(digits[index][None], columns=1, size=56), width=56)
+        st.caption(t("ae_vs_vae.digit_is", index=index, label=int(labels[index])))
     return index
 
 
@@ -179,7 +183,7 @@ def metrics_row(role: str) -> dict | None:
 st.header(t("ae_vs_vae.metrics_heading"))
 rows = [row for row in map(metrics_row, store.CORE) if row]
 if rows:
-    table(rows, {"recon": ".1f", "mse": ".4f", "neg_elbo": ".1f", "nll": ".1f", "k": ".0f", "images": ",.0f"},
+    table(rows, {"recon": 1, "mse": 4, "neg_elbo": 1, "nll": 1, "k": 0, "images": 0},
           {c: t(f"ae_vs_vae.col_{c}") for c in ("recon", "mse", "neg_elbo", "nll", "k", "images")})
     st.caption(t("ae_vs_vae.metrics_caption"))
 

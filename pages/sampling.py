@@ -10,7 +10,11 @@ from vae_tf import data, explain
 
 navigation.enter()
 
+# Korean lines break between any two syllables by default: keep words whole (English is unchanged).
+KEEP_WORDS = "<style>[data-testid='stMain'] {word-break: keep-all; overflow-wrap: break-word;}</style>"
+
 display.crisp_images()
+st.html(KEEP_WORDS)
 st.title(t("sampling.title"))
 st.info(t("sampling.try_this"), icon=":material/lightbulb:")
 vae, vae_2d = resources.require("vae_main"), resources.require("vae_2d")
@@ -28,8 +32,8 @@ def end_picker(which: str, key: str, default: int, where) -> int:
     with where:
         index = share.number_input(t(f"sampling.{which}"), key, default, 0, len(digits) - 1,
                                    help=t("sampling.index_help", low=0, high=len(digits) - 1))
-        st.image(display.grid(digits[index][None], columns=1, size=56),
-                 caption=t("sampling.digit_is", index=index, label=int(labels[index])), width=56)
+        st.image(display.grid(digits[index][None], columns=1, size=56), width=56)
+        st.caption(t("sampling.digit_is", index=index, label=int(labels[index])))
     return index
 
 

@@ -71,17 +71,21 @@ function ticks([lo, hi], count) {
   return out;
 }
 
-function draw(root, data, width) {
+function draw(root, data, full) {
   root.innerHTML = "";
+  // The decoded digit sits beside the plot on a wide screen, above it on a phone: never over the codes.
+  const side = full >= 560, boxWidth = side ? 132 : 0, width = full - boxWidth;
   const text = data.text, height = data.height, m = { l: 44, r: 8, t: 8, b: 36 };
   const [[x0, x1], [y0, y1]] = data.domain;
   const sx = (v) => m.l + ((v - x0) / (x1 - x0)) * (width - m.l - m.r);
   const sy = (v) => height - m.b - ((v - y0) / (y1 - y0)) * (height - m.t - m.b);
   const wrap = document.createElement("div");
-  wrap.className = "lm-plot";
+  wrap.className = side ? "lm-plot lm-side" : "lm-plot lm-top";
   root.appendChild(wrap);
+  const box = document.createElement("div");
+  box.className = "lm-box";
   const svg = el("svg", { width, height, class: "lm-svg", role: "img", "aria-label": text.aria });
-  wrap.appendChild(svg);
+  if (side) wrap.append(svg, box); else wrap.append(box, svg);
   const nx = Math.max(3, Math.round(width / 90)), ny = Math.max(3, Math.round(height / 70));
   for (const v of ticks([x0, x1], nx)) {
     el("line", { x1: sx(v), x2: sx(v), y1: m.t, y2: height - m.b, class: "lm-grid" }, svg);
@@ -113,8 +117,6 @@ function draw(root, data, width) {
     el("text", { x: cx + 11, y: cy + 4, class: "lm-label" }, svg).textContent = mark.name;
   });
   const cross = el("circle", { r: 6, class: "lm-cross", visibility: "hidden" }, svg);
-  const box = document.createElement("div");
-  box.className = "lm-box";
   const canvas = document.createElement("canvas");
   canvas.width = canvas.height = 28;
   canvas.className = "lm-digit";
@@ -122,13 +124,12 @@ function draw(root, data, width) {
   readout.className = "lm-readout";
   readout.textContent = data.decoder ? text.hint_short : text.unavailable;
   box.append(canvas, readout);
-  wrap.appendChild(box);
   legend(root, data);
   const hint = document.createElement("p");
   hint.className = "lm-hint";
   hint.textContent = data.decoder ? text.hint : text.unavailable;
   root.appendChild(hint);
-  if (data.decoder) listen(svg, canvas, readout, cross, box, data, { sx, sy, m, width, height, x0, x1, y0, y1 });
+  if (data.decoder) listen(svg, canvas, readout, cross, data, { sx, sy, m, width, height, x0, x1, y0, y1 });
 }
 
 function legend(root, data) {
@@ -162,19 +163,30 @@ function legend(root, data) {
   root.appendChild(rings);
 }
 
-function listen(svg, canvas, readout, cross, box, data, s) {
+function listen(svg, canvas, readout, cross, data, s) {
   const ctx = canvas.getContext("2d"), image = ctx.createImageData(28, 28);
   const stats = (window.__latentMapStats = window.__latentMapStats || { latencies: [], painted: [], decodes: 0 });
   let layers = null, pending = null;
   loadDecoder(data.decoder.url, data.decoder.sizes).then((l) => {
     layers = l;
     if (pending) show(pending);
+    else paint(data.marks.length ? data.marks[0].z : data.posteriors.length ? data.posteriors[0].mean : [0, 0]);
   }, () => { readout.textContent = data.text.unavailable; });
   function show(ev) {
     const rect = svg.getBoundingClientRect(), px = ev.clientX - rect.left, py = ev.clientY - rect.top;
     const z1 = s.x0 + ((px - s.m.l) / (s.width - s.m.l - s.m.r)) * (s.x1 - s.x0);
     const z2 = s.y0 + ((s.height - s.m.b - py) / (s.height - s.m.t - s.m.b)) * (s.y1 - s.y0);
     if (!layers) { pending = ev; readout.textContent = data.text.loading; return; }
+    paint([z1, z2]);
+    cross.setAttribute("cx", px);
+    cross.setAttribute("cy", py);
+    cross.setAttribute("visibility", "visible");
+    stats.decodes += 1;
+    stats.latencies.push(performance.now() - ev.timeStamp); // pointer event to image drawn
+    const t0 = ev.timeStamp;
+    requestAnimationFrame(() => stats.painted.push(performance.now() - t0)); // ... to the frame that shows it
+  }
+  function paint([z1, z2]) {
     const p = decode(layers, [z1, z2]);
     for (let i = 0; i < 784; i++) {
       const v = Math.round(p[i] * 255); // white ink on black, like the site's other digits
@@ -182,16 +194,8 @@ function listen(svg, canvas, readout, cross, box, data, s) {
       image.data[4 * i + 3] = 255;
     }
     ctx.putImageData(image, 0, 0);
-    cross.setAttribute("cx", px);
-    cross.setAttribute("cy", py);
-    cross.setAttribute("visibility", "visible");
-    box.classList.toggle("lm-left", px > s.width / 2 && py < s.height / 2);
     readout.textContent = `z = (${z1.toFixed(2)}, ${z2.toFixed(2)})`;
     canvas.dataset.z = JSON.stringify([z1, z2]);
-    stats.decodes += 1;
-    stats.latencies.push(performance.now() - ev.timeStamp); // pointer event to image drawn
-    const t0 = ev.timeStamp;
-    requestAnimationFrame(() => stats.painted.push(performance.now() - t0)); // ... to the frame that shows it
   }
   svg.addEventListener("pointermove", show);
   svg.addEventListener("pointerdown", (ev) => { svg.setPointerCapture?.(ev.pointerId); show(ev); });
