@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 FILE = "figures.npz"
-MODULES = ("theory", "bounds")  # module names under vae_tf.figures, e.g. ("theory", "bounds", "anomaly")
+MODULES = ("anomaly", "theory", "bounds")  # module names under vae_tf.figures, e.g. ("theory", "bounds", "anomaly")
 
 
 def module(name: str):

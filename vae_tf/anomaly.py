@@ -1,0 +1,155 @@
+"""Anomaly scores: the reference sets, why an image scores as it does, and when a reconstruction
+has lost the digit.
+
+A VAE's -ELBO (or its tighter IWAE bound) is the number of nats the model needs to explain an
+image: low for images like its training digits, high for others. Two things make the score
+worth teaching rather than only showing:
+
+- Sets that are not perfectly separated. Clothes and noise score far above every digit, so
+  their ROC curves lie on the frame. Digits mirrored, turned a quarter or with a stroke rubbed
+  out are still made of pen strokes, and some of them (a mirrored 0, 1 or 8) are digits: their
+  scores overlap the test digits' (`mirrored`, `rotated`, `erased`).
+- The known failure of likelihood scores (Nalisnick et al. 2019, "Do deep generative models
+  know what they don't know?"): a simple, nearly blank image needs few nats to explain, so it
+  scores as *more* likely than a real digit (`simple_images`).
+
+For one image, `reasons` says which part of the score is unusual (the reconstruction term,
+the KL term, the amount of ink), and `check_reconstruction` decides whether a reconstruction
+kept the digit: its -ELBO and its difference from the input are compared with the test
+digits' (above their 99th percentile, the page says the model has not seen digits like it).
+NumPy only; the scores themselves come from `vae_tf.inference.Inference`.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from vae_tf import explain
+
+PERCENTILE = 99.0  # test digits above this percentile of a quantity are called unusual
+INK = 0.5  # a pixel is ink above this grey level
+
+
+def noise_images(n: int = 300, seed: int = 0) -> np.ndarray:
+    """Images whose pixels have independent uniform grey levels. (n, 28, 28) float32."""
+    return np.random.default_rng(seed).random((n, 28, 28)).astype(np.float32)
+
+
+def mirrored(images: np.ndarray) -> np.ndarray:
+    """The images flipped left to right. (N, 28, 28)."""
+    return np.ascontiguousarray(images[:, :, ::-1])
+
+
+def rotated(images: np.ndarray) -> np.ndarray:
+    """The images turned a quarter turn anticlockwise. (N, 28, 28)."""
+    return np.ascontiguousarray(np.rot90(images, k=1, axes=(1, 2)))
+
+
+def erased(images: np.ndarray, size: int = 8) -> np.ndarray:
+    """The images with a size x size square of ink rubbed out at the top of each digit."""
+    return np.stack([explain.erase(im, size) for im in images])
+
+
+SIMPLE = ("blank", "dot", "bar")  # the names of `simple_images`, in order
+
+
+def simple_images() -> np.ndarray:
+    """A blank image, a small dot and a short bar: simple images that score as 'likely'. (3, 28, 28)."""
+    out = np.zeros((len(SIMPLE), 28, 28), np.float32)
+    out[1, 12:16, 12:16] = 1.0
+    out[2, 13:15, 8:20] = 1.0
+    return out
+
+
+def ink(images: np.ndarray) -> np.ndarray:
+    """The fraction of each image's pixels that are ink. (N,)."""
+    return np.mean(np.asarray(images).reshape(len(images), -1) > INK, axis=1)
+
+
+def distance(inputs: np.ndarray, reconstructions: np.ndarray) -> np.ndarray:
+    """How different each reconstruction is from its input: 1 - sum(min) / sum(max) of the grey levels.
+
+    0 for identical images, 1 when no ink overlaps (a weighted Jaccard distance). (N,).
+    """
+    a = np.asarray(inputs, np.float64).reshape(len(inputs), -1)
+    b = np.asarray(reconstructions, np.float64).reshape(len(reconstructions), -1)
+    union = np.maximum(a, b).sum(axis=1)
+    return np.where(union > 0, 1.0 - np.minimum(a, b).sum(axis=1) / np.maximum(union, 1e-12), 0.0)
+
+
+def below(value: float, reference: np.ndarray) -> float:
+    """The percentage of `reference` strictly below `value`, rounded down to 0.1.
+
+    Rounded down so that a score above 99.96% of the digits never reads "100.0%": only a
+    score above every reference value gets 100.
+    """
+    share = 100.0 * np.mean(np.asarray(reference) < value)
+    return float(np.floor(share * 10 + 1e-9) / 10)
+
+
+def above(value: float, reference: np.ndarray) -> float:
+    """The percentage of `reference` strictly above `value`, rounded down to 0.1 (see `below`)."""
+    share = 100.0 * np.mean(np.asarray(reference) > value)
+    return float(np.floor(share * 10 + 1e-9) / 10)
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """Whether a reconstruction kept the digit, and the numbers behind the decision."""
+
+    keeps_digit: bool
+    score_high: bool  # its -ELBO is above the test digits' cut
+    differs: bool  # the reconstruction differs from the input more than the test digits' do
+    score_cut: float
+    distance_cut: float
+
+
+def check_reconstruction(neg_elbo: float, difference: float, reference_neg_elbo: np.ndarray,
+                         reference_distance: np.ndarray, percentile: float = PERCENTILE) -> Check:
+    """Decide whether a reconstruction can be shown as the model's version of the input.
+
+    Args:
+      neg_elbo: the input's -ELBO in nats.
+      difference: `distance(input, reconstruction)`.
+      reference_neg_elbo, reference_distance: the same two numbers for the test digits.
+      percentile: above this percentile of the test digits, a number is unusual.
+
+    Returns:
+      a `Check`; `keeps_digit` is False when either number is unusual.
+    """
+    score_cut = float(np.percentile(reference_neg_elbo, percentile))
+    distance_cut = float(np.percentile(reference_distance, percentile))
+    score_high, differs = neg_elbo > score_cut, difference > distance_cut
+    return Check(not (score_high or differs), bool(score_high), bool(differs), score_cut, distance_cut)
+
+
+@dataclasses.dataclass(frozen=True)
+class Reason:
+    """One way an image differs from the test digits: `code` names it; value and the digits' range."""
+
+    code: str  # "recon_high", "kl_high", "ink_high" or "ink_low"
+    value: float
+    low: float  # the test digits' (100 - percentile)th percentile
+    high: float  # their `percentile`th percentile
+
+
+def reasons(recon: float, kl: float, ink_share: float, reference: dict[str, np.ndarray],
+            percentile: float = PERCENTILE) -> list[Reason]:
+    """Why an image scores as it does: each of its numbers that lies outside the test digits' range.
+
+    Args:
+      recon, kl: the image's -log p(x|z) and KL(q || p) in nats (the two terms of its -ELBO).
+      ink_share: `ink` of the image.
+      reference: the test digits' "recon", "kl" and "ink", arrays (N,) each.
+
+    Returns:
+      the numbers outside the digits' range, in the order reconstruction, KL, ink.
+    """
+    found = []
+    for code, value, side in (("recon_high", recon, "high"), ("kl_high", kl, "high"),
+                              ("ink_high", ink_share, "high"), ("ink_low", ink_share, "low")):
+        values = reference[code.split("_")[0]]
+        low, high = (float(np.percentile(values, q)) for q in (100 - percentile, percentile))
+        if (side == "high" and value > high) or (side == "low" and value < low):
+            found.append(Reason(code, float(value), low, high))
+    return found
