@@ -5,87 +5,127 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae_site import display, resources, share, uploads
-from vae_tf import data
-from vae_site import navigation
+from vae_site import display, drawing, i18n, navigation, resources, share, uploads
+from vae_site.i18n import t
+from vae_tf import anomaly, data
 
 navigation.enter()
 
+DEFAULT_PICKS = (0, 1, 2)  # what an empty page shows
+MAX_PICKS = 8
+DRAWS = 6  # codes z ~ q(z|x) decoded per digit
+_PICKED = "_reconstruction_picked"  # session key: the visitor chose test digits themselves
+
 display.crisp_images()
-st.title("Reconstruct your own digit")
+st.title(t("reconstruction.title"))
+st.info(t("reconstruction.try_this"), icon=":material/lightbulb:")
 vae, vae_2d = resources.require("vae_main"), resources.require("vae_2d")
-st.markdown("Upload photos, scans or drawings of digits, draw one, or pick test digits. Each is "
-            "turned into an MNIST-like 28×28 image, encoded to q(z|x), and decoded again.")
+with st.expander(t("reconstruction.about_heading")):
+    st.markdown(t("reconstruction.about"))
 
-tab_upload, tab_draw, tab_test = st.tabs(["Upload images", "Draw", "Test digits"])
+
+def test_picker(brought: list) -> list[int]:
+    """The test-digit picker; a visitor who brought digits gets no default test digits."""
+    digits, labels = resources.test_digits()
+    share.restore("picks", DEFAULT_PICKS, share.list_of(share.integer(0, len(digits) - 1), MAX_PICKS))
+    chosen = st.session_state.get(_PICKED) or "picks" in st.query_params
+    if brought and not chosen and tuple(st.session_state["picks"]) == DEFAULT_PICKS:
+        st.session_state["picks"] = ()  # defaults belong to an empty page
+    # A typed number means that digit: no "select all matches" row, and options that start
+    # with their number, so Enter takes the first option whose number starts with the typed one.
+    picks = st.multiselect(t("reconstruction.picks_label"), list(range(len(digits))), key="picks",
+                           max_selections=MAX_PICKS, select_all=False, filter_mode="prefix",
+                           format_func=lambda i: t("reconstruction.pick_option", index=i, label=int(labels[i])),
+                           help=t("reconstruction.picks_help", high=len(digits) - 1, most=MAX_PICKS))
+    if tuple(picks) != DEFAULT_PICKS:
+        st.session_state[_PICKED] = True  # from now on, the visitor's own choice
+    return picks
+
+
+tab_upload, tab_draw, tab_test = st.tabs([t("reconstruction.tab_upload"), t("reconstruction.tab_draw"),
+                                          t("reconstruction.tab_test")])
 with tab_upload:
-    chosen = uploads.digits_from_uploader("Digit images", key="upload")
+    brought = [(uploads.plain(d.name), d) for d in uploads.digits_from_uploader(t("reconstruction.upload_label"),
+                                                                               key="upload")]
 with tab_draw:
-    try:
-        from streamlit_drawable_canvas import st_canvas
-
-        canvas = st_canvas(stroke_width=18, stroke_color="#000000", background_color="#ffffff",
-                           height=280, width=280, drawing_mode="freedraw", key="canvas")
-        drawn = uploads.digit_from_canvas(canvas.image_data)
-        chosen += [drawn] if drawn else []
-        st.caption("Draw one digit large in the box; it appears below with the uploads.")
-    except Exception:  # the canvas is optional: the rest of the page works without it
-        st.info("The drawing pad is not available here; upload an image instead.")
+    drawn = drawing.pad("canvas")
+    st.caption(t("drawing.hint"))
+    brought += [(drawn.name, drawn)] if drawn else []
 with tab_test:
     digits, labels = resources.test_digits()
-    share.restore("picks", (0, 1, 2), share.list_of(share.integer(0, len(digits) - 1), 8))
-    picks = st.multiselect("Test digits (by index)", list(range(len(digits))), key="picks", max_selections=8,
-                           format_func=lambda i: f"#{i}: a '{labels[i]}'")
-    chosen += [uploads.Digit(f"test digit #{i}", digits[i]) for i in picks]
+    chosen = brought + [(t("reconstruction.test_name", index=i, label=int(labels[i])), uploads.Digit(str(i), digits[i]))
+                        for i in test_picker(brought)]
 
 if not chosen:
-    st.info("Upload an image, draw a digit or pick a test digit to begin.")
-    share.share_box(["picks"], note="Uploads and drawings cannot travel in a link.")
+    st.info(t("reconstruction.empty"))
+    share.share_box(["picks"], note=t("share.uploads_stay"))
     st.stop()
 
 
 @st.cache_resource(show_spinner=False)
-def posterior_spec() -> dict:
+def posterior_spec(lang: str) -> dict:
     """The chart of q(z|x) per dimension: bars at the means, error bars one σ either side (data "q")."""
     q = alt.Data(name="q")
+    dimension = alt.X("dimension:O", title=i18n.text(lang, "reconstruction.axis_dimension"),
+                      axis=alt.Axis(labelAngle=0, values=list(range(1, 33, 4))))
+    tooltip = [alt.Tooltip("dimension:O", title=i18n.text(lang, "reconstruction.axis_dimension")),
+               alt.Tooltip("mean:Q", title="μ", format=".2f"), alt.Tooltip("std:Q", title="σ", format=".2f")]
     bars = alt.Chart(q).mark_bar(color="#3b5bdb").encode(
-        x=alt.X("dimension:O"), y=alt.Y("mean μ:Q"),
-        tooltip=["dimension:O", alt.Tooltip("mean μ:Q", format=".2f"), alt.Tooltip("spread σ:Q", format=".2f")])
+        x=dimension, y=alt.Y("mean:Q", title=i18n.text(lang, "reconstruction.axis_mean")), tooltip=tooltip)
     ticks = alt.Chart(q).mark_errorbar(color="#e8590c").encode(
-        x="dimension:O", y=alt.Y("low:Q", title="μ ± σ"), y2="high:Q").transform_calculate(
-        low="datum['mean μ'] - datum['spread σ']", high="datum['mean μ'] + datum['spread σ']")
-    return display.vega_lite_spec((bars + ticks).properties(height=200).interactive())
+        x=dimension, y=alt.Y("low:Q", title=i18n.text(lang, "reconstruction.axis_mean")), y2="high:Q"
+    ).transform_calculate(low="datum.mean - datum.std", high="datum.mean + datum.std")
+    return display.vega_lite_spec((bars + ticks).properties(height=200))
 
 
-codes_2d = []
-for number, item in enumerate(chosen):
+def honest_note(check: anomaly.Check) -> None:
+    """Say so when the reconstruction did not keep the digit, with the way to the anomaly page."""
+    if check.keeps_digit:
+        return
+    st.warning(t("reconstruction.lost_score" if check.score_high else "reconstruction.lost_shape",
+                 cut=check.score_cut, distance_cut=check.distance_cut), icon=":material/help:")
+    st.page_link("pages/anomaly.py", label=t("reconstruction.see_anomaly"), icon=":material/report:")
+
+
+def section(number: int, title: str, item: uploads.Digit) -> tuple[np.ndarray, np.ndarray]:
+    """One digit's story: preprocessing, reconstruction, the ELBO's terms, q(z|x). Returns its 2-D q(z|x)."""
     st.divider()
-    st.subheader(f"{number + 1}. {uploads.plain(item.name)}")  # a file name is never markdown or HTML
+    st.subheader(f"{number}. {title}")
     if item.preprocessed is not None:
-        with st.expander("From your image to an MNIST-like 28×28, step by step", expanded=number == 0):
+        with st.expander(t("reconstruction.steps"), expanded=number == 1):
             steps = item.preprocessed.steps
             display.digits([im for _, im in steps], captions=[caption for caption, _ in steps], size=112)
     for note in item.notes:
         st.info(note)
-    binary = data.binarize(item.digit, seed=0)
     mean, std, reconstruction = vae.reconstruct(item.digit[None])
-    posterior = vae.decode(vae.sample_posterior(item.digit, 6, seed=number))
-    display.digits([item.digit, reconstruction[0], *posterior],
-                   captions=["input", "reconstruction (mean z)"] + [f"z ~ q(z|x) #{i + 1}" for i in range(6)], size=84)
-    terms = vae.elbo_terms(binary[None], seed=0, draws=100)
+    posterior = vae.decode(vae.sample_posterior(item.digit, DRAWS, seed=number))
+    display.digits([item.digit, reconstruction[0], *posterior], size=84,
+                   captions=[t("reconstruction.cap_input"), t("reconstruction.cap_mean")]
+                   + [t("reconstruction.cap_draw", i=i + 1) for i in range(DRAWS)])
+    st.caption(t("reconstruction.images_caption", draws=DRAWS))
+    terms = vae.elbo_terms(data.binarize(item.digit, seed=0)[None], seed=0, draws=100)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Reconstruction −log p(x|z)", f"{terms['recon'][0]:.1f} nats")
-    c2.metric("KL(q ‖ p)", f"{terms['kl'][0]:.1f} nats")
-    c3.metric("−ELBO", f"{terms['neg_elbo'][0]:.1f} nats")
-    display.chart(posterior_spec(), q=pd.DataFrame({"dimension": np.arange(1, vae.latent_size + 1),
-                                                   "mean μ": mean[0], "spread σ": std[0]}))
-    st.caption("q(z|x) per latent dimension: bars are the means, orange lines one standard deviation. "
-               "The ELBO terms are averaged over 100 draws z ~ q(z|x). Dimensions whose μ and σ are the "
-               "same for every digit are unused: q equals the prior there.")
-    codes_2d.append((item.name, vae_2d.encode(item.digit[None])[0][0]))
+    c1.metric(t("reconstruction.metric_recon"), t("reconstruction.nats", value=terms["recon"][0]))
+    c2.metric(t("reconstruction.metric_kl"), t("reconstruction.nats", value=terms["kl"][0]))
+    c3.metric(t("reconstruction.metric_elbo"), t("reconstruction.nats", value=terms["neg_elbo"][0]))
+    reference = resources.figure("vae_main", "anomaly")
+    honest_note(anomaly.check_reconstruction(float(terms["neg_elbo"][0]),
+                                             float(anomaly.distance(item.digit[None], reconstruction)[0]),
+                                             reference["mnist/neg_elbo"], reference["mnist/distance"]))
+    with st.expander(t("reconstruction.posterior_heading")):
+        display.chart(posterior_spec(i18n.current()),
+                      q=pd.DataFrame({"dimension": np.arange(1, vae.latent_size + 1), "mean": mean[0], "std": std[0]}))
+        st.caption(t("reconstruction.posterior_caption"))
+    mean_2d, std_2d = vae_2d.encode(item.digit[None])
+    return mean_2d[0], std_2d[0]
+
+
+posteriors = [(str(number), *section(number, title, item)) for number, (title, item) in enumerate(chosen, 1)]
 
 st.divider()
-st.subheader("Where your digits land in the 2-D latent space")
-resources.latent_map("vae_2d", codes_2d)
-st.caption("Black diamonds: the means of q(z|x) of your digits under the 2-D VAE, among 1,000 test digits.")
-share.share_box(["picks"], note="Uploads and drawings cannot travel in a link.")
+st.subheader(t("reconstruction.map_heading"))
+resources.latent_map("vae_2d", posteriors=posteriors)
+st.caption(t("reconstruction.map_caption"))
+st.page_link("pages/ae_vs_vae.py", label=t("site.next_page", page=t("site.nav_ae_vs_vae")),
+             icon=":material/arrow_forward:")
+share.share_box(["picks"], note=t("share.uploads_stay"))

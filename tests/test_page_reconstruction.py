@@ -1,28 +1,125 @@
 """The reconstruction page, reached from the entry point with AppTest, showing what it should."""
 
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from streamlit.testing.v1 import AppTest
+
+from tests.pages import APP, TIMEOUT, charts, image_urls, metric, open_page, png_bytes
+from vae_tf import data
+
+PAGE = "pages/reconstruction.py"
 
 
-from tests.pages import image_urls, metric, open_page, png_bytes
+def open_in(lang: str, **query) -> AppTest:
+    """The page opened by a visitor whose link says `lang` (the language is fixed at the first run)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page(PAGE)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
-def test_reconstruction_of_an_upload_and_of_a_bad_file(served, bundled):
-    at = open_page("pages/reconstruction.py")
-    at.multiselect(key="picks").set_value([]).run()
-    assert any("Upload an image" in i.value for i in at.info)
+def sections(at: AppTest) -> list[str]:
+    """The numbered digit sections' headings."""
+    return [s.value for s in at.subheader if s.value[:1].isdigit()]
+
+
+def shape_png(lines, width: int = 10) -> bytes:
+    """Dark pen lines on white paper, 200x200 px, as PNG bytes."""
+    image = Image.new("L", (200, 200), 255)
+    draw = ImageDraw.Draw(image)
+    for line in lines:
+        draw.line(line, fill=0, width=width)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_an_upload_comes_alone_with_its_numbers_and_a_bad_file_is_named(served, bundled):
+    at = open_page(PAGE)
+    assert len(sections(at)) == 3  # an empty page shows three test digits
     seven = png_bytes(bundled[0][0])
     at.file_uploader(key="upload").set_value([("seven.png", seven, "image/png"),
                                               ("notes.png", b"this is not an image", "image/png")]).run()
     assert not at.exception
-    assert [s.value for s in at.subheader][:1] == ["1. `seven.png`"]
+    assert sections(at) == ["1. `seven.png`"]  # no default test digits beside an upload
     (warning,) = at.warning
-    assert "notes.png" in warning.value and "not an image" in warning.value
-    assert metric(at, "KL") > 0 and metric(at, "−ELBO") > metric(at, "KL")
-    assert len(image_urls(at)) >= 8 + 6  # input, reconstruction, six posterior draws; preprocessing steps
+    assert "notes.png" in warning.value
+    recon, kl = metric(at, "Reconstruction"), metric(at, "KL")
+    assert kl > 0 and metric(at, "−ELBO") == pytest.approx(recon + kl, abs=0.11)
+    assert len(image_urls(at)) >= 8 + 4  # input, reconstruction, six posterior draws; preprocessing steps
+    assert not any("has not seen digits like this" in w.value for w in at.warning)
+
+
+def test_five_uploads_give_five_sections(bundled):
+    at = open_page(PAGE)
+    files = [(f"digit{i}.png", png_bytes(bundled[0][i]), "image/png") for i in range(5)]
+    at.file_uploader(key="upload").set_value(files).run()
+    assert sections(at) == [f"{i + 1}. `digit{i}.png`" for i in range(5)]
+
+
+def test_a_test_digit_shows_the_models_numbers(served, bundled):
+    at = open_page(PAGE, picks="42")
+    assert sections(at) == ["1. Test digit 42, a 4"]
+    terms = served["vae_main"].elbo_terms(data.binarize(bundled[0][42], seed=0)[None], seed=0, draws=100)
+    assert metric(at, "−ELBO") == pytest.approx(terms["neg_elbo"][0], abs=0.06)
+    assert metric(at, "KL") == pytest.approx(terms["kl"][0], abs=0.06)
+    mean, std = served["vae_main"].encode(bundled[0][42][None])
+    (q,) = [c["q"] for c in charts(at) if "q" in c]
+    np.testing.assert_allclose(q["mean"], mean[0], atol=1e-5)
+    np.testing.assert_allclose(q["std"], std[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("picks", ["0,1,2,3,4,5,6,7,8,9", "nan", "1,1,x"])
+def test_a_bad_picks_link_gives_the_defaults(picks):
+    at = open_page(PAGE, picks=picks)
+    assert list(at.multiselect(key="picks").value) == [0, 1, 2]
+    assert len(sections(at)) == 3
+
+
+def test_the_map_draws_each_digit_as_its_2d_posterior(served, bundled):
+    at = open_page(PAGE, picks="3,42")
+    (element,) = [e for e in at.get("bidi_component") if e.proto.component_name == "vae_latent_map"]
+    shown = json.loads(element.proto.json)
+    mean, std = served["vae_2d"].encode(bundled[0][[3, 42]])
+    assert [p["label"] for p in shown["posteriors"]] == ["1", "2"]  # numbered as the sections are
+    for posterior, m, s in zip(shown["posteriors"], mean, std, strict=True):
+        np.testing.assert_allclose(posterior["mean"], m, atol=1e-4)
+        np.testing.assert_allclose(posterior["std"], s, atol=1e-4)
+        for radius, ring in zip((1, 2), posterior["rings"], strict=True):  # centre μ, radii σ and 2σ per axis
+            ring = np.array(ring)
+            np.testing.assert_allclose((ring.max(axis=0) - ring.min(axis=0)) / 2, radius * s, rtol=1e-2)
+            np.testing.assert_allclose((ring.max(axis=0) + ring.min(axis=0)) / 2, m, atol=1e-3)
+
+
+def test_a_shape_the_model_has_not_seen_is_called_out():
+    at = open_page(PAGE)
+    at.file_uploader(key="upload").set_value([("w.png", shape_png([[(30, 40), (60, 160), (100, 70), (140, 160),
+                                                                      (170, 40)]]), "image/png")]).run()
+    assert sections(at) == ["1. `w.png`"]
+    assert any("The model has not seen digits like this one" in w.value for w in at.warning)
+    assert [link.proto.page for link in at.get("page_link")][:1] == ["anomaly"]  # the link to Anomaly scores
+
+
+def test_the_page_in_korean(bundled):
+    at = open_in("ko", picks="42")
+    assert at.title[0].value == "내 숫자를 재구성해 보기"
+    assert sections(at) == ["1. 테스트 숫자 42번, 숫자 4"]
+    assert [t.label for t in at.tabs] == ["이미지 업로드", "그리기", "테스트 숫자"]
+    assert metric(at, "−ELBO") > metric(at, "KL 발산") > 0
 
 
 def test_a_file_name_is_shown_as_plain_text(bundled):
-    at = open_page("pages/reconstruction.py")
+    at = open_page(PAGE)
     name = "![x](http://127.0.0.1/t.png) <b>`bold`</b>.png"
     at.file_uploader(key="upload").set_value([(name, png_bytes(bundled[0][1]), "image/png")]).run()
     assert not at.exception
-    assert at.subheader[0].value == "1. `![x](http://127.0.0.1/t.png) <b>'bold'</b>.png`"
+    assert sections(at)[0] == "1. `![x](http://127.0.0.1/t.png) <b>'bold'</b>.png`"
