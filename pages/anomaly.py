@@ -5,118 +5,162 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae_site import display, resources, share, uploads
-from vae_tf import data, explain
-from vae_site import navigation
+from vae_site import display, drawing, i18n, navigation, resources, share, uploads
+from vae_site.i18n import t
+from vae_tf import anomaly, data, explain
+from vae_tf.figures import anomaly as reference
 
 navigation.enter()
 
-K = 100  # importance samples for the IWAE score: tight enough, and quick for 1,600 images
-THRESHOLD = 99.0  # percentile of test digits above which an image is called unusual
-SCORES = {"neg_elbo": "−ELBO", "iwae": f"IWAE bound (k={K})"}
+SCORES = ("neg_elbo", "iwae")
+UNUSUAL = ("fashion", "noise", "rotated", "mirrored", "erased")  # the sets the ROC curves separate from digits
 
 display.crisp_images()
-st.title("Anomaly scores")
-st.markdown("A VAE gives every image a number: how many nats it needs to explain it, −ELBO, or the tighter "
-            "importance-weighted bound. Digits like those it was trained on score low; other things "
-            "should score high. Here are 1,000 MNIST test digits, 300 Fashion-MNIST items and 300 noise images.")
+st.title(t("anomaly.title"))
+st.info(t("anomaly.try_this"), icon=":material/lightbulb:")
 vae = resources.require("vae_main")
+with st.expander(t("anomaly.about_heading")):
+    st.markdown(t("anomaly.about", k=reference.K, shifted=reference.TRANSFORMED))
+scores = resources.figure("vae_main", reference.NAME)
+kind = share.radio(t("anomaly.score_label"), "score", "neg_elbo", SCORES, horizontal=True,
+                   format_func=lambda code: t("anomaly.score_" + code, k=reference.K))
+normal = scores[f"mnist/{kind}"]
 
 
-def noise_images(n: int = 300, seed: int = 0) -> np.ndarray:
-    """Images whose pixels have independent uniform grey levels. (n, 28, 28)."""
-    return np.random.default_rng(seed).random((n, 28, 28)).astype(np.float32)
+def set_name(code: str) -> str:
+    """A reference set's name in the visitor's language."""
+    return t("anomaly.set_" + code)
 
-
-def score(images: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
-    """Both scores of grey images (binarized with `seed`), in nats; higher is more unusual."""
-    binary = data.binarize(images, seed)
-    return {"neg_elbo": vae.elbo_terms(binary, seed=seed)["neg_elbo"], "iwae": -vae.iwae(binary, K, seed=seed)}
-
-
-@st.cache_data(show_spinner="Scoring 1,600 images…")
-def reference_scores(model_key: str) -> dict[str, dict[str, np.ndarray]]:
-    """Scores of the bundled sets, by set and by score."""
-    sets = {"MNIST digits": resources.test_digits()[0], "Fashion-MNIST": resources.fashion_items()[0],
-            "noise": noise_images()}
-    return {name: score(images) for name, images in sets.items()}
-
-
-scores = reference_scores(resources.cache_key("vae_main"))
-share.restore("score", "neg_elbo", share.one_of(SCORES))
-st.radio("Score", list(SCORES), key="score", format_func=SCORES.get, horizontal=True)
-kind = st.session_state["score"]
 
 @st.cache_resource(show_spinner=False)
-def histogram_spec() -> dict:
-    """Overlaid histograms of the scores by set, on a log axis (data "scores")."""
-    return display.vega_lite_spec(alt.Chart(alt.Data(name="scores")).mark_bar(opacity=0.6, binSpacing=0).encode(
-        x=alt.X("log score:Q", bin=alt.Bin(maxbins=80), title="score (nats, log scale)",
+def histogram_spec(lang: str) -> dict:
+    """Counts of images per score bin, a line per set, on a log axis (data "counts")."""
+    return display.vega_lite_spec(alt.Chart(alt.Data(name="counts")).mark_line(interpolate="step-after").encode(
+        x=alt.X("log_score:Q", title=i18n.text(lang, "anomaly.axis_score"),
                 axis=alt.Axis(labelExpr="format(pow(10, datum.value), ',.0f')")),
-        y=alt.Y("count():Q", stack=None),
-        color=alt.Color("set:N", legend=alt.Legend(orient="bottom", title=None)), tooltip=["set:N", "count():Q"],
-    ).properties(height=300).interactive())
+        y=alt.Y("count:Q", title=i18n.text(lang, "anomaly.axis_count")),
+        color=alt.Color("set:N", title=None, sort=None, legend=alt.Legend(orient="bottom", columns=3)),
+        tooltip=[alt.Tooltip("set:N", title=i18n.text(lang, "anomaly.axis_set")),
+                 alt.Tooltip("nats:Q", title=i18n.text(lang, "anomaly.axis_bin"), format=",.0f"),
+                 alt.Tooltip("count:Q", title=i18n.text(lang, "anomaly.axis_count"))],
+    ).properties(height=300))
+
+
+def histogram_counts(codes) -> pd.DataFrame:
+    """Counts of each set's scores in log-spaced bins shared by every set."""
+    logs = {code: np.log10(np.clip(scores[f"{code}/{kind}"], 1.0, None)) for code in codes}
+    edges = np.linspace(min(v.min() for v in logs.values()), max(v.max() for v in logs.values()), 61)
+    rows = []
+    for code, values in logs.items():
+        counts = np.histogram(values, edges)[0]
+        rows.append(pd.DataFrame({"log_score": edges[:-1], "nats": 10 ** edges[:-1], "count": counts,
+                                  "set": set_name(code)}))
+    return pd.concat(rows)
+
+
+display.chart(histogram_spec(i18n.current()), counts=histogram_counts(("mnist",) + UNUSUAL))
+st.caption(t("anomaly.histogram_caption"))
 
 
 @st.cache_resource(show_spinner=False)
-def roc_spec() -> dict:
-    """ROC curves, one per unusual set (data "curves")."""
+def roc_spec(lang: str) -> dict:
+    """ROC curves, one per unusual set, and the diagonal of chance (data "curves")."""
     return display.vega_lite_spec(alt.Chart(alt.Data(name="curves")).mark_line().encode(
-        x="false positive rate:Q", y="true positive rate:Q",
-        color=alt.Color("unusual set:N", legend=alt.Legend(orient="bottom", title=None)),
-    ).properties(height=320).interactive())
+        x=alt.X("fpr:Q", title=i18n.text(lang, "anomaly.axis_fpr")),
+        y=alt.Y("tpr:Q", title=i18n.text(lang, "anomaly.axis_tpr")),
+        color=alt.Color("curve:N", title=None, sort=None, legend=alt.Legend(orient="bottom", columns=2,
+                                                                             labelLimit=400)),
+        tooltip=[alt.Tooltip("curve:N", title=i18n.text(lang, "anomaly.axis_set")),
+                 alt.Tooltip("fpr:Q", title=i18n.text(lang, "anomaly.axis_fpr"), format=".3f"),
+                 alt.Tooltip("tpr:Q", title=i18n.text(lang, "anomaly.axis_tpr"), format=".3f")],
+    ).properties(height=320))
 
 
-frame = pd.concat([pd.DataFrame({"score (nats)": s[kind], "set": name}) for name, s in scores.items()])
-frame["log score"] = np.log10(frame["score (nats)"].clip(lower=1.0))  # noise scores 100× more than digits
-display.chart(histogram_spec(), scores=frame)
-st.caption("A logarithmic axis: digits need about a hundred nats, clothes hundreds to thousands, noise tens of "
-           "thousands.")
+st.header(t("anomaly.roc_heading"))
+areas = {code: explain.auroc(normal, scores[f"{code}/{kind}"]) for code in UNUSUAL}
+curves = []
+for code in UNUSUAL:
+    fpr, tpr = explain.roc_curve(normal, scores[f"{code}/{kind}"])
+    curves.append(pd.DataFrame({"fpr": fpr, "tpr": tpr,
+                                "curve": t("anomaly.curve", set=set_name(code), area=areas[code])}))
+curves.append(pd.DataFrame({"fpr": [0.0, 1.0], "tpr": [0.0, 1.0], "curve": t("anomaly.chance")}))
+display.chart(roc_spec(i18n.current()), curves=pd.concat(curves))
+for row in (UNUSUAL[:3], UNUSUAL[3:]):
+    for col, code in zip(st.columns(3), row, strict=False):
+        col.metric(t("anomaly.metric_auroc", set=set_name(code)), f"{areas[code]:.3f}")
+st.caption(t("anomaly.roc_caption"))
 
-st.header("How well the score separates digits from the rest")
-normal = scores["MNIST digits"][kind]
-curves, areas = [], {}
-for name in ("Fashion-MNIST", "noise"):
-    fpr, tpr = explain.roc_curve(normal, scores[name][kind])
-    areas[name] = explain.auroc(normal, scores[name][kind])
-    curves.append(pd.DataFrame({"false positive rate": fpr, "true positive rate": tpr,
-                                "unusual set": f"{name} (AUROC {areas[name]:.3f})"}))
-display.chart(roc_spec(), curves=pd.concat(curves))
-cols = st.columns(len(areas))
-for col, (name, area) in zip(cols, areas.items()):
-    col.metric(f"AUROC, digits vs {name}", f"{area:.3f}")
-st.caption("AUROC is the chance that a random unusual item scores higher than a random test digit (1 is "
-           "perfect, 0.5 is chance). Likelihood scores are known to be fooled by simple images "
-           "(Nalisnick et al. 2019): a mostly dark item can score better than an intricate digit.")
+st.header(t("anomaly.failure_heading"))
+simple = scores[f"simple/{kind}"]
+display.digits(anomaly.simple_images(), size=112, captions=[
+    t("anomaly.simple_caption", name=t("anomaly.simple_" + name), value=value)
+    for name, value in zip(anomaly.SIMPLE, simple, strict=True)])
+st.markdown(t("anomaly.failure", blank=simple[0], above=anomaly.above(simple[0], normal),
+              median=float(np.median(normal)), bar=simple[2], bar_above=anomaly.above(simple[2], normal)))
 
-st.header("Score your own image")
-mine = uploads.digits_from_uploader("Upload images: digits, or anything else", key="anomaly_upload", as_is=True)
-try:
-    from streamlit_drawable_canvas import st_canvas
 
-    with st.expander("…or draw one"):
-        canvas = st_canvas(stroke_width=18, stroke_color="#000000", background_color="#ffffff",
-                           height=224, width=224, drawing_mode="freedraw", key="anomaly_canvas")
-        drawn = uploads.digit_from_canvas(canvas.image_data)
-        mine += [drawn] if drawn else []
-except Exception:  # the drawing pad is optional
-    pass
-cut = float(np.percentile(normal, THRESHOLD))
-for item in mine:
-    value = float(score(item.digit[None])[kind][0])
-    percentile = explain.percentile_of(value, normal)
+def score(image: np.ndarray) -> dict[str, float]:
+    """Both scores and the ELBO's terms of one grey image (binarized with seed 0), in nats."""
+    binary = data.binarize(image[None], 0)
+    terms = vae.elbo_terms(binary, seed=0)
+    return {"neg_elbo": float(terms["neg_elbo"][0]), "iwae": float(-vae.iwae(binary, reference.K, seed=0)[0]),
+            "recon": float(terms["recon"][0]), "kl": float(terms["kl"][0])}
+
+
+def verdict(item: uploads.Digit, view: str | None) -> None:
+    """One image's score, where it falls among the test digits, and why (`view`: see `views`)."""
+    found = score(item.digit)
+    value, cut = found[kind], float(np.percentile(normal, anomaly.PERCENTILE))
     left, right = st.columns([1, 3])
     with left:
-        display.digits([item.digit], captions=[item.name], size=112)
-        for note in item.notes:
-            st.caption(note)
+        display.digits([item.digit], size=112)
     with right:
-        st.metric(SCORES[kind], f"{value:.1f} nats", help=f"Test digits: median {np.median(normal):.1f} nats")
+        st.metric(t("anomaly.score_" + kind, k=reference.K), t("anomaly.nats", value=value),
+                  help=t("anomaly.median_help", median=float(np.median(normal))))
+        share_below = anomaly.below(value, normal)
         if value <= cut:
-            st.success(f"**Looks like a digit.** Its score is higher than {percentile:.1f}% of test digits, "
-                       f"within the {THRESHOLD:.0f}% of digits that score at most {cut:.1f} nats.")
+            st.success(t("anomaly.looks_digit", below=share_below, cut=cut))
+        elif share_below >= 100:
+            st.error(t("anomaly.unusual_all", value=value, cut=cut))
         else:
-            st.error(f"**Unusual for this model.** It needs {value:.1f} nats, more than {percentile:.1f}% of "
-                     f"test digits (the cut is {cut:.1f} nats, the {THRESHOLD:.0f}th percentile): the "
-                     "model cannot explain it with a code from the prior.")
-share.share_box(["score"], note="Uploads and drawings cannot travel in a link.")
+            st.error(t("anomaly.unusual", value=value, below=share_below, cut=cut))
+        why = anomaly.reasons(found["recon"], found["kl"], float(anomaly.ink(item.digit[None])[0]),
+                              {"recon": scores["mnist/recon"], "kl": scores["mnist/kl"],
+                               "ink": anomaly.ink(resources.test_digits()[0])})
+        for reason in why:
+            st.markdown("- " + t("anomaly.why_" + reason.code, value=reason.value, low=reason.low, high=reason.high))
+        if value <= cut and any(r.code == "ink_low" for r in why):
+            st.warning(t("anomaly.simple_warning"))
+        if view is None and item.preprocessed is None:
+            st.caption(t("anomaly.as_is"))
+        for note in item.notes if item.preprocessed is not None else ():
+            st.caption(note)
+
+
+def views(item: uploads.Digit) -> list[tuple[str | None, uploads.Digit]]:
+    """What is scored of one upload: the digit found in it and the whole picture as it is."""
+    files = {f.name: f for f in st.session_state.get("anomaly_upload") or ()}
+    if item.preprocessed is None or item.name not in files:
+        return [(None, item)]
+    whole = uploads.convert_as_is(item.name, files[item.name].getvalue())
+    return [("digit", item)] + ([("whole", whole)] if isinstance(whole, uploads.Digit) else [])
+
+
+st.header(t("anomaly.yours_heading"))
+mine = [(uploads.plain(d.name), views(d))
+        for d in uploads.digits_from_uploader(t("anomaly.upload_label"), key="anomaly_upload", as_is=True)]
+with st.expander(t("anomaly.draw_heading"), expanded=False):
+    drawn = drawing.pad("anomaly_canvas")
+    st.caption(t("drawing.hint"))
+mine += [(drawn.name, [(None, drawn)])] if drawn else []
+for number, (title, scored) in enumerate(mine, 1):
+    st.subheader(f"{number}. {title}")
+    for view, item in scored:
+        if view:
+            st.markdown(f"**{t('anomaly.view_' + view)}**")
+        verdict(item, view)
+        if view == "digit":
+            st.caption(t("anomaly.view_digit_note"))
+st.page_link("pages/theory.py", label=t("anomaly.back_to_start", page=t("site.nav_theory")),
+             icon=":material/replay:")
+share.share_box(["score"], note=t("share.uploads_stay"))

@@ -1,0 +1,143 @@
+"""The drawing pad and the test-digit picker in a real browser (Debian's Chromium, Playwright).
+
+A digit drawn with the mouse on every canvas of the site (Reconstruction, Anomaly) is
+reconstructed and scored; a stroke drawn by touch at phone width is reconstructed too; the
+canvas fits a phone's column and its toolbar stays clear of the tab labels; typing "42" and
+Enter in the picker adds test digit 42 and nothing else. One server for the whole file.
+"""
+
+import time
+
+import pytest
+
+from tests.browser import EXCEPTION, IDLE, chromium, needs_chromium, open_site, serving, wait_idle
+
+pytestmark = needs_chromium
+
+# A 7: the bar, then the stem, as fractions of the canvas's side.
+SEVEN = [[(0.22, 0.2), (0.5, 0.2), (0.78, 0.2)], [(0.78, 0.2), (0.6, 0.5), (0.45, 0.85)]]
+
+
+@pytest.fixture(scope="module")
+def site():
+    with serving() as url, chromium() as browser:
+        yield url, browser
+
+
+def canvas(page, scope=None):
+    """The drawing surface of the (only visible) drawing pad: Fabric's upper canvas."""
+    found = (scope or page).locator("canvas.upper-canvas")
+    found.first.wait_for(state="visible", timeout=30_000)
+    return found.first
+
+
+def mouse_strokes(page, surface, strokes) -> None:
+    """Draw `strokes` (lists of points as fractions of the box) with the mouse, one stroke at a time."""
+    box = surface.bounding_box()
+    for stroke in strokes:
+        (x, y), rest = stroke[0], stroke[1:]
+        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"])
+        page.mouse.down()
+        for x, y in rest:
+            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=12)
+        page.mouse.up()
+        page.wait_for_timeout(150)
+
+
+def touch_stroke(page, surface, stroke) -> None:
+    """One stroke by touch, through Chromium's touch events (CDP Input.dispatchTouchEvent)."""
+    box = surface.bounding_box()
+    cdp = page.context.new_cdp_session(page)
+    points = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in stroke]
+    start = {"x": points[0][0], "y": points[0][1]}
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [start]})
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        for i in range(1, 13):
+            f = i / 12
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
+                                                  "touchPoints": [{"x": x0 + f * (x1 - x0), "y": y0 + f * (y1 - y0)}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def section_headings(page) -> list[str]:
+    """The numbered digit sections' headings, in order."""
+    return [h for h in page.locator("h3").all_inner_texts() if h[:1].isdigit()]
+
+
+def test_a_mouse_drawing_is_reconstructed_alone_and_fast(site):
+    url, browser = site
+    page = browser.new_page(viewport={"width": 1280, "height": 2400})
+    open_site(page, url + "/reconstruction", heading="3. Test digit 2, a 1")
+    assert len(section_headings(page)) == 3  # an empty page shows three test digits
+    page.get_by_role("tab", name="Draw").click()
+    surface = canvas(page)
+    mouse_strokes(page, surface, SEVEN[:1])
+    page.get_by_role("heading", name="1. your drawing").wait_for(timeout=60_000)
+    wait_idle(page)
+    started = time.monotonic()
+    mouse_strokes(page, surface, SEVEN[1:])
+    page.wait_for_selector("[data-test-script-state='running']", timeout=10_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    stroke_to_page = time.monotonic() - started
+    assert section_headings(page) == ["1. your drawing"]  # no default test digits beside a drawing
+    assert page.get_by_text("−ELBO").count() >= 1
+    assert page.locator(EXCEPTION).count() == 0
+    assert stroke_to_page < 3.0, stroke_to_page  # mouse up to the page redrawn, in the browser
+    page.close()
+
+
+def test_a_mouse_drawing_is_scored_on_the_anomaly_page(site):
+    url, browser = site
+    page = browser.new_page(viewport={"width": 1280, "height": 2400})
+    open_site(page, url + "/anomaly", heading="Score your own image")
+    page.get_by_text("…or draw one").click()
+    mouse_strokes(page, canvas(page), SEVEN)
+    page.get_by_role("heading", name="1. your drawing").wait_for(timeout=60_000)
+    wait_idle(page)
+    verdicts = page.get_by_text("Looks like a digit to this model").count() + page.get_by_text(
+        "Unusual for this model").count()
+    assert verdicts == 1
+    assert page.locator(EXCEPTION).count() == 0
+    page.close()
+
+
+def test_a_touch_stroke_at_phone_width_is_reconstructed(site):
+    url, browser = site
+    context = browser.new_context(viewport={"width": 390, "height": 2400}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    open_site(page, url + "/reconstruction", heading="3. Test digit 2, a 1")
+    tabs = page.get_by_role("tab", name="Draw")
+    tabs.tap()
+    surface = canvas(page)
+    page.wait_for_timeout(500)  # the pad is resized to the measured column
+    wait_idle(page)
+    box = surface.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    toolbar = page.locator(".dc-toolbar").first.bounding_box()
+    tab_labels = page.get_by_role("tablist").bounding_box()
+    assert toolbar["y"] >= tab_labels["y"] + tab_labels["height"], (toolbar, tab_labels)  # room for the toolbar
+    touch_stroke(page, surface, [(0.5, 0.15), (0.52, 0.5), (0.5, 0.85)])
+    page.get_by_role("heading", name="1. your drawing").wait_for(timeout=60_000)
+    wait_idle(page)
+    assert page.locator(EXCEPTION).count() == 0
+    context.close()
+
+
+def test_typing_a_number_in_the_picker_adds_that_test_digit_only(site):
+    url, browser = site
+    page = browser.new_page(viewport={"width": 1280, "height": 2400})
+    open_site(page, url + "/reconstruction", heading="3. Test digit 2, a 1")
+    page.get_by_role("tab", name="Test digits").click()
+    field = page.locator("[data-testid='stMultiSelect'] input")
+    field.click()
+    field.type("42")
+    page.get_by_role("option", name="42 (a 4)").wait_for(timeout=10_000)  # the list has been filtered
+    field.press("Enter")
+    # The open list hides the rest of the page from the accessibility tree: find headings by CSS.
+    page.locator("h3", has_text="4. Test digit 42, a 4").wait_for(timeout=60_000)
+    wait_idle(page)
+    chips = page.locator("[data-testid='stMultiSelect'] span[data-tag]").evaluate_all(
+        "tags => tags.map(t => t.getAttribute('aria-label'))")
+    assert [c.split(" ")[0] for c in chips] == ["0", "1", "2", "42"], chips
+    assert len(section_headings(page)) == 4
+    page.close()
