@@ -40,7 +40,7 @@ CORE = {
     "ae_2d": "ae-2d",
 }
 # The beta family: 2-D VAEs that differ only in the KL term's weight (scripts/train_beta_family.sh).
-BETAS = (0.1, 0.3, 1.0, 3.0, 10.0)
+BETAS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 BETA_FAMILY = {beta: f"beta_{beta:g}" for beta in BETAS}  # beta -> role
 SHIPPED = CORE | {role: f"vae-2d-beta{beta:g}" for beta, role in BETA_FAMILY.items()}
 
