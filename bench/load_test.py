@@ -78,17 +78,19 @@ class User:
         self.replica = None  # the replica its affinity cookie names (one server, no cookie: r1)
 
     async def start(self, port: int) -> None:
-        """Open a random page by URL."""
+        """Open a page by URL: the users' first pages go round the site (so some start where they
+        upload, even in a short load), a reopened page is a random one."""
+        first = self.page is None
         self.page = await self.context.new_page()
         await self.page.add_init_script("(" + common.RECORDER_JS + ")()")
-        self.current = self.rng.choice(common.PAGES)
+        self.current = common.PAGES[self.number % len(common.PAGES)] if first else self.rng.choice(common.PAGES)
         start = time.monotonic()
         await self.page.goto(f"http://127.0.0.1:{port}/{self.current}", timeout=self.args.timeout * 1000,
                              wait_until="commit")
+        cookies = {c["name"]: c["value"] for c in await self.context.cookies()}  # set by the first response
+        self.replica = cookies.get("SERVERID", "r1")
         await self.page.wait_for_function(common.FIRST_RUN_DONE_JS, timeout=self.args.timeout * 1000, polling=100)
         self.first_loads.append((time.monotonic() - start) * 1000)
-        cookies = {c["name"]: c["value"] for c in await self.context.cookies()}
-        self.replica = cookies.get("SERVERID", "r1")
         await self.check("first load")
 
     async def timed(self, label: str, kind: str, action) -> None:
