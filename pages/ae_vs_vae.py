@@ -16,7 +16,8 @@ CODES = 200  # prior codes per model behind the holes table
 BETAS = ("0",) + tuple(f"{b:g}" for b in store.BETA_FAMILY)  # "0" is the AE: the beta -> 0 end
 RECONSTRUCTED = list(range(8))  # test digits reconstructed by the chosen beta model
 # Korean lines break between any two syllables by default: keep words whole (English is unchanged).
-KEEP_WORDS = "<style>[data-testid='stMain'] {word-break: keep-all; overflow-wrap: break-word;}</style>"
+KEEP_WORDS = ("<style>[data-testid='stMain'] :is(p, li, span, h1, h2, h3) "
+              "{word-break: keep-all !important; overflow-wrap: break-word;}</style>")
 
 display.crisp_images()
 st.html(KEEP_WORDS)
@@ -57,11 +58,13 @@ def holes_row(role: str, seed: int, cut: float) -> dict:
 
 
 def table(rows: list[dict], decimals: dict[str, int], titles: dict[str, str]) -> None:
-    """A table: each column rounded one way (whole numbers as integers), missing values "–", headers translated."""
+    """A table: each column rounded one way (whole numbers as integers), missing values "–", headers translated.
+
+    A static table (`st.table`), whose cells wrap: at phone width a data grid would hide its right columns.
+    """
     frame = pd.DataFrame(rows).set_index("model").rename_axis(t("ae_vs_vae.col_model"))
     cells = frame.apply(lambda column: column.map(lambda v: explain.cell(v, decimals[column.name])))
-    st.dataframe(cells, width="stretch", column_config={
-        c: st.column_config.TextColumn(titles[c], alignment="right") for c in frame.columns})
+    st.table(cells.rename(columns=titles))
 
 
 def spread(role: str) -> float:
@@ -177,15 +180,16 @@ def metrics_row(role: str) -> dict | None:
     k = metrics.get("k") or None  # only a VAE has the IWAE estimate of the NLL
     return {"model": resources.title(role), "recon": -metrics["recon_nll"], "mse": metrics["pixel_mse"],
             "neg_elbo": metrics.get("neg_elbo"), "nll": metrics.get(f"iwae_nll_k{k}") if k else None,
-            "k": k, "images": metrics["test_images"]}
+            "k": k, "images": metrics["test_images"]}  # the images go in the caption: 390 px fit six columns
 
 
 st.header(t("ae_vs_vae.metrics_heading"))
 rows = [row for row in map(metrics_row, store.CORE) if row]
 if rows:
-    table(rows, {"recon": 1, "mse": 4, "neg_elbo": 1, "nll": 1, "k": 0, "images": 0},
-          {c: t(f"ae_vs_vae.col_{c}") for c in ("recon", "mse", "neg_elbo", "nll", "k", "images")})
-    st.caption(t("ae_vs_vae.metrics_caption"))
+    images = {row.pop("images") for row in rows}
+    table(rows, {"recon": 1, "mse": 4, "neg_elbo": 1, "nll": 1, "k": 0},
+          {c: t(f"ae_vs_vae.col_{c}") for c in ("recon", "mse", "neg_elbo", "nll", "k")})
+    st.caption(t("ae_vs_vae.metrics_caption", images=" / ".join(explain.cell(n) for n in sorted(images))))
 
 st.page_link("pages/elbo_curves.py", label=t("site.next_page", page=t("site.nav_elbo_curves")),
              icon=":material/arrow_forward:")

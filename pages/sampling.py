@@ -11,7 +11,8 @@ from vae_tf import data, explain
 navigation.enter()
 
 # Korean lines break between any two syllables by default: keep words whole (English is unchanged).
-KEEP_WORDS = "<style>[data-testid='stMain'] {word-break: keep-all; overflow-wrap: break-word;}</style>"
+KEEP_WORDS = ("<style>[data-testid='stMain'] :is(p, li, span, h1, h2, h3) "
+              "{word-break: keep-all !important; overflow-wrap: break-word;}</style>")
 
 display.crisp_images()
 st.html(KEEP_WORDS)
