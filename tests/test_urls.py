@@ -19,7 +19,6 @@ from urllib.parse import parse_qsl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from streamlit.testing.v1 import AppTest
 
 from tests.pages import APP, TIMEOUT, open_page
@@ -61,8 +60,8 @@ def shared_names(at) -> set[str]:
 
 def queries(names: set[str]):
     known = st.dictionaries(st.sampled_from(sorted(names | {i18n.KEY})), values, max_size=len(names) + 1)
-    strangers = st.dictionaries(unknown.filter(lambda n: n not in names and n.lower() not in ("embed", "embed_options")),
-                                values, max_size=3)
+    stranger = unknown.filter(lambda n: n not in names and n.lower() not in ("embed", "embed_options"))
+    strangers = st.dictionaries(stranger, values, max_size=3)
     return st.tuples(known, strangers).map(lambda pair: {**pair[1], **pair[0]})
 
 
@@ -85,7 +84,8 @@ def invalid_widgets(at) -> list[str]:
     for w in at.multiselect:
         chosen = list(w.value)
         limit = w.proto.max_selections or len(w.options)
-        if len(chosen) > limit or len(set(map(str, chosen))) != len(chosen) or not set(w.indices) <= set(range(len(w.options))):
+        known = set(w.indices) <= set(range(len(w.options)))
+        if len(chosen) > limit or len(set(map(str, chosen))) != len(chosen) or not known:
             bad.append(f"multiselect {w.key}={chosen!r} (max {limit})")
     for w in list(at.radio) + list(at.selectbox):
         if w.index is not None and not 0 <= w.index < len(w.options):

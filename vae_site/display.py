@@ -13,6 +13,52 @@ from vae_tf.images import upscale
 # Browsers smooth a scaled image; digits must stay crisp pixels at any width.
 _CRISP = "<style>[data-testid='stImage'] img {image-rendering: pixelated;}</style>"
 
+# The site's own style, once per run (navigation.run):
+# - an equation wider than the page (a phone) scrolls inside its own box, and a shadow at the
+#   edge it can scroll towards says so (the "scrolling shadows" technique: the two cover
+#   gradients scroll with the content and hide the shadows once an end is reached);
+# - captions and labels break between words only, never inside one (`keep-all` is also how
+#   Korean is set: between 어절, not between syllables).
+_SITE_STYLE = """<style>
+.katex-display, [data-testid='stMarkdownContainer'] .katex-display {
+  overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 0.25rem 0;
+  scrollbar-width: thin;
+  background:
+    linear-gradient(to right, var(--vae-page, #fff) 30%, transparent) left center / 2.5rem 100% no-repeat local,
+    linear-gradient(to left, var(--vae-page, #fff) 30%, transparent) right center / 2.5rem 100% no-repeat local,
+    linear-gradient(to right, rgba(0, 0, 0, 0.18), transparent) left center / 1rem 100% no-repeat scroll,
+    linear-gradient(to left, rgba(0, 0, 0, 0.18), transparent) right center / 1rem 100% no-repeat scroll;
+}
+.katex-display > .katex { display: inline-block; }
+[data-testid='stCaptionContainer'], [data-testid='stImageCaption'], [data-testid='stWidgetLabel'],
+[data-testid='stMetricLabel'], [data-testid='stMarkdownContainer'],
+[data-testid='stMarkdownContainer'] p, [data-testid='stMarkdownContainer'] li, h1, h2, h3 {
+  word-break: keep-all; overflow-wrap: normal; hyphens: manual;
+}
+</style>"""
+
+# At phone width Streamlit lays the sidebar over the page and leaves it open after a page is
+# chosen in it; close it as a phone app would. One listener per browser tab (the guard).
+_CLOSE_SIDEBAR = """<script>
+if (!window.vaeClosesSidebar) {
+  window.vaeClosesSidebar = true;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-testid='stSidebar'] a");
+    if (!link || !window.matchMedia("(max-width: 768px)").matches) return;
+    setTimeout(() => {
+      const collapse = document.querySelector("[data-testid='stSidebarCollapseButton'] button");
+      if (collapse) collapse.click();
+    }, 0);
+  }, true);
+}
+</script>"""
+
+
+def site_style() -> None:
+    """Once per run, before anything else: the site's style and the phone's sidebar behaviour."""
+    st.html(_SITE_STYLE)
+    st.html(_CLOSE_SIDEBAR, unsafe_allow_javascript=True)
+
 
 def crisp_images() -> None:
     """Once per page run: tell the browser never to blur digit images."""

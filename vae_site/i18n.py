@@ -9,7 +9,9 @@ no sentence is ever built by gluing translated pieces together. The terms are fi
 `locales/glossary.toml` (checked against TensorFlow's Korean tutorials) and every page uses them.
 
 The visitor's language lives in the URL (`lang=ko`), so it survives page changes and travels
-in share links; without it, the first visit follows the browser (`st.context.locale`).
+in share links; without it, the first visit follows the browser (`st.context.locale`). Links
+between pages carry it (`query()`, used by vae_site.navigation), so a page change is one entry
+in the browser's history, and Back and Forward restore it from the URL.
 """
 
 import functools
@@ -22,6 +24,7 @@ import streamlit as st
 LANGUAGES = {"en": "English", "ko": "한국어"}
 DEFAULT = "en"
 KEY = "lang"  # the session-state key and the query parameter
+_WRITTEN = "_lang_written"  # session key: the `lang` the URL held when this session last wrote it
 LOCALES = Path(__file__).resolve().parent / "locales"
 
 
@@ -54,10 +57,34 @@ def placeholders(template: str) -> set[str]:
 
 
 def current() -> str:
-    """The visitor's language: chosen in the sidebar, else `?lang=`, else the browser's."""
-    if KEY not in st.session_state or st.session_state[KEY] not in LANGUAGES:
-        st.session_state[KEY] = _from_url() or browser_language()
+    """The visitor's language: chosen in the sidebar, else `?lang=`, else the browser's.
+
+    The URL decides again when it moved under the session: on Back and Forward (`lang`, or without
+    it the browser's language: going back goes back to the language that page was read in), and
+    when it names a language other than the one this session last wrote (see `written`).
+    """
+    url = _from_url()
+    moved = _history_navigation() or (url is not None and _WRITTEN in st.session_state
+                                      and url != st.session_state[_WRITTEN])
+    chosen = st.session_state.get(KEY)
+    if chosen not in LANGUAGES or (moved and chosen != (url or browser_language())):
+        # (only when it changes: the switch's own key cannot be set once the switch is drawn)
+        st.session_state[KEY] = url or browser_language()
+        st.session_state[_WRITTEN] = url
     return st.session_state[KEY]
+
+
+def written(lang: str | None) -> None:
+    """Record the `lang` that this run wrote into the URL (None: none, the browser's language)."""
+    st.session_state[_WRITTEN] = lang
+
+
+def _history_navigation() -> bool:
+    """This run came from the browser's Back or Forward button (Streamlit's run context says so)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx and getattr(ctx, "is_history_navigation", False))
 
 
 def t(key: str, **values) -> str:
@@ -77,8 +104,14 @@ def browser_language() -> str:
     return "ko" if locale.startswith("ko") else DEFAULT
 
 
-def switch(where=st.sidebar) -> None:
+def switch(where=st.sidebar) -> str:
     """The language switch (English / 한국어); its value is the session's language."""
     current()
-    where.segmented_control(t("site.language"), list(LANGUAGES), key=KEY, format_func=LANGUAGES.get,
-                            selection_mode="single", required=True, label_visibility="collapsed")
+    return where.segmented_control(t("site.language"), list(LANGUAGES), key=KEY, format_func=LANGUAGES.get,
+                                   selection_mode="single", required=True, label_visibility="collapsed")
+
+
+def query() -> dict[str, str]:
+    """The language's query parameter for a link to another page: {"lang": ...} unless it is the browser's."""
+    lang = current()
+    return {} if lang == browser_language() else {KEY: lang}

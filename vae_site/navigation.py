@@ -15,7 +15,7 @@ internal: if an upgrade moves it, tests/test_browser.py's deep-link test fails.
 
 import streamlit as st
 
-from vae_site import i18n, sidebar
+from vae_site import display, i18n, sidebar
 from vae_site.i18n import t
 
 # (file, catalog key of its title, icon), in the order the story is told.
@@ -31,14 +31,28 @@ _ROUTED = "_navigation_routed"  # session key: this run went through `run`
 
 
 def run() -> None:
-    """The whole site: page config, language, navigation, sidebar, then the chosen page."""
+    """The whole site: language, page config, navigation, sidebar, then the chosen page."""
+    display.site_style()
     st.set_page_config(page_title=t("site.title"), page_icon=":material/neurology:", layout="wide")
     pages = [st.Page(path, title=t(key), icon=icon, default=(i == 0)) for i, (path, key, icon) in enumerate(PAGES)]
-    page = st.navigation(pages)
+    page = st.navigation(pages, position="hidden")
     st.session_state[_ROUTED] = True
+    menu(pages)
     i18n.switch()
     sidebar.model_card()
     page.run()
+
+
+def menu(pages: list) -> None:
+    """The page list in the sidebar: links that keep the language in the URL.
+
+    Streamlit's own menu drops every query parameter on a page change, and the page's run then
+    writes `lang` back: two entries in the browser's history per page change (Back needed two
+    presses). A link that carries `lang` is one entry.
+    """
+    with st.sidebar.container(key="site_menu"):
+        for page in pages:
+            st.page_link(page, label=page.title, icon=page.icon, query_params=i18n.query(), width="stretch")
 
 
 def enter() -> None:
@@ -53,4 +67,4 @@ def enter() -> None:
 
 def link(page: str, key: str, icon: str | None = None) -> None:
     """A link to another page (a file in PAGES), labelled by the catalog entry `key`."""
-    st.page_link(page, label=t(key), icon=icon)
+    st.page_link(page, label=t(key), icon=icon, query_params=i18n.query())

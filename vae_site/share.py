@@ -153,6 +153,7 @@ def publish(keys: list[str]) -> dict[str, str]:
     if address != st.query_params.to_dict():
         st.query_params.from_dict(address)
     st.session_state[_PUBLISHED] = address
+    i18n.written(address.get(i18n.KEY))
     return link
 
 
