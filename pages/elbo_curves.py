@@ -13,6 +13,12 @@ from vae_tf.figures import bounds as bounds_figure
 
 navigation.enter()
 
+
+def _fit_width(spec: dict) -> dict:
+    """The spec sized to the page's width only: its height is the plot's, legends below add to it
+    (Streamlit's default "fit" squeezes the plot to make room for a tall legend on a phone)."""
+    return {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
+
 TERMS = ("neg_elbo", "recon", "kl")
 SPLITS = ("train", "validation")
 ACTIVE = 0.01  # nats of KL above which a latent dimension counts as used
@@ -37,8 +43,8 @@ def _labels(codes, names) -> str:
     return " : ".join(f"datum.label === '{c}' ? '{n}'" for c, n in zip(codes, names)) + " : datum.label"
 
 
-def _legend(columns: int = 2) -> alt.Legend:
-    """A legend under the chart, in columns, so nothing is cut at phone width."""
+def _legend(columns: int = 1) -> alt.Legend:
+    """A legend under the chart, one model a row: a long Korean model name is never cut at phone width."""
     return alt.Legend(orient="bottom", columns=columns, title=None, labelLimit=260)
 
 
@@ -46,9 +52,9 @@ def _legend(columns: int = 2) -> alt.Legend:
 def history_spec(lang: str, term: str, roles: tuple) -> dict:
     """One term's training curves: a colour per model, solid for training, dashed for validation (data "history")."""
     split = alt.StrokeDash("split:N", scale=alt.Scale(domain=list(SPLITS)),
-                           legend=alt.Legend(orient="bottom", title=None, labelExpr=_labels(
+                           legend=alt.Legend(orient="top", title=None, labelExpr=_labels(
                                SPLITS, [t(f"elbo_curves.split_{s}") for s in SPLITS])))
-    return display.vega_lite_spec(alt.Chart(alt.Data(name="history")).mark_line().encode(
+    return _fit_width(display.vega_lite_spec(alt.Chart(alt.Data(name="history")).mark_line().encode(
         x=alt.X("epoch:Q", title=t("elbo_curves.axis_epoch")),
         y=alt.Y("nats:Q", scale=alt.Scale(zero=False), title=t("elbo_curves.axis_term", term=t(f"elbo_curves.term_{term}"))),
         color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=_legend()),
@@ -56,19 +62,19 @@ def history_spec(lang: str, term: str, roles: tuple) -> dict:
         tooltip=[alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
                  alt.Tooltip("epoch:Q", title=t("elbo_curves.axis_epoch")),
                  alt.Tooltip("nats:Q", format=".2f", title=t("elbo_curves.axis_nats"))],
-    ).properties(height=360).interactive())
+    ).properties(height=360).interactive()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def gap_spec(lang: str, roles: tuple) -> dict:
     """The gap IWAE_k - ELBO against k on a log axis, a line per model (data "gap")."""
-    return display.vega_lite_spec(alt.Chart(alt.Data(name="gap")).mark_line(point=True).encode(
+    return _fit_width(display.vega_lite_spec(alt.Chart(alt.Data(name="gap")).mark_line(point=True).encode(
         x=alt.X("k:Q", scale=alt.Scale(type="log"), title=t("elbo_curves.axis_k")),
         y=alt.Y("gap:Q", title=t("elbo_curves.axis_gap")),
         color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=_legend()),
         tooltip=[alt.Tooltip("model:N", title=t("elbo_curves.axis_model")), alt.Tooltip("k:Q", title="k"),
                  alt.Tooltip("gap:Q", format=".2f", title=t("elbo_curves.axis_gap"))],
-    ).properties(height=300).interactive())
+    ).properties(height=300).interactive()))
 
 
 @st.cache_resource(show_spinner=False)
@@ -82,7 +88,9 @@ def plane_spec(lang: str, roles: tuple) -> dict:
         x=x, y=y, detail="level:N",
         tooltip=[alt.Tooltip("level:Q", title=t("elbo_curves.axis_level"), **nats)])
     line_labels = alt.Chart(alt.Data(name="isolabels")).mark_text(
-        color="#868e96", align="left", dx=3, dy=-4, fontSize=10).encode(x=x, y=y, text="label:N")
+        color="#868e96", align="left", dx=4, dy=8, fontSize=10).encode(x=x, y=y, text="label:N")
+    ae_labels = alt.Chart(alt.Data(name="ae")).mark_text(align="left", dx=4, dy=-6, angle=0, fontSize=11).encode(
+        x="distortion:Q", y=alt.value(12), text="model:N", color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=None))
     aes = alt.Chart(alt.Data(name="ae")).mark_rule(strokeWidth=2, strokeDash=[1, 3]).encode(
         x="distortion:Q", color=colour,
         tooltip=[alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
@@ -99,18 +107,18 @@ def plane_spec(lang: str, roles: tuple) -> dict:
         x=x, y=y, tooltip=[alt.Tooltip("distortion:Q", title=t("elbo_curves.axis_distortion"), **nats)])
     collapse_label = alt.Chart(alt.Data(name="collapse")).mark_text(align="right", dx=-8, dy=-10, fontSize=11).encode(
         x=x, y=y, text=alt.value(t("elbo_curves.collapse_label")))
-    layers = alt.layer(lines, line_labels, aes, path, points, collapse, collapse_label)
-    return display.vega_lite_spec(layers.properties(height=420).interactive())
+    layers = alt.layer(lines, line_labels, aes, ae_labels, path, points, collapse, collapse_label)
+    return _fit_width(display.vega_lite_spec(layers.properties(height=420).interactive()))
 
 
 @st.cache_resource(show_spinner=False)
 def kl_spec(lang: str) -> dict:
     """KL per latent dimension as bars in the main VAE's colour, largest first (data "kl")."""
-    return display.vega_lite_spec(alt.Chart(alt.Data(name="kl")).mark_bar(color=resources.colour("vae_main")).encode(
+    return _fit_width(display.vega_lite_spec(alt.Chart(alt.Data(name="kl")).mark_bar(color=resources.colour("vae_main")).encode(
         x=alt.X("dimension:O", sort="-y", title=t("elbo_curves.axis_dimension")),
         y=alt.Y("kl:Q", title=t("elbo_curves.axis_kl")),
         tooltip=[alt.Tooltip("dimension:O", title=t("elbo_curves.axis_dimension")),
-                 alt.Tooltip("kl:Q", format=".3f", title=t("elbo_curves.axis_kl"))]).properties(height=260))
+                 alt.Tooltip("kl:Q", format=".3f", title=t("elbo_curves.axis_kl"))]).properties(height=260)))
 
 
 # --- 1. Training histories ---------------------------------------------------------------
@@ -149,15 +157,16 @@ def gap_frame(roles) -> pd.DataFrame:
             continue
         fig = resources.figure(role, bounds_figure.NAME)
         gap = (fig["log_px"] - fig["log_px"][0]).mean(axis=1)  # row 0 is k = 1, the ELBO
-        rows += [{"k": int(k), "gap": float(g), "model": resources.title(role)} for k, g in zip(fig["k"], gap)]
-    return pd.DataFrame(rows, columns=["k", "gap", "model"])
+        rows += [{"k": int(k), "gap": float(g), "model": resources.title(role), "role": role}
+                 for k, g in zip(fig["k"], gap)]
+    return pd.DataFrame(rows, columns=["k", "gap", "model", "role"])
 
 
 gaps = gap_frame(chosen)
 if gaps.empty:
     st.info(t("elbo_curves.gap_none"))
 else:
-    display.chart(gap_spec(lang, tuple(chosen)), gap=gaps)
+    display.chart(gap_spec(lang, tuple(gaps["role"].unique())), gap=gaps.drop(columns=["role"]))
     last = gaps[gaps["k"] == gaps["k"].max()]
     st.caption(t("elbo_curves.gap_caption", k=int(last["k"].iloc[0]), digits=bounds_figure.DIGITS,
                  low=float(last["gap"].min()), high=float(last["gap"].max())))
@@ -234,7 +243,7 @@ else:
                       rate_low=first["rate"], rate_high=last["rate"], d_low=first["distortion"],
                       d_high=last["distortion"], collapsed=sum(k < ACTIVE for k in kl_dims), dims=len(kl_dims)))
     if len(aes):
-        st.markdown(t("elbo_curves.plane_ae", ae=", ".join(f"{r.model} {r.distortion:.1f}" for r in aes.itertuples())))
+        st.markdown(t("elbo_curves.plane_ae", ae="; ".join(f"{r.model}: {r.distortion:.1f}" for r in aes.itertuples())))
 
 # --- 4. Which dimensions are used ---------------------------------------------------------------
 st.header(t("elbo_curves.dims_header"))

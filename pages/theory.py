@@ -13,6 +13,12 @@ from vae_tf.figures import theory as figure
 
 navigation.enter()
 
+
+def _fit_width(spec: dict) -> dict:
+    """The spec sized to the page's width only: its height is the plot's, legends below add to it
+    (Streamlit's default "fit" squeezes the plot to make room for a tall legend on a phone)."""
+    return {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
+
 ROLE = "vae_32d"  # the N(0, I) VAE: the textbook model that this page derives
 LIVE_ROLE = "vae_2d"  # the reparameterisation graph: two numbers per node fit on a phone
 DRAWS = 100  # draws of z ~ q(z|x) averaged for the ELBO terms of one digit
@@ -26,7 +32,8 @@ st.info(t("theory.try"), icon=":material/touch_app:")
 st.header(t("theory.model_header"))
 st.markdown(t("theory.model_text"))
 st.latex(r"p_\theta(x) = \int p_\theta(x \mid z)\, p(z)\, dz")
-st.latex(r"p(z) = \mathcal N(0, I), \qquad p_\theta(x \mid z) = \prod_{i=1}^{784} \mathrm{Bernoulli}\big(x_i;\ \pi_i(z)\big)")
+st.latex(r"p(z) = \mathcal N(0, I)")
+st.latex(r"p_\theta(x \mid z) = \prod_{i=1}^{784} \mathrm{Bernoulli}\big(x_i;\ \pi_i(z)\big)")
 st.markdown(t("theory.model_prior"))
 vae = resources.require(ROLE)
 display.digits(vae.decode(vae.sample_prior(8, seed=0)), size=70)
@@ -66,9 +73,10 @@ st.markdown(t("theory.pixel_argument"))
 # --- 3. How many samples ----------------------------------------------------------------
 st.header(t("theory.sampling_header"))
 st.markdown(t("theory.sampling_text"))
-st.latex(r"p(x) = \mathbb E_{p(z)}\big[p(x \mid z)\big] \approx \frac1n \sum_{i=1}^{n} p(x \mid z_i), \quad z_i \sim p(z)")
-st.latex(r"p(x) = \mathbb E_{q(z \mid x)}\!\left[\frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right] \approx "
-         r"\frac1n \sum_{i=1}^{n} w_i, \quad z_i \sim q(z \mid x)")
+st.latex(r"\begin{aligned} p(x) &= \mathbb E_{p(z)}\big[p(x \mid z)\big] \\ "
+         r"&\approx \frac1n \sum_{i=1}^{n} p(x \mid z_i), \quad z_i \sim p(z) \end{aligned}")
+st.latex(r"\begin{aligned} p(x) &= \mathbb E_{q(z \mid x)}\!\left[\frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right] \\ "
+         r"&\approx \frac1n \sum_{i=1}^{n} w_i, \quad z_i \sim q(z \mid x) \end{aligned}")
 curves = resources.figure(ROLE, figure.NAME)
 
 
@@ -82,15 +90,16 @@ def estimates(index: int) -> pd.DataFrame:
 def estimates_spec(lang: str) -> dict:
     """The chart of the two estimates against the number of samples (data "estimates")."""
     names = [t(f"theory.proposal_{p}") for p in PROPOSALS]
-    proposal = alt.Color("proposal:N", title=None, scale=alt.Scale(domain=list(PROPOSALS)),
-                         legend=alt.Legend(orient="bottom", columns=1, labelExpr=_label_expr(PROPOSALS, names)))
-    return display.vega_lite_spec(alt.Chart(alt.Data(name="estimates")).mark_line(point=True).encode(
+    proposal = alt.Color("proposal:N", title=None, scale=alt.Scale(domain=list(PROPOSALS), range=["#868e96", "#e8590c"]),
+                         legend=alt.Legend(orient="bottom", columns=1, labelLimit=0,
+                                           labelExpr=_label_expr(PROPOSALS, names)))
+    return _fit_width(display.vega_lite_spec(alt.Chart(alt.Data(name="estimates")).mark_line(point=True).encode(
         x=alt.X("samples:Q", scale=alt.Scale(type="log"), title=t("theory.axis_samples")),
         y=alt.Y("estimate:Q", title=t("theory.axis_estimate"), scale=alt.Scale(zero=False)),
         color=proposal,
         tooltip=[alt.Tooltip("samples:Q", title=t("theory.axis_samples")),
                  alt.Tooltip("estimate:Q", format=".2f", title=t("theory.axis_estimate"))],
-    ).properties(height=320).interactive())
+    ).properties(height=320).interactive()))
 
 
 def _label_expr(codes, names) -> str:
@@ -170,8 +179,8 @@ code.show("reparameterisation")
 # --- 5. The ELBO and the KL, derived --------------------------------------------------------
 st.header(t("theory.elbo_header"))
 st.markdown(t("theory.elbo_text"))
-st.latex(r"\log p(x) = \log \int p(x \mid z)\, p(z)\, dz = \log \mathbb E_{q(z \mid x)}"
-         r"\!\left[\frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right]")
+st.latex(r"\log p(x) = \log \int p(x \mid z)\, p(z)\, dz")
+st.latex(r"= \log \mathbb E_{q(z \mid x)}\!\left[\frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right]")
 st.latex(r"\ge \mathbb E_{q(z \mid x)}\!\left[\log \frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right]"
          r"\quad\text{(" + t("theory.tex_jensen") + ")}")
 st.latex(r"= \underbrace{\mathbb E_{q(z \mid x)}\big[\log p(x \mid z)\big]}_{\text{" + t("theory.tex_recon") + "}}"
@@ -204,8 +213,8 @@ code.show("elbo_terms", "kl_exact", "kl_estimate")
 # --- 6. Beyond the ELBO: the importance-weighted bound ----------------------------------------------
 st.header(t("theory.iwae_header"))
 st.markdown(t("theory.iwae_text"))
-st.latex(r"\log p(x) \ge \mathbb E\!\left[\log \frac1k \sum_{i=1}^{k} w_i\right] \ge \mathrm{ELBO}(x), \qquad "
-         r"w_i = \frac{p(x \mid z_i)\, p(z_i)}{q(z_i \mid x)}")
+st.latex(r"\log p(x) \ge \mathbb E\!\left[\log \frac1k \sum_{i=1}^{k} w_i\right] \ge \mathrm{ELBO}(x)")
+st.latex(r"w_i = \frac{p(x \mid z_i)\, p(z_i)}{q(z_i \mid x)}, \quad z_i \sim q(z \mid x)")
 code.show("iwae_mean")
 navigation.link("pages/elbo_curves.py", "theory.link_curves", ":material/show_chart:")
 

@@ -64,7 +64,7 @@ def line_numbers(key: str) -> dict[str, int]:
 
 def show(*keys: str) -> None:
     """An expander with the source of each snippet and the sentence on its marked lines."""
-    names = ", ".join(f"{SNIPPETS[k][0]}.{SNIPPETS[k][1]}" for k in keys)
+    names = ", ".join(f"`{SNIPPETS[k][0]}.{SNIPPETS[k][1]}`" for k in keys)  # code, not markdown: __init__
     with st.expander(t("code.title", names=names), icon=":material/code:"):
         for key in keys:
             _snippet(key)

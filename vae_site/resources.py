@@ -120,7 +120,8 @@ def cache_key(role: str) -> str:
 
 # One colour per model on every chart of the site (Vega's category10, in the registry's order).
 _COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-            "#bcbd22", "#17becf"]
+            "#bcbd22", "#17becf",
+            "#393b79", "#ad494a", "#637939", "#7b4173"]  # then category20b's darks: 11 models and more
 
 
 def colour(role: str) -> str:
