@@ -26,8 +26,8 @@ _SITE_STYLE = """<style>
   background:
     linear-gradient(to right, var(--vae-page, #fff) 30%, transparent) left center / 2.5rem 100% no-repeat local,
     linear-gradient(to left, var(--vae-page, #fff) 30%, transparent) right center / 2.5rem 100% no-repeat local,
-    linear-gradient(to right, rgba(0, 0, 0, 0.18), transparent) left center / 1rem 100% no-repeat scroll,
-    linear-gradient(to left, rgba(0, 0, 0, 0.18), transparent) right center / 1rem 100% no-repeat scroll;
+    linear-gradient(to right, rgba(0, 0, 0, 0.3), transparent) left center / 1.25rem 100% no-repeat scroll,
+    linear-gradient(to left, rgba(0, 0, 0, 0.3), transparent) right center / 1.25rem 100% no-repeat scroll;
 }
 .katex-display > .katex { display: inline-block; }
 [data-testid='stCaptionContainer'], [data-testid='stImageCaption'], [data-testid='stWidgetLabel'],
@@ -35,6 +35,9 @@ _SITE_STYLE = """<style>
 [data-testid='stMarkdownContainer'] p, [data-testid='stMarkdownContainer'] li, h1, h2, h3 {
   word-break: keep-all; overflow-wrap: normal; hyphens: manual;
 }
+/* the site's page list (vae_site.navigation.menu), set off from the rest of the sidebar */
+.st-key-site_menu { gap: 0.25rem; padding-bottom: 1rem; border-bottom: 1px solid rgba(49, 51, 63, 0.2); }
+.st-key-site_menu [data-testid='stPageLink-NavLink'] { min-height: 2.25rem; }  /* a finger's target */
 </style>"""
 
 # At phone width Streamlit lays the sidebar over the page and leaves it open after a page is
