@@ -32,18 +32,29 @@ def set_name(code: str) -> str:
     return t("anomaly.set_" + code)
 
 
+SET_COLOURS = {"mnist": "#1f3a93", "fashion": "#ff7f0e", "noise": "#7f7f7f", "rotated": "#d62728",
+               "mirrored": "#9467bd", "erased": "#2ca02c"}  # one colour per set on both charts
+
+
+def set_colours(lang: str, codes) -> alt.Scale:
+    """The colours of the sets `codes`, keyed by their names in `lang`."""
+    return alt.Scale(domain=[i18n.text(lang, "anomaly.set_" + code) for code in codes],
+                     range=[SET_COLOURS[code] for code in codes])
+
+
 @st.cache_resource(show_spinner=False)
 def histogram_spec(lang: str) -> dict:
     """Counts of images per score bin, a line per set, on a log axis (data "counts")."""
+    colours = set_colours(lang, ("mnist",) + UNUSUAL)
     return display.vega_lite_spec(alt.Chart(alt.Data(name="counts")).mark_line(interpolate="step-after").encode(
-        x=alt.X("log_score:Q", title=i18n.text(lang, "anomaly.axis_score"),
-                axis=alt.Axis(labelExpr="format(pow(10, datum.value), ',.0f')")),
+        x=alt.X("log_score:Q", title=i18n.text(lang, "anomaly.axis_score"), scale=alt.Scale(zero=False),
+                axis=alt.Axis(values=[1, 2, 3, 4, 5], labelExpr="format(pow(10, datum.value), ',.0f')")),
         y=alt.Y("count:Q", title=i18n.text(lang, "anomaly.axis_count")),
-        color=alt.Color("set:N", title=None, sort=None, legend=alt.Legend(orient="bottom", columns=3)),
+        color=alt.Color("set:N", title=None, scale=colours, legend=alt.Legend(orient="bottom", columns=2)),
         tooltip=[alt.Tooltip("set:N", title=i18n.text(lang, "anomaly.axis_set")),
                  alt.Tooltip("nats:Q", title=i18n.text(lang, "anomaly.axis_bin"), format=",.0f"),
                  alt.Tooltip("count:Q", title=i18n.text(lang, "anomaly.axis_count"))],
-    ).properties(height=300))
+    ).properties(height=380))
 
 
 def histogram_counts(codes) -> pd.DataFrame:
@@ -64,16 +75,18 @@ st.caption(t("anomaly.histogram_caption"))
 
 @st.cache_resource(show_spinner=False)
 def roc_spec(lang: str) -> dict:
-    """ROC curves, one per unusual set, and the diagonal of chance (data "curves")."""
-    return display.vega_lite_spec(alt.Chart(alt.Data(name="curves")).mark_line().encode(
-        x=alt.X("fpr:Q", title=i18n.text(lang, "anomaly.axis_fpr")),
-        y=alt.Y("tpr:Q", title=i18n.text(lang, "anomaly.axis_tpr")),
-        color=alt.Color("curve:N", title=None, sort=None, legend=alt.Legend(orient="bottom", columns=2,
-                                                                             labelLimit=400)),
-        tooltip=[alt.Tooltip("curve:N", title=i18n.text(lang, "anomaly.axis_set")),
+    """ROC curves, one per unusual set, over the dashed diagonal of chance (data "curves", "chance")."""
+    fpr, tpr = (alt.X("fpr:Q", title=i18n.text(lang, "anomaly.axis_fpr")),
+                alt.Y("tpr:Q", title=i18n.text(lang, "anomaly.axis_tpr")))
+    chance = alt.Chart(alt.Data(name="chance")).mark_line(color="#999999", strokeDash=[4, 4]).encode(x=fpr, y=tpr)
+    curves = alt.Chart(alt.Data(name="curves")).mark_line().encode(
+        x=fpr, y=tpr,
+        color=alt.Color("set:N", title=None, scale=set_colours(lang, UNUSUAL),
+                        legend=alt.Legend(orient="bottom", columns=2)),
+        tooltip=[alt.Tooltip("set:N", title=i18n.text(lang, "anomaly.axis_set")),
                  alt.Tooltip("fpr:Q", title=i18n.text(lang, "anomaly.axis_fpr"), format=".3f"),
-                 alt.Tooltip("tpr:Q", title=i18n.text(lang, "anomaly.axis_tpr"), format=".3f")],
-    ).properties(height=320))
+                 alt.Tooltip("tpr:Q", title=i18n.text(lang, "anomaly.axis_tpr"), format=".3f")])
+    return display.vega_lite_spec((chance + curves).properties(height=440))
 
 
 st.header(t("anomaly.roc_heading"))
@@ -81,10 +94,9 @@ areas = {code: explain.auroc(normal, scores[f"{code}/{kind}"]) for code in UNUSU
 curves = []
 for code in UNUSUAL:
     fpr, tpr = explain.roc_curve(normal, scores[f"{code}/{kind}"])
-    curves.append(pd.DataFrame({"fpr": fpr, "tpr": tpr,
-                                "curve": t("anomaly.curve", set=set_name(code), area=areas[code])}))
-curves.append(pd.DataFrame({"fpr": [0.0, 1.0], "tpr": [0.0, 1.0], "curve": t("anomaly.chance")}))
-display.chart(roc_spec(i18n.current()), curves=pd.concat(curves))
+    curves.append(pd.DataFrame({"fpr": fpr, "tpr": tpr, "set": set_name(code)}))
+display.chart(roc_spec(i18n.current()), curves=pd.concat(curves),
+              chance=pd.DataFrame({"fpr": [0.0, 1.0], "tpr": [0.0, 1.0]}))
 for row in (UNUSUAL[:3], UNUSUAL[3:]):
     for col, code in zip(st.columns(3), row, strict=False):
         col.metric(t("anomaly.metric_auroc", set=set_name(code)), f"{areas[code]:.3f}")

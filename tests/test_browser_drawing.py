@@ -31,8 +31,8 @@ def canvas(page, scope=None):
     return found.first
 
 
-def mouse_strokes(page, surface, strokes) -> None:
-    """Draw `strokes` (lists of points as fractions of the box) with the mouse, one stroke at a time."""
+def mouse_strokes(page, surface, strokes) -> float:
+    """Draw `strokes` (lists of points as fractions of the box) with the mouse; returns the last mouse-up's time."""
     box = surface.bounding_box()
     for stroke in strokes:
         (x, y), rest = stroke[0], stroke[1:]
@@ -41,7 +41,9 @@ def mouse_strokes(page, surface, strokes) -> None:
         for x, y in rest:
             page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=12)
         page.mouse.up()
+        released = time.monotonic()
         page.wait_for_timeout(150)
+    return released
 
 
 def touch_stroke(page, surface, stroke) -> None:
@@ -74,15 +76,14 @@ def test_a_mouse_drawing_is_reconstructed_alone_and_fast(site):
     mouse_strokes(page, surface, SEVEN[:1])
     page.get_by_role("heading", name="1. your drawing").wait_for(timeout=60_000)
     wait_idle(page)
-    started = time.monotonic()
-    mouse_strokes(page, surface, SEVEN[1:])
+    released = mouse_strokes(page, surface, SEVEN[1:])
     page.wait_for_selector("[data-test-script-state='running']", timeout=10_000)
     page.wait_for_selector(IDLE, timeout=60_000)
-    stroke_to_page = time.monotonic() - started
+    stroke_to_page = time.monotonic() - released
     assert section_headings(page) == ["1. your drawing"]  # no default test digits beside a drawing
     assert page.get_by_text("−ELBO").count() >= 1
     assert page.locator(EXCEPTION).count() == 0
-    assert stroke_to_page < 3.0, stroke_to_page  # mouse up to the page redrawn, in the browser
+    assert stroke_to_page < 3.0, stroke_to_page  # mouse up to the page redrawn, in the browser (~0.5 s here)
     page.close()
 
 
