@@ -1,5 +1,5 @@
 """AE vs VAE: the same trunks and training budget, with and without the KL term, and the KL
-weight beta in between (a 2-D VAE family from beta = 0.1 to 10; beta -> 0 is the AE)."""
+weight beta in between (the 2-D VAE family of `store.BETA_FAMILY`; beta -> 0 is the AE)."""
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ KEEP_WORDS = ("<style>[data-testid='stMain'] :is(p, li, span, h1, h2, h3) "
 display.crisp_images()
 st.html(KEEP_WORDS)
 st.title(t("ae_vs_vae.title"))
-st.info(t("ae_vs_vae.try_this"), icon=":material/lightbulb:")
+st.info(t("ae_vs_vae.try_this", high=BETAS[-1], low=BETAS[1]), icon=":material/lightbulb:")
 digits, labels = resources.test_digits()
 
 
@@ -124,7 +124,8 @@ def beta_metrics(role: str) -> None:
 
 st.header(t("ae_vs_vae.beta_heading"))
 first_beta = store.BETA_FAMILY[store.BETAS[0]]
-st.markdown(t("ae_vs_vae.beta_intro", widths=widths(first_beta), epochs=run_args(first_beta).get("epochs", "–")))
+st.markdown(t("ae_vs_vae.beta_intro", count=len(store.BETA_FAMILY), widths=widths(first_beta),
+              epochs=run_args(first_beta).get("epochs", "–")))
 share.restore("beta", "1", share.one_of(BETAS))
 code = st.select_slider(t("ae_vs_vae.beta_slider"), BETAS, key="beta", help=t("ae_vs_vae.beta_help"),
                         format_func=lambda c: t("ae_vs_vae.beta_option_ae") if c == "0" else f"β = {c}")

@@ -16,12 +16,22 @@ function halfTable() {
   return HALF;
 }
 
+// The weights' bytes: from the browser's Cache Storage when an earlier visit kept them (the URL
+// carries the file's hash, so a new export is a new URL), else downloaded once and kept there.
+// Cache Storage exists only on https and localhost; elsewhere the download is once per page load.
+async function download(url) {
+  const store = window.caches ? await caches.open("vae-decoders").catch(() => null) : null;
+  const kept = store && (await store.match(url));
+  if (kept) return kept.arrayBuffer();
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(response.status);
+  if (store) await store.put(url, response.clone()).catch(() => null);
+  return response.arrayBuffer();
+}
+
 function loadDecoder(url, sizes) {
   if (!cache.has(url)) {
-    cache.set(url, fetch(url).then((r) => {
-      if (!r.ok) throw new Error(r.status);
-      return r.arrayBuffer();
-    }).then((buffer) => {
+    cache.set(url, download(url).then((buffer) => {
       const bits = new Uint16Array(buffer), table = halfTable(), layers = [];
       let at = 0;
       for (let l = 0; l + 1 < sizes.length; l++) {
