@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tests.pages import ROOT, charts, open_page
-from vae_site import resources
+from vae_site import navigation, resources
 from vae_tf import store
 
 
@@ -62,3 +62,52 @@ def test_the_served_process_never_imports_keras_3():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "False"
+
+
+def _menu_and_link():
+    import streamlit as st
+
+    from tests.conftest import ROOT
+    from vae_site import i18n, navigation
+
+    pages = [st.Page(ROOT / path, title=i18n.t(key), icon=icon) for path, key, icon in navigation.PAGES]
+    st.navigation(pages, position="hidden")
+    navigation.menu(pages)
+    navigation.link(pages[1], "site.nav_sampling")
+
+
+@pytest.mark.parametrize(("lang", "query"), [("ko", "lang=ko"), ("en", "")])
+def test_every_link_between_pages_carries_the_language_unless_it_is_the_browsers(lang, query):
+    """Streamlit's own menu drops the query string on a page change; the page then wrote `lang`
+    back, a second entry in the browser's history (Back needed two presses). The site's links
+    carry it, so a page change is one entry."""
+    from streamlit.testing.v1 import AppTest
+
+    from vae_site import i18n
+
+    at = AppTest.from_function(_menu_and_link, default_timeout=60)
+    at.query_params[i18n.KEY] = lang
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    menu, links = at.sidebar.get("page_link"), at.main.get("page_link")
+    assert [link.proto.label for link in menu] == [i18n.text(lang, key) for _, key, _ in navigation.PAGES]
+    assert [link.proto.query_string for link in [*menu, *links]] == [query] * 7
+
+
+def test_back_and_forward_take_the_language_from_the_url(monkeypatch):
+    """A run from the browser's Back or Forward button reads `lang` again (or, without it, takes
+    the browser's language): the earlier view comes back in the language it was read in."""
+    from streamlit.testing.v1 import AppTest
+
+    from vae_site import i18n
+
+    at = AppTest.from_function(_menu_and_link, default_timeout=60)
+    at.query_params[i18n.KEY] = "ko"
+    at.run()
+    at.session_state[i18n.KEY] = "en"  # the visitor chose English since
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.get("page_link")[0].proto.label == i18n.text("en", "site.nav_theory")
+    monkeypatch.setattr(i18n, "_history_navigation", lambda: True)
+    at.run()
+    assert at.sidebar.get("page_link")[0].proto.label == i18n.text("ko", "site.nav_theory")
