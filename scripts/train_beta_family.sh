@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Train and evaluate the beta family: 2-D VAEs that differ only in the KL term's weight beta
 # (loss = reconstruction + beta * KL; beta = 1 is the ELBO). Same trunks (256-256), epochs and
-# seed for all, so that the rate-distortion plane compares like with like.
+# seed for all, so that the rate-distortion plane compares like with like. BETAS="30" trains one.
 #
 #   bash scripts/train_beta_family.sh [python]      # ~4 min per model on 2 CPU cores
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${1:-.venv/bin/python}
 DATA=${DATA:-../shared/data/mnist.npz}
-for beta in 0.1 0.3 1 3 10; do
+for beta in ${BETAS:-0.1 0.3 1 3 10 30}; do
   out=models/vae-2d-beta$beta
   "$PY" -m vae_tf.train --kind vae --latent-size 2 --widths 256 256 --beta "$beta" --epochs 40 \
     --data "$DATA" --output "$out" --verbose 2
