@@ -284,9 +284,10 @@ def server_side(site: Site, since: float) -> dict:
 
 def balancer_tally(site: Site) -> dict:
     """From HAProxy's log (only the load goes through it: the warm-up went to each replica directly):
-    requests, those it answered with an error, and those sent to another replica than their cookie named."""
+    requests, those it answered with an error or could not send to a replica, and those sent to
+    another replica than their cookie named."""
     requests = site.balancer.requests() if site.balancer else []
-    failed = [r for r in requests if r["status"].startswith("5") or r["status"] == "-1"]
+    failed = [r for r in requests if r["status"].startswith("5") or r["status"] == "-1" or r["replica"] == "<NOSRV>"]
     off = [r for r in requests if r["cookie_sent"] not in ("-", f"SERVERID={r['replica']}")]
     return {"requests": len(requests), "failed": failed, "off_affinity": len(off)}
 

@@ -205,13 +205,14 @@ class Replicas:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def requests(self) -> list[dict]:
-        """HAProxy's log as one dict per request: replica, status, method, path, cookie sent, cookie set.
-
-        A cookie field is the captured `SERVERID=<replica>`, or "-" when there was none.
+        """HAProxy's log as one dict per request: time (Unix s), replica, status, method, path,
+        cookie sent, cookie set. A cookie field is the captured `SERVERID=<replica>`, or "-" when
+        there was none; replica is `<NOSRV>` for a connection that never reached one (a bad request).
         """
-        keys = ("replica", "status", "method", "path", "cookie_sent", "cookie_set")
+        keys = ("time", "replica", "status", "method", "path", "cookie_sent", "cookie_set")
         rows = [line.split(" ") for line in self.log_text().splitlines()]
-        return [dict(zip(keys, [r[0].split("/", 1)[1], *r[1:]])) for r in rows if len(r) == 6 and "/" in r[0]]
+        return [dict(zip(keys, [r[0], r[1].split("/", 1)[1], *r[2:]]))
+                for r in rows if len(r) == 7 and r[0].isdigit() and "/" in r[1]]
 
 
 # --- The command line ---------------------------------------------------------------------------

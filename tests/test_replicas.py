@@ -9,6 +9,7 @@ Needs HAProxy and Debian's Chromium (scripts/test.sh installs both; see ../share
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -75,6 +76,7 @@ class Visitor:
 
 
 def test_two_visitors_land_on_different_replicas_and_each_stays_on_its_own(site, browser, tmp_path):
+    probe = EmptyConnection(site.port)  # checked at the end, once HAProxy's request timeout has passed
     upload = common.digit_png(tmp_path / "three.png", 3, seed=0)
     visitors = [Visitor(browser), Visitor(browser)]
     for visitor in visitors:
@@ -92,6 +94,30 @@ def test_two_visitors_land_on_different_replicas_and_each_stays_on_its_own(site,
         assert not other, f"responses not from {replica}: {other[:5]}"
         visitor.context.close()
     check_haproxy_log(site.requests(), set(replicas))
+    assert probe.answer() == b""
+
+
+class EmptyConnection:
+    """A connection that never sends a request, as Chromium opens spare ones ahead of need.
+
+    HAProxy must close it without an answer (option http-ignore-probes): a 408 sent on it can
+    be read by the browser as the answer to a request it sends at that moment (seen in load_test).
+    """
+
+    TIMEOUT = 15  # deploy/haproxy.cfg's `timeout http-request`
+
+    def __init__(self, port: int):
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.opened = time.monotonic()
+
+    def answer(self) -> bytes:
+        """What HAProxy sent before closing it, once its request timeout has passed."""
+        time.sleep(max(0.0, self.opened + self.TIMEOUT + 1 - time.monotonic()))
+        self.sock.settimeout(5)
+        try:
+            return self.sock.recv(100)
+        finally:
+            self.sock.close()
 
 
 def check_haproxy_log(requests: list[dict], replicas: set[str]) -> None:
