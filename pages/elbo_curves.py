@@ -88,7 +88,7 @@ def plane_spec(lang: str, roles: tuple) -> dict:
         x=x, y=y, detail="level:N",
         tooltip=[alt.Tooltip("level:Q", title=t("elbo_curves.axis_level"), **nats)])
     line_labels = alt.Chart(alt.Data(name="isolabels")).mark_text(
-        color="#868e96", align="left", dx=4, dy=8, fontSize=10).encode(x=x, y=y, text="label:N")
+        color="#868e96", align="left", dx=4, dy=8, fontSize=9).encode(x=x, y=y, text="label:N")
     ae_labels = alt.Chart(alt.Data(name="ae")).mark_text(align="left", dx=4, dy=-6, angle=0, fontSize=11).encode(
         x="distortion:Q", y=alt.value(12), text="model:N", color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=None))
     aes = alt.Chart(alt.Data(name="ae")).mark_rule(strokeWidth=2, strokeDash=[1, 3]).encode(
@@ -227,8 +227,8 @@ else:
     levels = np.arange(25 * np.ceil(low / 25), 25 * np.ceil((high + points["rate"].max()) / 25) + 1, 25)
     top = 1.15 * float(points["rate"].max())
     isolines = pd.DataFrame(explain.equal_elbo_lines(levels, (low, high), rate_max=top))
-    labels = pd.DataFrame([{"distortion": lv - top, "rate": top, "label": f"R + D = {lv:g}"}
-                           for lv in levels if low <= lv - top <= high])
+    labels = pd.DataFrame([{"distortion": lv - top, "rate": top, "label": f"R+D = {lv:g}"}  # every other line: room on a phone
+                           for lv in levels if low <= lv - top <= high and lv % 50 == 0])
     family = points[points["family"]].sort_values("beta")
     roles = tuple(points["role"]) + tuple(aes["role"])
     display.chart(plane_spec(lang, roles), points=points.drop(columns=["role", "family"]),

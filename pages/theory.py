@@ -21,7 +21,6 @@ def _fit_width(spec: dict) -> dict:
 
 ROLE = "vae_32d"  # the N(0, I) VAE: the textbook model that this page derives
 LIVE_ROLE = "vae_2d"  # the reparameterisation graph: two numbers per node fit on a phone
-DRAWS = 100  # draws of z ~ q(z|x) averaged for the ELBO terms of one digit
 PROPOSALS = ("prior", "importance")
 
 display.crisp_images()
@@ -35,8 +34,8 @@ st.latex(r"p_\theta(x) = \int p_\theta(x \mid z)\, p(z)\, dz")
 st.latex(r"p(z) = \mathcal N(0, I)")
 st.latex(r"p_\theta(x \mid z) = \prod_{i=1}^{784} \mathrm{Bernoulli}\big(x_i;\ \pi_i(z)\big)")
 st.markdown(t("theory.model_prior"))
-vae = resources.require(ROLE)
-display.digits(vae.decode(vae.sample_prior(8, seed=0)), size=70)
+curves = resources.figure(ROLE, figure.NAME)  # the model's fixed figure: samples, estimates, ELBO terms
+display.digits(curves["prior_samples"], size=70)
 st.caption(t("theory.model_samples"))
 code.show("decoder_net", "likelihood", "bernoulli_layer")
 
@@ -77,7 +76,6 @@ st.latex(r"\begin{aligned} p(x) &= \mathbb E_{p(z)}\big[p(x \mid z)\big] \\ "
          r"&\approx \frac1n \sum_{i=1}^{n} p(x \mid z_i), \quad z_i \sim p(z) \end{aligned}")
 st.latex(r"\begin{aligned} p(x) &= \mathbb E_{q(z \mid x)}\!\left[\frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right] \\ "
          r"&\approx \frac1n \sum_{i=1}^{n} w_i, \quad z_i \sim q(z \mid x) \end{aligned}")
-curves = resources.figure(ROLE, figure.NAME)
 
 
 def estimates(index: int) -> pd.DataFrame:
@@ -202,12 +200,12 @@ with st.expander(t("theory.kl_more"), icon=":material/functions:"):
     st.latex(r"\mathbb E_q\big[(z - \mu)^2\big] = \sigma^2, \qquad \mathbb E_q\big[z^2\big] = \mu^2 + \sigma^2")
     st.latex(r"\Rightarrow\ \mathrm{KL} = -\tfrac12 \log \sigma^2 - \tfrac12 + \tfrac12 (\mu^2 + \sigma^2)")
 st.markdown(t("theory.kl_after"))
-terms = vae.elbo_terms(binary[None], seed=0, draws=DRAWS)
+recon, kl, neg_elbo = (float(curves["terms"][figure.TERMS.index(name), index]) for name in ("recon", "kl", "neg_elbo"))
 c1, c2, c3 = st.columns(3)
-c1.metric(t("theory.metric_recon"), t("theory.nats", value=terms["recon"][0]))
-c2.metric(t("theory.metric_kl"), t("theory.nats", value=terms["kl"][0]))
-c3.metric(t("theory.metric_elbo"), t("theory.nats", value=terms["neg_elbo"][0]), help=t("theory.metric_elbo_help"))
-st.caption(t("theory.metric_caption", draws=DRAWS, model=resources.title(ROLE)))
+c1.metric(t("theory.metric_recon"), t("theory.nats", value=recon))
+c2.metric(t("theory.metric_kl"), t("theory.nats", value=kl))
+c3.metric(t("theory.metric_elbo"), t("theory.nats", value=neg_elbo), help=t("theory.metric_elbo_help"))
+st.caption(t("theory.metric_caption", draws=figure.DRAWS, model=resources.title(ROLE)))
 code.show("elbo_terms", "kl_exact", "kl_estimate")
 
 # --- 6. Beyond the ELBO: the importance-weighted bound ----------------------------------------------

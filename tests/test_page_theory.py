@@ -75,6 +75,8 @@ def test_the_shipped_figure_equals_a_fresh_computation(served):
     for key, value in fresh.items():
         np.testing.assert_allclose(shipped[key][..., :10], value, rtol=0, atol=2e-3, err_msg=key)
     np.testing.assert_array_equal(shipped["prior_counts"], explain.sample_counts(theory_figure.SAMPLES))
+    vae = served["vae_32d"]
+    np.testing.assert_allclose(shipped["prior_samples"], vae.decode(vae.sample_prior(8, seed=0)), atol=1e-5)
 
 
 def test_the_digit_box_shows_its_range_and_refuses_what_lies_outside():

@@ -15,7 +15,7 @@ NAME = "bounds"
 K = 1_000
 KS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000)
 DIGITS = 100
-BLOCK = 10  # digits drawn together (10,000 codes at once); each block's draws depend on its index
+BLOCK = 10  # digits drawn together (10,000 codes at once); each digit's draws depend on its index only
 SEED = 2
 
 
@@ -26,7 +26,7 @@ def applies(config) -> bool:
 
 def block_bounds(inference, digits: np.ndarray, first: int) -> np.ndarray:
     """Bounds on log p(x) for each k of KS, for a block whose first index is `first`: (len(KS), B)."""
-    log_w = inference.log_weights(digits, K, seed=SEED, stream=first)
+    log_w = inference.log_weights(digits, K, seed=SEED, first=first)
     return explain.iwae_against_k(log_w, KS).astype(np.float32)
 
 
