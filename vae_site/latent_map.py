@@ -33,6 +33,7 @@ _COMPONENT = st.components.v2.component(
 )
 DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                  "#bcbd22", "#17becf"]  # Vega's category10, as the site's other digit charts
+PRIOR_BOX = np.array([[-2.5, -2.5], [2.5, 2.5]])  # N(0, I)'s 2.5-sigma square
 POSTERIOR_COLOURS = ["#000000", "#c2185b", "#1b5e20", "#4a148c", "#e65100", "#0d47a1"]
 
 
@@ -57,8 +58,11 @@ def map_data(role: str, marks=(), height: int = 360, posteriors=()) -> dict:
     rings = [_posterior(i, label, mean, std) for i, (label, mean, std) in enumerate(posteriors)]
     marks = [{"name": str(name), "z": [float(z[0]), float(z[1])]} for name, z in marks]
     shown = [codes] + [np.asarray(r["rings"][-1]) for r in rings] + [np.array([m["z"] for m in marks]).reshape(-1, 2)]
+    if resources.require(role).config.kind == "vae":
+        shown.append(PRIOR_BOX)  # a VAE's map shows its prior's scale: a collapsed posterior is a dot
+    decimals = 3 + max(0, -int(np.floor(np.log10(max(float(codes.std()), 1e-9)))))  # ~4 digits of the spread
     return {
-        "codes": np.round(codes.astype(np.float64), 3).tolist(),
+        "codes": np.round(codes.astype(np.float64), decimals).tolist(),
         "labels": resources.test_digits()[1].astype(int).tolist(),
         "colours": DIGIT_COLOURS, "domain": explain.map_domain(np.concatenate(shown)), "marks": marks,
         "posteriors": rings, "decoder": decoder(role), "height": int(height), "text": _texts(),
