@@ -139,11 +139,10 @@ def test_every_page_renders_and_an_upload_is_reconstructed(server, page, tmp_pat
     assert page.locator("[data-testid='stImage'] img").count() >= 8  # input, reconstruction, posterior draws
 
 
-@pytest.mark.parametrize("lang", ["en", "ko"])
-def test_back_after_two_page_changes_goes_to_the_previous_page_in_one_press(server, page, lang):
+def test_back_after_two_page_changes_goes_to_the_previous_page_in_one_press(server, page):
     """A page change is one history entry (Streamlit's own menu dropped `lang` and the page wrote it
     back: two entries, so Back seemed to do nothing); Forward returns, the language stays."""
-    query = "" if lang == "en" else "?lang=ko"
+    lang, query = "ko", "?lang=ko"
     open_site(page, f"{server}/{query}")
     go(page, 1)
     go(page, 3)
@@ -267,3 +266,17 @@ def test_the_language_switch_survives_every_page_and_travels_in_the_share_link(s
     font = heading.evaluate("(e) => { const s = getComputedStyle(e); return s.fontWeight + ' 32px ' + s.fontFamily; }")
     glyphs = page.evaluate(TOFU, font)
     assert glyphs["inked"] and not glyphs["same"] and glyphs["hangulWidth"] > 20, glyphs
+
+
+def test_a_korean_browser_opens_the_site_in_korean_without_lang_in_the_url(server, chromium):
+    context = chromium.new_context(viewport=browser.LAPTOP, locale="ko-KR")
+    try:
+        page = context.new_page()
+        open_site(page, f"{server}/")
+        assert menu_texts(page) == nav_titles("ko") and "lang=" not in page.url
+        choose_language(page, "English")
+        page.wait_for_function("() => location.search.includes('lang=en')")
+        wait_idle(page)
+        assert menu_texts(page) == nav_titles("en")
+    finally:
+        context.close()
