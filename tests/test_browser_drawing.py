@@ -28,11 +28,13 @@ def canvas(page, scope=None):
     """The drawing surface of the (only visible) drawing pad: Fabric's upper canvas."""
     found = (scope or page).locator("canvas.upper-canvas")
     found.first.wait_for(state="visible", timeout=30_000)
+    found.first.scroll_into_view_if_needed()  # the pointer only reaches what the viewport shows
     return found.first
 
 
 def mouse_strokes(page, surface, strokes) -> float:
     """Draw `strokes` (lists of points as fractions of the box) with the mouse; returns the last mouse-up's time."""
+    surface.scroll_into_view_if_needed()
     box = surface.bounding_box()
     for stroke in strokes:
         (x, y), rest = stroke[0], stroke[1:]
