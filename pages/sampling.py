@@ -38,6 +38,29 @@ def end_picker(which: str, key: str, default: int, where) -> int:
     return index
 
 
+# --- The 2-D latent space: the grid, a point, the map that decodes under the pointer --------
+st.header(t("sampling.latent_heading"))
+st.markdown(t("sampling.latent_intro"))
+map_slot = st.container()  # the map comes first on the page; its point is set by the sliders under it
+share.restore("start", 0, share.integer(0, len(digits) - 1))  # the map shows the ends' posteriors
+share.restore("end", 1, share.integer(0, len(digits) - 1))
+left, right = st.columns([3, 2])
+with left:
+    n = 15
+    st.image(display.grid(vae_2d.decode(explain.normal_quantile_grid(n)), columns=n, size=28, gap=0),
+             caption=t("sampling.grid_caption"), width="stretch")
+with right:
+    point = (share.slider("z₁", "z1", 0.0, -3.0, 3.0, 0.05), share.slider("z₂", "z2", 0.0, -3.0, 3.0, 0.05))
+    display.digits(vae_2d.decode(np.array([point], np.float32)),
+                   captions=[t("sampling.point_caption", z1=point[0], z2=point[1])], size=140)
+ends_2d = [int(st.session_state["start"]), int(st.session_state["end"])]
+mean_2d, std_2d = vae_2d.encode(resources.binary_test_digits()[ends_2d])
+posteriors = [(t("sampling.end_label", which=t(f"sampling.{w}_short"), index=i, label=int(labels[i])), m, s)
+              for w, i, m, s in zip(("start", "end"), ends_2d, mean_2d, std_2d, strict=True)]
+with map_slot:
+    resources.latent_map("vae_2d", [(t("sampling.your_point"), point)], height=340, posteriors=posteriors)
+    st.caption(t("sampling.map_caption"))
+
 # --- Prior samples ----------------------------------------------------------------------
 st.header(t("sampling.prior_heading"))
 c1, c2, c3 = st.columns(3)
@@ -56,27 +79,6 @@ with right:
     st.image(display.grid(data.binarize(means, seed), columns=8, size=56), caption=t("sampling.draw_caption"))
 with st.expander(t("sampling.mean_vs_draw_heading")):
     st.markdown(t("sampling.mean_vs_draw"))
-
-# --- The 2-D latent space: the grid, a point, the map that decodes under the pointer --------
-st.header(t("sampling.latent_heading"))
-st.markdown(t("sampling.latent_intro"))
-share.restore("start", 0, share.integer(0, len(digits) - 1))  # the map shows the ends' posteriors
-share.restore("end", 1, share.integer(0, len(digits) - 1))
-left, right = st.columns([3, 2])
-with left:
-    n = 15
-    st.image(display.grid(vae_2d.decode(explain.normal_quantile_grid(n)), columns=n, size=28, gap=0),
-             caption=t("sampling.grid_caption"), width="stretch")
-with right:
-    point = (share.slider("z₁", "z1", 0.0, -3.0, 3.0, 0.05), share.slider("z₂", "z2", 0.0, -3.0, 3.0, 0.05))
-    display.digits(vae_2d.decode(np.array([point], np.float32)),
-                   captions=[t("sampling.point_caption", z1=point[0], z2=point[1])], size=140)
-ends_2d = [int(st.session_state["start"]), int(st.session_state["end"])]
-mean_2d, std_2d = vae_2d.encode(resources.binary_test_digits()[ends_2d])
-posteriors = [(t("sampling.end_label", which=t(f"sampling.{w}_short"), index=i, label=int(labels[i])), m, s)
-              for w, i, m, s in zip(("start", "end"), ends_2d, mean_2d, std_2d, strict=True)]
-resources.latent_map("vae_2d", [(t("sampling.your_point"), point)], height=340, posteriors=posteriors)
-st.caption(t("sampling.map_caption"))
 
 # --- Every dimension of the larger model ----------------------------------------------------
 st.header(t("sampling.dims_heading", count=vae.latent_size))
