@@ -191,14 +191,14 @@ def test_back_after_a_language_switch_returns_to_the_earlier_language(server, pa
 
 
 # Elements of the main block that reach past the right edge of the viewport, except what lies
-# inside a box that scrolls horizontally (an equation's) or is clipped by one.
+# inside a box that scrolls horizontally (an equation's) and fits the viewport itself.
 OVERFLOWING = """() => {
   const width = document.documentElement.clientWidth;
   const scrolls = (el) => {
     for (let p = el.parentElement; p; p = p.parentElement) {
       const style = getComputedStyle(p);
-      const clips = ['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX);
-      if (clips && p.getBoundingClientRect().right <= width + 1) return true;
+      const clips = ['auto', 'scroll'].includes(style.overflowX);
+      if (clips && p.getBoundingClientRect().right <= width + 1) return true;  // scrolls, and fits
     }
     return false;
   };
