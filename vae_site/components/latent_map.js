@@ -175,7 +175,7 @@ function legend(root, data) {
 
 function listen(svg, canvas, readout, cross, data, s) {
   const ctx = canvas.getContext("2d"), image = ctx.createImageData(28, 28);
-  const stats = (window.__latentMapStats = window.__latentMapStats || { latencies: [], painted: [], decodes: 0 });
+  const stats = (window.__latentMapStats = window.__latentMapStats || { latencies: [], painted: [], compute: [], decodes: 0 });
   let layers = null, pending = null;
   loadDecoder(data.decoder.url, data.decoder.sizes).then((l) => {
     layers = l;
@@ -187,7 +187,9 @@ function listen(svg, canvas, readout, cross, data, s) {
     const z1 = s.x0 + ((px - s.m.l) / (s.width - s.m.l - s.m.r)) * (s.x1 - s.x0);
     const z2 = s.y0 + ((s.height - s.m.b - py) / (s.height - s.m.t - s.m.b)) * (s.y1 - s.y0);
     if (!layers) { pending = ev; readout.textContent = data.text.loading; return; }
+    const c0 = performance.now();
     paint([z1, z2]);
+    stats.compute.push(performance.now() - c0); // the forward pass and drawing alone
     cross.setAttribute("cx", px);
     cross.setAttribute("cy", py);
     cross.setAttribute("visibility", "visible");
