@@ -316,10 +316,11 @@ def machine_facts() -> str:
     load = Path("/proc/loadavg").read_text().split()[:3]
     versions = {}
     for name in ("streamlit", "tensorflow", "playwright"):
+        from importlib.metadata import PackageNotFoundError, version
+
         try:
-            from importlib.metadata import version
             versions[name] = version(name)
-        except Exception:
+        except PackageNotFoundError:
             versions[name] = "not installed"
     chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
     return (f"nproc {os.cpu_count()}, CPU {cpu}, load average at start {' '.join(load)}; "
@@ -335,7 +336,7 @@ def command_line() -> str:
 def write_section(name: str, body: str, facts: str, note: str = "") -> None:
     """(Re)write the `name` section of BENCHMARKS.md, between its markers."""
     start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = (f"{start}\n## {name}\n\n`{command_line()}`, run {stamp}.\n\n"
                f"Machine: {facts}\n\n" + (f"**Note:** {note}\n\n" if note else "") + f"{body.strip()}\n{end}")
     text = RESULTS.read_text() if RESULTS.exists() else (

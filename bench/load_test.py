@@ -8,7 +8,8 @@ turn, and put them side by side), opens every page once on each replica (so the 
 loaded), then runs
 `--users` browser contexts in ONE headless Chromium (Playwright's async API), arriving over
 `--ramp` seconds, each looping until `--seconds` have passed: pause about `--think` seconds,
-then open a random page from the sidebar (one step in three) or do that page's interaction (theory: type a random test digit; sampling and AE vs VAE: type a random seed;
+then open a random page from the sidebar (one step in three) or do that page's interaction
+(theory: type a random test digit; sampling and AE vs VAE: type a random seed;
 reconstruction: upload a PNG digit drawn with PIL, or remove the last one; ELBO curves and
 anomaly: pick another radio option).
 
@@ -34,11 +35,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from playwright.async_api import TimeoutError as PlaywrightTimeout
-from playwright.async_api import async_playwright
-
 import common
 from common import fmt, table, verdict
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+from playwright.async_api import async_playwright
 
 sys.path.insert(0, str(common.ROOT / "scripts"))
 import serve_replicas  # noqa: E402  (N replicas behind HAProxy, for --replicas N)
@@ -134,7 +134,8 @@ class User:
             await self.timed(f"{name or 'theory'}: type a number", "keydown", lambda: field.press("Enter"))
         elif name in ("elbo_curves", "anomaly"):
             options = page.locator("[data-testid='stRadioOption']")
-            choices = [i for i in range(await options.count()) if not await options.nth(i).locator("input").is_checked()]
+            count = await options.count()
+            choices = [i for i in range(count) if not await options.nth(i).locator("input").is_checked()]
             if not choices:  # the radio is not on screen: the page stopped early, and `check` has said why
                 await self.switch_page()
                 return
@@ -240,7 +241,7 @@ async def sample_rss(site: Site, samples: list[dict], stop: asyncio.Event) -> No
         samples.append(site.rss())
         try:
             await asyncio.wait_for(stop.wait(), 1.0)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 
@@ -264,7 +265,8 @@ async def run_users(args, browser, site: Site, pngs: list[Path]) -> dict:
     for task in pending:  # bounded: a user stuck past its own timeouts is cut off and counted
         task.cancel()
     out = {"elapsed": time.monotonic() - start, "start_wall": start_wall, "users": users, "cut_off": len(pending)}
-    out["server_cpu"], out["machine_cpu"], out["browser_cpu"] = (b - a for a, b in zip(cpu_start, cpu_now(site)))
+    deltas = [b - a for a, b in zip(cpu_start, cpu_now(site), strict=True)]
+    out.update(zip(("server_cpu", "machine_cpu", "browser_cpu"), deltas, strict=True))  # cpu_now's order
     stop.set()
     await sampler
     out["crashed"], out["rss_after"] = site.crashed(), site.rss()

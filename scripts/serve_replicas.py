@@ -29,8 +29,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg"
@@ -190,7 +190,7 @@ class Replicas:
             data = b"".join(iter(lambda: s.recv(65536), b""))
         lines = data.decode().lstrip("# ").splitlines()
         header = lines[0].split(",")
-        rows = [dict(zip(header, line.split(","))) for line in lines[1:] if line]
+        rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
         return [r for r in rows if r["pxname"] == "replicas" and r["svname"] not in ("FRONTEND", "BACKEND")]
 
     def servers_up(self) -> int:
@@ -211,7 +211,7 @@ class Replicas:
         """
         keys = ("time", "replica", "status", "method", "path", "cookie_sent", "cookie_set")
         rows = [line.split(" ") for line in self.log_text().splitlines()]
-        return [dict(zip(keys, [r[0], r[1].split("/", 1)[1], *r[2:]]))
+        return [dict(zip(keys, [r[0], r[1].split("/", 1)[1], *r[2:]], strict=True))
                 for r in rows if len(r) == 7 and r[0].isdigit() and "/" in r[1]]
 
 

@@ -88,7 +88,7 @@ def test_two_visitors_land_on_different_replicas_and_each_stays_on_its_own(site,
         # Its input and reconstruction at least (the page's wording is tested in test_browser.py).
         assert visitor.page.locator("[data-testid='stImage'] img").count() >= 2
     replicas = [v.replica() for v in visitors]
-    for visitor, replica in zip(visitors, replicas):
+    for visitor, replica in zip(visitors, replicas, strict=True):
         assert len(visitor.served_by) > 10  # the pages, scripts, media and upload responses
         other = [(name, url) for name, url in visitor.served_by if name != replica]
         assert not other, f"responses not from {replica}: {other[:5]}"
