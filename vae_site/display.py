@@ -16,7 +16,8 @@ _CRISP = "<style>[data-testid='stImage'] img {image-rendering: pixelated;}</styl
 # The site's own style, once per run (navigation.run):
 # - an equation wider than the page (a phone) scrolls inside its own box, and a shadow at the
 #   edge it can scroll towards says so (the "scrolling shadows" technique: the two cover
-#   gradients scroll with the content and hide the shadows once an end is reached);
+#   gradients, white as the page (.streamlit/config.toml's theme), scroll with the content and
+#   hide the shadows once an end is reached);
 # - captions and labels break between words only, never inside one (`keep-all` is also how
 #   Korean is set: between 어절, not between syllables).
 _SITE_STYLE = """<style>
@@ -24,8 +25,8 @@ _SITE_STYLE = """<style>
   overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 0.25rem 0;
   scrollbar-width: thin;
   background:
-    linear-gradient(to right, var(--vae-page, #fff) 30%, transparent) left center / 2.5rem 100% no-repeat local,
-    linear-gradient(to left, var(--vae-page, #fff) 30%, transparent) right center / 2.5rem 100% no-repeat local,
+    linear-gradient(to right, #fff 50%, transparent) left center / 2.5rem 100% no-repeat local,
+    linear-gradient(to left, #fff 50%, transparent) right center / 2.5rem 100% no-repeat local,
     linear-gradient(to right, rgba(0, 0, 0, 0.3), transparent) left center / 1.25rem 100% no-repeat scroll,
     linear-gradient(to left, rgba(0, 0, 0, 0.3), transparent) right center / 1.25rem 100% no-repeat scroll;
 }
