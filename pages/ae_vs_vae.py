@@ -15,6 +15,7 @@ PAIRS = ("vae_2d", "ae_2d", "vae_32d", "ae_32d")
 CODES = 200  # prior codes per model behind the holes table
 BETAS = ("0",) + tuple(f"{b:g}" for b in store.BETA_FAMILY)  # "0" is the AE: the beta -> 0 end
 RECONSTRUCTED = list(range(8))  # test digits reconstructed by the chosen beta model
+RINGED = RECONSTRUCTED[:3]  # ... whose posteriors the beta map draws
 # Korean lines break between any two syllables by default: keep words whole (English is unchanged).
 KEEP_WORDS = ("<style>[data-testid='stMain'] :is(p, li, span, h1, h2, h3) "
               "{word-break: keep-all !important; overflow-wrap: break-word;}</style>")
@@ -122,6 +123,15 @@ def beta_metrics(role: str) -> None:
     cols[3].metric(t("ae_vs_vae.beta_nll", k=metrics["k"]), f"{nll:.1f}")
 
 
+def beta_posteriors(role: str, served) -> list:
+    """q(z|x) of a few test digits under the chosen model (none for the AE: it has no spread)."""
+    if role == "ae_2d":
+        return []
+    mean, std = served.encode(resources.binary_test_digits()[RINGED])
+    return [(t("ae_vs_vae.digit_is", index=i, label=int(labels[i])), m, s)
+            for i, m, s in zip(RINGED, mean, std, strict=True)]
+
+
 st.header(t("ae_vs_vae.beta_heading"))
 first_beta = store.BETA_FAMILY[store.BETAS[0]]
 st.markdown(t("ae_vs_vae.beta_intro", count=len(store.BETA_FAMILY), widths=widths(first_beta),
@@ -139,7 +149,9 @@ else:
     left, right = st.columns([3, 2])
     with left:
         st.subheader(t("ae_vs_vae.beta_map"))
-        latent_map.draw(role, height=320, key="map_beta")
+        latent_map.draw(role, height=320, key="map_beta", posteriors=beta_posteriors(role, served))
+        if role != "ae_2d":
+            st.caption(t("ae_vs_vae.beta_map_caption", count=len(RINGED)))
     with right:
         st.subheader(t("ae_vs_vae.beta_prior"))
         st.image(display.grid(prior_decodes(served, resources.cache_key(role), seed, 16), columns=4, size=56))

@@ -78,6 +78,11 @@ def test_the_beta_slider_changes_map_samples_reconstructions_and_metrics(served,
         if code != "0":  # a VAE's map keeps the prior's scale, so a collapsed posterior shows as a dot
             (x0, x1), (y0, y1) = shown["domain"]
             assert x0 <= -2.5 and y0 <= -2.5 and x1 >= 2.5 and y1 >= 2.5
+            mean, std = served[role].encode(data.binarize(bundled[0], 0)[:3])  # the first digits' q(z|x)
+            np.testing.assert_allclose([p["mean"] for p in shown["posteriors"]], mean, atol=1e-4)
+            np.testing.assert_allclose([p["std"] for p in shown["posteriors"]], std, atol=1e-4)
+        else:
+            assert shown["posteriors"] == []  # an AE has no q(z|x) spread to draw
         seen[code] = image_urls(at)
         labels = [m.label for m in at.metric]
         if code == "0":
