@@ -117,6 +117,8 @@ class Replicas:
         self.launch, self.timeout = launch, timeout
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="replicas_"))
         self.stats_socket = self.workdir / "haproxy.sock"
+        if len(str(self.stats_socket)) > 100:  # a Unix socket's path must fit in 108 bytes
+            self.stats_socket = Path(tempfile.mkdtemp(prefix="replicas_")) / "haproxy.sock"
         self.log_path = self.workdir / "haproxy.log"
         self.processes: list[subprocess.Popen] = []
         self.haproxy: subprocess.Popen | None = None

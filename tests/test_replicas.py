@@ -30,8 +30,8 @@ pytestmark = pytest.mark.skipif(bool(MISSING) and not os.environ.get("CI"), reas
 
 
 @pytest.fixture(scope="module")
-def site():
-    with serve_replicas.Replicas(2) as replicas:
+def site(tmp_path_factory):
+    with serve_replicas.Replicas(2, workdir=tmp_path_factory.mktemp("replicas")) as replicas:
         yield replicas
 
 
@@ -132,8 +132,8 @@ def check_haproxy_log(requests: list[dict], replicas: set[str]) -> None:
         assert uploads and all(r["status"] in ("200", "204") for r in uploads), (name, uploads)
 
 
-def test_stats_socket_reports_every_replica_up_and_stop_ends_every_process():
-    replicas = serve_replicas.Replicas(2)
+def test_stats_socket_reports_every_replica_up_and_stop_ends_every_process(tmp_path):
+    replicas = serve_replicas.Replicas(2, workdir=tmp_path)
     replicas.start()
     processes = [replicas.haproxy, *replicas.processes]
     assert [(r["svname"], r["status"]) for r in replicas.stats()] == [("r1", "UP"), ("r2", "UP")]
