@@ -179,21 +179,21 @@ st.header(t("theory.elbo_header"))
 st.markdown(t("theory.elbo_text"))
 st.latex(r"\log p(x) = \log \int p(x \mid z)\, p(z)\, dz")
 st.latex(r"= \log \mathbb E_{q(z \mid x)}\!\left[\frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right]")
-st.latex(r"\ge \mathbb E_{q(z \mid x)}\!\left[\log \frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right]"
-         r"\quad\text{(" + t("theory.tex_jensen") + ")}")
+st.latex(r"\begin{aligned} &\ge \mathbb E_{q(z \mid x)}\!\left[\log \frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right] \\ "
+         r"&\qquad\text{(" + t("theory.tex_jensen") + r")} \end{aligned}")
 st.latex(r"= \underbrace{\mathbb E_{q(z \mid x)}\big[\log p(x \mid z)\big]}_{\text{" + t("theory.tex_recon") + "}}"
          r" - \underbrace{\mathrm{KL}\big(q(z \mid x)\,\|\,p(z)\big)}_{\text{" + t("theory.tex_regulariser") + "}}")
 st.latex(r"= \mathrm{ELBO}(x)")
 st.markdown(t("theory.elbo_gap"))
-st.latex(r"\log p(x) - \mathrm{ELBO}(x) = \mathrm{KL}\big(q(z \mid x)\,\|\,p(z \mid x)\big) \ge 0")
+st.latex(r"\begin{aligned} &\log p(x) - \mathrm{ELBO}(x) \\ &= \mathrm{KL}\big(q(z \mid x)\,\|\,p(z \mid x)\big) \ge 0 \end{aligned}")
 with st.expander(t("theory.gap_more"), icon=":material/functions:"):
     st.markdown(t("theory.gap_why"))
     st.latex(r"\log p(x) - \mathrm{ELBO}(x) = \mathbb E_{q}\!\left[\log p(x) - \log \frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right]")
     st.latex(r"= \mathbb E_{q}\!\left[\log \frac{q(z \mid x)\, p(x)}{p(x, z)}\right]"
              r" = \mathbb E_{q}\!\left[\log \frac{q(z \mid x)}{p(z \mid x)}\right]")
 st.markdown(t("theory.kl_text"))
-st.latex(r"\mathrm{KL}\big(\mathcal N(\mu, \sigma^2)\,\|\,\mathcal N(0, 1)\big) = "
-         r"\tfrac12 \big(\mu^2 + \sigma^2 - 1 - \log \sigma^2\big)")
+st.latex(r"\begin{aligned} &\mathrm{KL}\big(\mathcal N(\mu, \sigma^2)\,\|\,\mathcal N(0, 1)\big) \\ "
+         r"&= \tfrac12 \big(\mu^2 + \sigma^2 - 1 - \log \sigma^2\big) \end{aligned}")
 with st.expander(t("theory.kl_more"), icon=":material/functions:"):
     st.markdown(t("theory.kl_why"))
     st.latex(r"\log q(z) - \log p(z) = -\tfrac12 \log \sigma^2 - \frac{(z - \mu)^2}{2\sigma^2} + \frac{z^2}{2}")
