@@ -50,12 +50,13 @@ def test_a_corrupt_model_is_reported_and_the_other_pages_still_work(tmp_path, mo
 def test_the_served_process_never_imports_keras_3():
     """Streamlit clears a Keras 3 session after every script run, which empties TensorFlow's
     kernel cache (every graph call's first run then rebuilds its kernels); vae_site keeps Keras 3
-    out. A fresh process, as `streamlit run` starts one, without the variable set by hand."""
+    out. A fresh process, set up as streamlit_app.py does (`process.configure()` first), without
+    the variable set by hand."""
     import os
     import subprocess
     import sys
 
-    code = ("import sys, vae_site; from vae_site import resources; "
+    code = ("import sys; from vae_site import process; process.configure(); from vae_site import resources; "
             "resources._load.__wrapped__(resources.cache_key('vae_2d')); "
             "assert 'tensorflow' in sys.modules; print('keras' in sys.modules)")
     env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
