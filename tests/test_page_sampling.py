@@ -46,6 +46,7 @@ def test_the_map_marks_the_point_and_draws_the_ends_posteriors(bundled):
         np.testing.assert_allclose(posterior["std"], s, atol=1e-4)
         for radius, ring in zip((1, 2), posterior["rings"], strict=True):  # to the axes' scale
             np.testing.assert_allclose(np.linalg.norm((np.array(ring) - m) / s, axis=1), radius, rtol=1e-2)
+    assert len({p["colour"] for p in shown["posteriors"]}) == 2 == len({p["label"] for p in shown["posteriors"]})
     (x0, x1), (y0, y1) = shown["domain"]
     assert x0 <= codes[:, 0].min() and codes[:, 0].max() <= x1 and y0 <= codes[:, 1].min() and codes[:, 1].max() <= y1
     assert shown["decoder"]["sizes"] == [2, 512, 512, 784]
