@@ -19,6 +19,7 @@ def _fit_width(spec: dict) -> dict:
     (Streamlit's default "fit" squeezes the plot to make room for a tall legend on a phone)."""
     return {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
 
+
 TERMS = ("neg_elbo", "recon", "kl")
 SPLITS = ("train", "validation")
 ACTIVE = 0.01  # nats of KL above which a latent dimension counts as used
@@ -32,15 +33,18 @@ def history_frame(role: str) -> pd.DataFrame | None:
     history = resources.model_json(role, store.HISTORY)
     if history is None:
         return None
-    rows = [{"epoch": epoch, "term": term, "split": split, "nats": value, "model": resources.title(role)}
-            for term in TERMS for split, prefix in zip(SPLITS, ("", "val_"))
-            for epoch, value in zip(history["epoch"], history.get(prefix + term, []))]
+    rows = [
+        {"epoch": epoch, "term": term, "split": split, "nats": value, "model": resources.title(role)}
+        for term in TERMS
+        for split, prefix in zip(SPLITS, ("", "val_"), strict=True)
+        for epoch, value in zip(history["epoch"], history.get(prefix + term, []), strict=False)  # an AE has no KL
+    ]
     return pd.DataFrame(rows, columns=["epoch", "term", "split", "nats", "model"])
 
 
 def _labels(codes, names) -> str:
     """A Vega label expression showing translated `names` for neutral `codes`."""
-    return " : ".join(f"datum.label === '{c}' ? '{n}'" for c, n in zip(codes, names)) + " : datum.label"
+    return " : ".join(f"datum.label === '{c}' ? '{n}'" for c, n in zip(codes, names, strict=True)) + " : datum.label"
 
 
 def _legend(columns: int = 1) -> alt.Legend:
@@ -51,30 +55,59 @@ def _legend(columns: int = 1) -> alt.Legend:
 @st.cache_resource(show_spinner=False, max_entries=64)
 def history_spec(lang: str, term: str, roles: tuple) -> dict:
     """One term's training curves: a colour per model, solid for training, dashed for validation (data "history")."""
-    split = alt.StrokeDash("split:N", scale=alt.Scale(domain=list(SPLITS)),
-                           legend=alt.Legend(orient="top", title=None, labelExpr=_labels(
-                               SPLITS, [t(f"elbo_curves.split_{s}") for s in SPLITS])))
-    return _fit_width(display.vega_lite_spec(alt.Chart(alt.Data(name="history")).mark_line().encode(
-        x=alt.X("epoch:Q", title=t("elbo_curves.axis_epoch")),
-        y=alt.Y("nats:Q", scale=alt.Scale(zero=False), title=t("elbo_curves.axis_term", term=t(f"elbo_curves.term_{term}"))),
-        color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=_legend()),
-        strokeDash=split,
-        tooltip=[alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
-                 alt.Tooltip("epoch:Q", title=t("elbo_curves.axis_epoch")),
-                 alt.Tooltip("nats:Q", format=".2f", title=t("elbo_curves.axis_nats"))],
-    ).properties(height=360).interactive()))
+    split = alt.StrokeDash(
+        "split:N",
+        scale=alt.Scale(domain=list(SPLITS)),
+        legend=alt.Legend(
+            orient="top", title=None, labelExpr=_labels(SPLITS, [t(f"elbo_curves.split_{s}") for s in SPLITS])
+        ),
+    )
+    return _fit_width(
+        display.vega_lite_spec(
+            alt.Chart(alt.Data(name="history"))
+            .mark_line()
+            .encode(
+                x=alt.X("epoch:Q", title=t("elbo_curves.axis_epoch")),
+                y=alt.Y(
+                    "nats:Q",
+                    scale=alt.Scale(zero=False),
+                    title=t("elbo_curves.axis_term", term=t(f"elbo_curves.term_{term}")),
+                ),
+                color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=_legend()),
+                strokeDash=split,
+                tooltip=[
+                    alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
+                    alt.Tooltip("epoch:Q", title=t("elbo_curves.axis_epoch")),
+                    alt.Tooltip("nats:Q", format=".2f", title=t("elbo_curves.axis_nats")),
+                ],
+            )
+            .properties(height=360)
+            .interactive()
+        )
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def gap_spec(lang: str, roles: tuple) -> dict:
     """The gap IWAE_k - ELBO against k on a log axis, a line per model (data "gap")."""
-    return _fit_width(display.vega_lite_spec(alt.Chart(alt.Data(name="gap")).mark_line(point=True).encode(
-        x=alt.X("k:Q", scale=alt.Scale(type="log"), title=t("elbo_curves.axis_k")),
-        y=alt.Y("gap:Q", title=t("elbo_curves.axis_gap")),
-        color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=_legend()),
-        tooltip=[alt.Tooltip("model:N", title=t("elbo_curves.axis_model")), alt.Tooltip("k:Q", title="k"),
-                 alt.Tooltip("gap:Q", format=".2f", title=t("elbo_curves.axis_gap"))],
-    ).properties(height=300).interactive()))
+    return _fit_width(
+        display.vega_lite_spec(
+            alt.Chart(alt.Data(name="gap"))
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("k:Q", scale=alt.Scale(type="log"), title=t("elbo_curves.axis_k")),
+                y=alt.Y("gap:Q", title=t("elbo_curves.axis_gap")),
+                color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=_legend()),
+                tooltip=[
+                    alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
+                    alt.Tooltip("k:Q", title="k"),
+                    alt.Tooltip("gap:Q", format=".2f", title=t("elbo_curves.axis_gap")),
+                ],
+            )
+            .properties(height=300)
+            .interactive()
+        )
+    )
 
 
 @st.cache_resource(show_spinner=False)
@@ -84,29 +117,67 @@ def plane_spec(lang: str, roles: tuple) -> dict:
     y = alt.Y("rate:Q", title=t("elbo_curves.axis_rate"))
     colour = alt.Color("model:N", scale=resources.colour_scale(roles), legend=_legend())
     nats = {"format": ".1f"}
-    lines = alt.Chart(alt.Data(name="isolines")).mark_line(strokeDash=[4, 4], color="#adb5bd", clip=True).encode(
-        x=x, y=y, detail="level:N",
-        tooltip=[alt.Tooltip("level:Q", title=t("elbo_curves.axis_level"), **nats)])
-    line_labels = alt.Chart(alt.Data(name="isolabels")).mark_text(
-        color="#868e96", align="left", dx=4, dy=8, fontSize=9).encode(x=x, y=y, text="label:N")
-    ae_labels = alt.Chart(alt.Data(name="ae")).mark_text(align="left", dx=4, dy=-6, angle=0, fontSize=11).encode(
-        x="distortion:Q", y=alt.value(12), text="model:N", color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=None))
-    aes = alt.Chart(alt.Data(name="ae")).mark_rule(strokeWidth=2, strokeDash=[1, 3]).encode(
-        x="distortion:Q", color=colour,
-        tooltip=[alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
-                 alt.Tooltip("distortion:Q", title=t("elbo_curves.axis_distortion"), **nats)])
-    path = alt.Chart(alt.Data(name="beta_path")).mark_line(color="#495057", strokeWidth=1).encode(
-        x=x, y=y, order="beta:Q")
-    points = alt.Chart(alt.Data(name="points")).mark_point(filled=True, size=140, opacity=1).encode(
-        x=x, y=y, color=colour, shape=alt.Shape("model:N", legend=None),
-        tooltip=[alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
-                 alt.Tooltip("rate:Q", title=t("elbo_curves.axis_rate"), **nats),
-                 alt.Tooltip("distortion:Q", title=t("elbo_curves.axis_distortion"), **nats),
-                 alt.Tooltip("neg_elbo:Q", title="−ELBO", **nats)])
-    collapse = alt.Chart(alt.Data(name="collapse")).mark_point(shape="cross", size=200, color="black", filled=True).encode(
-        x=x, y=y, tooltip=[alt.Tooltip("distortion:Q", title=t("elbo_curves.axis_distortion"), **nats)])
-    collapse_label = alt.Chart(alt.Data(name="collapse")).mark_text(align="right", dx=-8, dy=-10, fontSize=11).encode(
-        x=x, y=y, text=alt.value(t("elbo_curves.collapse_label")))
+    lines = (
+        alt.Chart(alt.Data(name="isolines"))
+        .mark_line(strokeDash=[4, 4], color="#adb5bd", clip=True)
+        .encode(x=x, y=y, detail="level:N", tooltip=[alt.Tooltip("level:Q", title=t("elbo_curves.axis_level"), **nats)])
+    )
+    line_labels = (
+        alt.Chart(alt.Data(name="isolabels"))
+        .mark_text(color="#868e96", align="left", dx=4, dy=8, fontSize=9)
+        .encode(x=x, y=y, text="label:N")
+    )
+    ae_labels = (
+        alt.Chart(alt.Data(name="ae"))
+        .mark_text(align="left", dx=4, dy=-6, angle=0, fontSize=11)
+        .encode(
+            x="distortion:Q",
+            y=alt.value(12),
+            text="model:N",
+            color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=None),
+        )
+    )
+    aes = (
+        alt.Chart(alt.Data(name="ae"))
+        .mark_rule(strokeWidth=2, strokeDash=[1, 3])
+        .encode(
+            x="distortion:Q",
+            color=colour,
+            tooltip=[
+                alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
+                alt.Tooltip("distortion:Q", title=t("elbo_curves.axis_distortion"), **nats),
+            ],
+        )
+    )
+    path = (
+        alt.Chart(alt.Data(name="beta_path")).mark_line(color="#495057", strokeWidth=1).encode(x=x, y=y, order="beta:Q")
+    )
+    points = (
+        alt.Chart(alt.Data(name="points"))
+        .mark_point(filled=True, size=140, opacity=1)
+        .encode(
+            x=x,
+            y=y,
+            color=colour,
+            shape=alt.Shape("model:N", legend=None),
+            tooltip=[
+                alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
+                alt.Tooltip("rate:Q", title=t("elbo_curves.axis_rate"), **nats),
+                alt.Tooltip("distortion:Q", title=t("elbo_curves.axis_distortion"), **nats),
+                alt.Tooltip("neg_elbo:Q", title="−ELBO", **nats),
+            ],
+        )
+    )
+    collapse = (
+        alt.Chart(alt.Data(name="collapse"))
+        .mark_point(shape="cross", size=200, color="black", filled=True)
+        .encode(x=x, y=y, tooltip=[alt.Tooltip("distortion:Q", title=t("elbo_curves.axis_distortion"), **nats)])
+    )
+    collapse_label = (
+        alt.Chart(alt.Data(name="collapse"))
+        .mark_text(align="right", dx=-8, dy=-10, fontSize=11)
+        .encode(x=x, y=y, text=alt.value(t("elbo_curves.collapse_label")))
+    )
     layers = alt.layer(lines, line_labels, aes, ae_labels, path, points, collapse, collapse_label)
     return _fit_width(display.vega_lite_spec(layers.properties(height=420).interactive()))
 
@@ -114,11 +185,21 @@ def plane_spec(lang: str, roles: tuple) -> dict:
 @st.cache_resource(show_spinner=False)
 def kl_spec(lang: str) -> dict:
     """KL per latent dimension as bars in the main VAE's colour, largest first (data "kl")."""
-    return _fit_width(display.vega_lite_spec(alt.Chart(alt.Data(name="kl")).mark_bar(color=resources.colour("vae_main")).encode(
-        x=alt.X("dimension:O", sort="-y", title=t("elbo_curves.axis_dimension")),
-        y=alt.Y("kl:Q", title=t("elbo_curves.axis_kl")),
-        tooltip=[alt.Tooltip("dimension:O", title=t("elbo_curves.axis_dimension")),
-                 alt.Tooltip("kl:Q", format=".3f", title=t("elbo_curves.axis_kl"))]).properties(height=260)))
+    return _fit_width(
+        display.vega_lite_spec(
+            alt.Chart(alt.Data(name="kl"))
+            .mark_bar(color=resources.colour("vae_main"))
+            .encode(
+                x=alt.X("dimension:O", sort="-y", title=t("elbo_curves.axis_dimension")),
+                y=alt.Y("kl:Q", title=t("elbo_curves.axis_kl")),
+                tooltip=[
+                    alt.Tooltip("dimension:O", title=t("elbo_curves.axis_dimension")),
+                    alt.Tooltip("kl:Q", format=".3f", title=t("elbo_curves.axis_kl")),
+                ],
+            )
+            .properties(height=260)
+        )
+    )
 
 
 # --- 1. Training histories ---------------------------------------------------------------
@@ -131,10 +212,23 @@ available = [r for r, f in frames.items() if f is not None]
 if not available:
     st.stop()
 default = tuple(r for r in store.CORE if r in available) or tuple(available[:1])
-term = share.radio(t("elbo_curves.term_label"), "term", "neg_elbo", TERMS, horizontal=True,
-                   format_func=lambda c: t(f"elbo_curves.term_{c}"))
-chosen = share.multiselect(t("elbo_curves.models_label"), "models", default, available, len(available),
-                           format_func=resources.title, help=t("elbo_curves.models_help"))
+term = share.radio(
+    t("elbo_curves.term_label"),
+    "term",
+    "neg_elbo",
+    TERMS,
+    horizontal=True,
+    format_func=lambda c: t(f"elbo_curves.term_{c}"),
+)
+chosen = share.multiselect(
+    t("elbo_curves.models_label"),
+    "models",
+    default,
+    available,
+    len(available),
+    format_func=resources.title,
+    help=t("elbo_curves.models_help"),
+)
 lang = i18n.current()
 data = pd.concat([frames[r] for r in chosen]) if chosen else pd.DataFrame()
 data = data[data["term"] == term] if len(data) else data
@@ -157,8 +251,10 @@ def gap_frame(roles) -> pd.DataFrame:
             continue
         fig = resources.figure(role, bounds_figure.NAME)
         gap = (fig["log_px"] - fig["log_px"][0]).mean(axis=1)  # row 0 is k = 1, the ELBO
-        rows += [{"k": int(k), "gap": float(g), "model": resources.title(role), "role": role}
-                 for k, g in zip(fig["k"], gap)]
+        rows += [
+            {"k": int(k), "gap": float(g), "model": resources.title(role), "role": role}
+            for k, g in zip(fig["k"], gap, strict=True)
+        ]
     return pd.DataFrame(rows, columns=["k", "gap", "model", "role"])
 
 
@@ -168,8 +264,15 @@ if gaps.empty:
 else:
     display.chart(gap_spec(lang, tuple(gaps["role"].unique())), gap=gaps.drop(columns=["role"]))
     last = gaps[gaps["k"] == gaps["k"].max()]
-    st.caption(t("elbo_curves.gap_caption", k=int(last["k"].iloc[0]), digits=bounds_figure.DIGITS,
-                 low=float(last["gap"].min()), high=float(last["gap"].max())))
+    st.caption(
+        t(
+            "elbo_curves.gap_caption",
+            k=int(last["k"].iloc[0]),
+            digits=bounds_figure.DIGITS,
+            low=float(last["gap"].min()),
+            high=float(last["gap"].max()),
+        )
+    )
 
 
 def metrics_row(role: str) -> dict:
@@ -178,10 +281,18 @@ def metrics_row(role: str) -> dict:
     k = m.get("k") or None
     nll = m.get(f"iwae_nll_k{k}") if k else None
     gap = m["neg_elbo"] - nll if nll is not None and "neg_elbo" in m else None
-    values = {"neg_elbo": m.get("neg_elbo"), "recon": m.get("recon_nll"), "kl": m.get("kl"), "nll": nll,
-              "gap": gap, "k": k, "images": m.get("test_images")}
+    values = {
+        "neg_elbo": m.get("neg_elbo"),
+        "recon": m.get("recon_nll"),
+        "kl": m.get("kl"),
+        "nll": nll,
+        "gap": gap,
+        "k": k,
+        "images": m.get("test_images"),
+    }
     return {t("elbo_curves.col_model"): resources.title(role)} | {
-        t(f"elbo_curves.col_{name}"): explain.cell(v, 2) for name, v in values.items()}
+        t(f"elbo_curves.col_{name}"): explain.cell(v, 2) for name, v in values.items()
+    }
 
 
 if chosen:
@@ -199,16 +310,27 @@ def plane_points() -> pd.DataFrame:
     for role in store.SHIPPED:
         m, config = resources.model_json(role, store.METRICS), resources.model_json(role, store.CONFIG)
         if m and config and config.get("kind") == "vae" and "kl" in m:
-            rows.append({"role": role, "model": resources.title(role), "rate": m["kl"], "distortion": m["recon_nll"],
-                         "neg_elbo": m["kl"] + m["recon_nll"], "beta": float(config.get("beta", 1.0)),
-                         "family": role in store.BETA_FAMILY.values()})
+            rows.append(
+                {
+                    "role": role,
+                    "model": resources.title(role),
+                    "rate": m["kl"],
+                    "distortion": m["recon_nll"],
+                    "neg_elbo": m["kl"] + m["recon_nll"],
+                    "beta": float(config.get("beta", 1.0)),
+                    "family": role in store.BETA_FAMILY.values(),
+                }
+            )
     return pd.DataFrame(rows, columns=["role", "model", "rate", "distortion", "neg_elbo", "beta", "family"])
 
 
 def ae_lines() -> pd.DataFrame:
     """The AEs' distortions: the β → 0 end, where the rate is unbounded."""
-    rows = [{"role": r, "model": resources.title(r), "distortion": m["recon_nll"]}
-            for r in ("ae_32d", "ae_2d") if (m := resources.model_json(r, store.METRICS))]
+    rows = [
+        {"role": r, "model": resources.title(r), "distortion": m["recon_nll"]}
+        for r in ("ae_32d", "ae_2d")
+        if (m := resources.model_json(r, store.METRICS))
+    ]
     return pd.DataFrame(rows, columns=["role", "model", "distortion"])
 
 
@@ -227,21 +349,41 @@ else:
     levels = np.arange(25 * np.ceil(low / 25), 25 * np.ceil((high + points["rate"].max()) / 25) + 1, 25)
     top = 1.15 * float(points["rate"].max())
     isolines = pd.DataFrame(explain.equal_elbo_lines(levels, (low, high), rate_max=top))
-    labels = pd.DataFrame([{"distortion": lv - top, "rate": top, "label": f"R+D = {lv:g}"}  # every other line: room on a phone
-                           for lv in levels if low <= lv - top <= high and lv % 50 == 0])
+    labels = pd.DataFrame(
+        [
+            {"distortion": lv - top, "rate": top, "label": f"R+D = {lv:g}"}  # every other line: room on a phone
+            for lv in levels
+            if low <= lv - top <= high and lv % 50 == 0
+        ]
+    )
     family = points[points["family"]].sort_values("beta")
     roles = tuple(points["role"]) + tuple(aes["role"])
-    display.chart(plane_spec(lang, roles), points=points.drop(columns=["role", "family"]),
-                  isolines=isolines, isolabels=labels, ae=aes.drop(columns=["role"]),
-                  beta_path=family[["rate", "distortion", "beta"]],
-                  collapse=pd.DataFrame([{"distortion": collapse_d, "rate": 0.0}]))
+    display.chart(
+        plane_spec(lang, roles),
+        points=points.drop(columns=["role", "family"]),
+        isolines=isolines,
+        isolabels=labels,
+        ae=aes.drop(columns=["role"]),
+        beta_path=family[["rate", "distortion", "beta"]],
+        collapse=pd.DataFrame([{"distortion": collapse_d, "rate": 0.0}]),
+    )
     st.markdown(t("elbo_curves.plane_reading", collapse=collapse_d))
     if len(family) >= 2:
         first, last = family.iloc[0], family.iloc[-1]
         kl_dims = (resources.model_json(last["role"], store.METRICS) or {}).get("kl_per_dimension", [])
-        st.markdown(t("elbo_curves.plane_family", beta_low=first["beta"], beta_high=last["beta"],
-                      rate_low=first["rate"], rate_high=last["rate"], d_low=first["distortion"],
-                      d_high=last["distortion"], collapsed=sum(k < ACTIVE for k in kl_dims), dims=len(kl_dims)))
+        st.markdown(
+            t(
+                "elbo_curves.plane_family",
+                beta_low=first["beta"],
+                beta_high=last["beta"],
+                rate_low=first["rate"],
+                rate_high=last["rate"],
+                d_low=first["distortion"],
+                d_high=last["distortion"],
+                collapsed=sum(k < ACTIVE for k in kl_dims),
+                dims=len(kl_dims),
+            )
+        )
     if len(aes):
         st.markdown(t("elbo_curves.plane_ae", ae="; ".join(f"{r.model}: {r.distortion:.1f}" for r in aes.itertuples())))
 

@@ -19,6 +19,7 @@ def _fit_width(spec: dict) -> dict:
     (Streamlit's default "fit" squeezes the plot to make room for a tall legend on a phone)."""
     return {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
 
+
 ROLE = "vae_32d"  # the N(0, I) VAE: the textbook model that this page derives
 LIVE_ROLE = "vae_2d"  # the reparameterisation graph: two numbers per node fit on a phone
 PROPOSALS = ("prior", "importance")
@@ -54,55 +55,87 @@ def _keep_in_range() -> None:
 
 
 share.restore("digit", LOW, share.integer(LOW, HIGH))
-st.number_input(t("theory.digit_label", low=LOW, high=HIGH), key="digit", step=1, on_change=_keep_in_range,
-                help=t("theory.digit_help", low=LOW, high=HIGH))
+st.number_input(
+    t("theory.digit_label", low=LOW, high=HIGH),
+    key="digit",
+    step=1,
+    on_change=_keep_in_range,
+    help=t("theory.digit_help", low=LOW, high=HIGH),
+)
 index = int(st.session_state["digit"])
 if "digit_refused" in st.session_state:
-    st.warning(t("theory.digit_refused", typed=st.session_state.pop("digit_refused"), low=LOW, high=HIGH,
-                 shown=index), icon=":material/block:")
+    st.warning(
+        t("theory.digit_refused", typed=st.session_state.pop("digit_refused"), low=LOW, high=HIGH, shown=index),
+        icon=":material/block:",
+    )
 x = digits[index]
 erased, shifted = explain.erase(x), explain.shift(x, dx=1)
 err_erased, err_shifted = explain.pixel_error(x, erased), explain.pixel_error(x, shifted)
-display.digits([x, erased, shifted], size=112, captions=[
-    t("theory.pixel_a", label=int(labels[index])), t("theory.pixel_b"), t("theory.pixel_c")])
-st.markdown(t("theory.pixel_far" if err_shifted > err_erased else "theory.pixel_near",
-              shifted=err_shifted, erased=err_erased))
+display.digits(
+    [x, erased, shifted],
+    size=112,
+    captions=[t("theory.pixel_a", label=int(labels[index])), t("theory.pixel_b"), t("theory.pixel_c")],
+)
+st.markdown(
+    t("theory.pixel_far" if err_shifted > err_erased else "theory.pixel_near", shifted=err_shifted, erased=err_erased)
+)
 st.markdown(t("theory.pixel_argument"))
 
 # --- 3. How many samples ----------------------------------------------------------------
 st.header(t("theory.sampling_header"))
 st.markdown(t("theory.sampling_text"))
-st.latex(r"\begin{aligned} p(x) &= \mathbb E_{p(z)}\big[p(x \mid z)\big] \\ "
-         r"&\approx \frac1n \sum_{i=1}^{n} p(x \mid z_i), \quad z_i \sim p(z) \end{aligned}")
-st.latex(r"\begin{aligned} p(x) &= \mathbb E_{q(z \mid x)}\!\left[\frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right] \\ "
-         r"&\approx \frac1n \sum_{i=1}^{n} w_i, \quad z_i \sim q(z \mid x) \end{aligned}")
+st.latex(
+    r"\begin{aligned} p(x) &= \mathbb E_{p(z)}\big[p(x \mid z)\big] \\ "
+    r"&\approx \frac1n \sum_{i=1}^{n} p(x \mid z_i), \quad z_i \sim p(z) \end{aligned}"
+)
+st.latex(
+    r"\begin{aligned} p(x) &= \mathbb E_{q(z \mid x)}\!\left[\frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right] \\ "
+    r"&\approx \frac1n \sum_{i=1}^{n} w_i, \quad z_i \sim q(z \mid x) \end{aligned}"
+)
 
 
 def estimates(index: int) -> pd.DataFrame:
     """The digit's two estimates of log p(x) against n, from the model's fixed figure."""
-    return pd.concat([pd.DataFrame({"samples": curves[f"{p}_counts"], "estimate": curves[p][:, index], "proposal": p})
-                      for p in PROPOSALS])
+    return pd.concat(
+        [
+            pd.DataFrame({"samples": curves[f"{p}_counts"], "estimate": curves[p][:, index], "proposal": p})
+            for p in PROPOSALS
+        ]
+    )
 
 
 @st.cache_resource(show_spinner=False)
 def estimates_spec(lang: str) -> dict:
     """The chart of the two estimates against the number of samples (data "estimates")."""
     names = [t(f"theory.proposal_{p}") for p in PROPOSALS]
-    proposal = alt.Color("proposal:N", title=None, scale=alt.Scale(domain=list(PROPOSALS), range=["#868e96", "#e8590c"]),
-                         legend=alt.Legend(orient="bottom", columns=1, labelLimit=0,
-                                           labelExpr=_label_expr(PROPOSALS, names)))
-    return _fit_width(display.vega_lite_spec(alt.Chart(alt.Data(name="estimates")).mark_line(point=True).encode(
-        x=alt.X("samples:Q", scale=alt.Scale(type="log"), title=t("theory.axis_samples")),
-        y=alt.Y("estimate:Q", title=t("theory.axis_estimate"), scale=alt.Scale(zero=False)),
-        color=proposal,
-        tooltip=[alt.Tooltip("samples:Q", title=t("theory.axis_samples")),
-                 alt.Tooltip("estimate:Q", format=".2f", title=t("theory.axis_estimate"))],
-    ).properties(height=320).interactive()))
+    proposal = alt.Color(
+        "proposal:N",
+        title=None,
+        scale=alt.Scale(domain=list(PROPOSALS), range=["#868e96", "#e8590c"]),
+        legend=alt.Legend(orient="bottom", columns=1, labelLimit=0, labelExpr=_label_expr(PROPOSALS, names)),
+    )
+    return _fit_width(
+        display.vega_lite_spec(
+            alt.Chart(alt.Data(name="estimates"))
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("samples:Q", scale=alt.Scale(type="log"), title=t("theory.axis_samples")),
+                y=alt.Y("estimate:Q", title=t("theory.axis_estimate"), scale=alt.Scale(zero=False)),
+                color=proposal,
+                tooltip=[
+                    alt.Tooltip("samples:Q", title=t("theory.axis_samples")),
+                    alt.Tooltip("estimate:Q", format=".2f", title=t("theory.axis_estimate")),
+                ],
+            )
+            .properties(height=320)
+            .interactive()
+        )
+    )
 
 
 def _label_expr(codes, names) -> str:
     """A Vega label expression showing `names` for the neutral `codes` of a legend."""
-    cases = " : ".join(f"datum.label === '{c}' ? '{n}'" for c, n in zip(codes, names))
+    cases = " : ".join(f"datum.label === '{c}' ? '{n}'" for c, n in zip(codes, names, strict=True))
     return f"{cases} : datum.label"
 
 
@@ -115,11 +148,22 @@ def sampling_story(index: int) -> str:
     prior, importance = curves["prior"][:, index], curves["importance"][:, index]
     verb, since, change = explain.trend(curves["prior_counts"], prior)
     i_verb, i_since, i_change = explain.trend(curves["importance_counts"], importance)
-    prior_text = t(f"theory.prior_{verb}", n=int(curves["prior_counts"][-1]), value=float(prior[-1]),
-                   since=since or 0, change=change, share=100 * float(curves["prior_top_share"][index]))
-    importance_text = t("theory.importance_flat" if i_verb == "flat" else "theory.importance_moving",
-                        n=int(curves["importance_counts"][-1]), value=float(importance[-1]), since=i_since or 0,
-                        change=i_change, gap=float(importance[-1] - prior[-1]))
+    prior_text = t(
+        f"theory.prior_{verb}",
+        n=int(curves["prior_counts"][-1]),
+        value=float(prior[-1]),
+        since=since or 0,
+        change=change,
+        share=100 * float(curves["prior_top_share"][index]),
+    )
+    importance_text = t(
+        "theory.importance_flat" if i_verb == "flat" else "theory.importance_moving",
+        n=int(curves["importance_counts"][-1]),
+        value=float(importance[-1]),
+        since=i_since or 0,
+        change=i_change,
+        gap=float(importance[-1] - prior[-1]),
+    )
     return prior_text + "\n\n" + importance_text
 
 
@@ -148,28 +192,46 @@ def _vector(v: np.ndarray) -> str:
 
 def reparameterisation_graph(label: int) -> str:
     """The DOT graph x → encoder → μ, σ; ε; z = μ + σ ⊙ ε → decoder → p(x|z), with today's numbers."""
-    node = {"x": t("theory.node_x", label=label), "encoder": t("theory.node_encoder"),
-            "mu": f"μ = {_vector(mu)}", "sigma": f"σ = {_vector(sigma)}",
-            "eps": f"ε ~ N(0, I)\\nε = {_vector(eps)}", "z": f"z = μ + σ ⊙ ε\\nz = {_vector(z)}",
-            "decoder": t("theory.node_decoder"), "px": t("theory.node_px")}
+    node = {
+        "x": t("theory.node_x", label=label),
+        "encoder": t("theory.node_encoder"),
+        "mu": f"μ = {_vector(mu)}",
+        "sigma": f"σ = {_vector(sigma)}",
+        "eps": f"ε ~ N(0, I)\\nε = {_vector(eps)}",
+        "z": f"z = μ + σ ⊙ ε\\nz = {_vector(z)}",
+        "decoder": t("theory.node_decoder"),
+        "px": t("theory.node_px"),
+    }
     nodes = "\n".join(f'  {k} [label="{v}"{_STYLE.get(k, "")}];' for k, v in node.items())
     edges = "\n".join(f"  {a} -> {b}{style};" for a, b, style in _EDGES)
     return f"digraph {{\n  rankdir=TB; node [shape=box, style=rounded, fontsize=12];\n{nodes}\n{edges}\n}}"
 
 
-_STYLE = {"eps": ", style=\"rounded,dashed\", color=\"#868e96\"", "z": ", color=\"#1c7ed6\", penwidth=2",
-          "mu": ", color=\"#1c7ed6\"", "sigma": ", color=\"#1c7ed6\""}
+_STYLE = {
+    "eps": ', style="rounded,dashed", color="#868e96"',
+    "z": ', color="#1c7ed6", penwidth=2',
+    "mu": ', color="#1c7ed6"',
+    "sigma": ', color="#1c7ed6"',
+}
 _GRADIENT = ' [color="#1c7ed6", penwidth=2]'
-_EDGES = [("x", "encoder", " [color=\"#868e96\"]"), ("encoder", "mu", _GRADIENT), ("encoder", "sigma", _GRADIENT),
-          ("mu", "z", _GRADIENT), ("sigma", "z", _GRADIENT), ("eps", "z", ' [style=dashed, color="#868e96"]'),
-          ("z", "decoder", _GRADIENT), ("decoder", "px", _GRADIENT)]
+_EDGES = [
+    ("x", "encoder", ' [color="#868e96"]'),
+    ("encoder", "mu", _GRADIENT),
+    ("encoder", "sigma", _GRADIENT),
+    ("mu", "z", _GRADIENT),
+    ("sigma", "z", _GRADIENT),
+    ("eps", "z", ' [style=dashed, color="#868e96"]'),
+    ("z", "decoder", _GRADIENT),
+    ("decoder", "px", _GRADIENT),
+]
 
 left, right = st.columns([3, 2])
 with left:
     st.graphviz_chart(reparameterisation_graph(int(labels[index])), width="stretch")
 with right:
-    display.digits([binary, live.decode(z[None])[0]], size=112,
-                   captions=[t("theory.live_input"), t("theory.live_decoded")])
+    display.digits(
+        [binary, live.decode(z[None])[0]], size=112, captions=[t("theory.live_input"), t("theory.live_decoded")]
+    )
     st.caption(t("theory.live_caption", z=_vector(z), model=resources.title(LIVE_ROLE)))
 st.markdown(t("theory.gradients"))
 code.show("reparameterisation")
@@ -179,21 +241,33 @@ st.header(t("theory.elbo_header"))
 st.markdown(t("theory.elbo_text"))
 st.latex(r"\log p(x) = \log \int p(x \mid z)\, p(z)\, dz")
 st.latex(r"= \log \mathbb E_{q(z \mid x)}\!\left[\frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right]")
-st.latex(r"\begin{aligned} &\ge \mathbb E_{q(z \mid x)}\!\left[\log \frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right] \\ "
-         r"&\qquad\text{(" + t("theory.tex_jensen") + r")} \end{aligned}")
-st.latex(r"= \underbrace{\mathbb E_{q(z \mid x)}\big[\log p(x \mid z)\big]}_{\text{" + t("theory.tex_recon") + "}}"
-         r" - \underbrace{\mathrm{KL}\big(q(z \mid x)\,\|\,p(z)\big)}_{\text{" + t("theory.tex_regulariser") + "}}")
+st.latex(
+    r"\begin{aligned} &\ge \mathbb E_{q(z \mid x)}\!\left[\log \frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right] \\ "
+    r"&\qquad\text{(" + t("theory.tex_jensen") + r")} \end{aligned}"
+)
+st.latex(
+    r"= \underbrace{\mathbb E_{q(z \mid x)}\big[\log p(x \mid z)\big]}_{\text{" + t("theory.tex_recon") + "}}"
+    r" - \underbrace{\mathrm{KL}\big(q(z \mid x)\,\|\,p(z)\big)}_{\text{" + t("theory.tex_regulariser") + "}}"
+)
 st.latex(r"= \mathrm{ELBO}(x)")
 st.markdown(t("theory.elbo_gap"))
-st.latex(r"\begin{aligned} &\log p(x) - \mathrm{ELBO}(x) \\ &= \mathrm{KL}\big(q(z \mid x)\,\|\,p(z \mid x)\big) \ge 0 \end{aligned}")
+st.latex(
+    r"\begin{aligned} &\log p(x) - \mathrm{ELBO}(x) \\ "
+    r"&= \mathrm{KL}\big(q(z \mid x)\,\|\,p(z \mid x)\big) \ge 0 \end{aligned}"
+)
 with st.expander(t("theory.gap_more"), icon=":material/functions:"):
     st.markdown(t("theory.gap_why"))
-    st.latex(r"\log p(x) - \mathrm{ELBO}(x) = \mathbb E_{q}\!\left[\log p(x) - \log \frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right]")
-    st.latex(r"= \mathbb E_{q}\!\left[\log \frac{q(z \mid x)\, p(x)}{p(x, z)}\right]"
-             r" = \mathbb E_{q}\!\left[\log \frac{q(z \mid x)}{p(z \mid x)}\right]")
+    st.latex(
+        r"\begin{aligned} &\log p(x) - \mathrm{ELBO}(x) \\ "
+        r"&= \mathbb E_{q}\!\left[\log p(x) - \log \frac{p(x \mid z)\, p(z)}{q(z \mid x)}\right] \end{aligned}"
+    )
+    st.latex(r"= \mathbb E_{q}\!\left[\log \frac{q(z \mid x)\, p(x)}{p(x, z)}\right]")
+    st.latex(r"= \mathbb E_{q}\!\left[\log \frac{q(z \mid x)}{p(z \mid x)}\right]")
 st.markdown(t("theory.kl_text"))
-st.latex(r"\begin{aligned} &\mathrm{KL}\big(\mathcal N(\mu, \sigma^2)\,\|\,\mathcal N(0, 1)\big) \\ "
-         r"&= \tfrac12 \big(\mu^2 + \sigma^2 - 1 - \log \sigma^2\big) \end{aligned}")
+st.latex(
+    r"\begin{aligned} &\mathrm{KL}\big(\mathcal N(\mu, \sigma^2)\,\|\,\mathcal N(0, 1)\big) \\ "
+    r"&= \tfrac12 \big(\mu^2 + \sigma^2 - 1 - \log \sigma^2\big) \end{aligned}"
+)
 with st.expander(t("theory.kl_more"), icon=":material/functions:"):
     st.markdown(t("theory.kl_why"))
     st.latex(r"\log q(z) - \log p(z) = -\tfrac12 \log \sigma^2 - \frac{(z - \mu)^2}{2\sigma^2} + \frac{z^2}{2}")
@@ -217,5 +291,7 @@ code.show("iwae_mean")
 navigation.link("pages/elbo_curves.py", "theory.link_curves", ":material/show_chart:")
 
 st.divider()
-st.page_link("pages/sampling.py", label=t("site.next_page", page=t("site.nav_sampling")), icon=":material/arrow_forward:")
+st.page_link(
+    "pages/sampling.py", label=t("site.next_page", page=t("site.nav_sampling")), icon=":material/arrow_forward:"
+)
 share.share_box(["digit"])

@@ -138,4 +138,5 @@ def test_equal_elbo_lines_and_table_cells():
     assert all(r["distortion"] + r["rate"] == 100.0 for r in rows)
     clipped = explain.equal_elbo_lines([100.0, 300.0], (40.0, 150.0), rate_max=20.0)
     assert [(r["distortion"], r["rate"]) for r in clipped] == [(80.0, 20.0), (100.0, 0.0)]  # 300 misses the region
-    assert [explain.cell(v, 2) for v in (None, float("nan"), 10000, 3.8149, 4.4)] == ["–", "–", "10,000", "3.81", "4.40"]
+    cells = [explain.cell(v, 2) for v in (None, float("nan"), 10000, 3.8149, 4.4)]
+    assert cells == ["–", "–", "10,000", "3.81", "4.40"]

@@ -30,7 +30,7 @@ def _model_colours(spec) -> dict[str, str]:
     for part in [spec] + spec.get("layer", []):
         colour = part.get("encoding", {}).get("color", {})
         if colour.get("field") == "model":
-            found.update(zip(colour["scale"]["domain"], colour["scale"]["range"]))
+            found.update(zip(colour["scale"]["domain"], colour["scale"]["range"], strict=True))
     return found
 
 
@@ -68,9 +68,9 @@ def test_the_gap_chart_plots_the_gap_itself(page, served):
 
 def test_the_shipped_bounds_equal_a_fresh_computation(served):
     shipped = figures.load(store.model_dir(store.SHIPPED["vae_2d"]))[bounds_figure.NAME]
-    digits = data.binarize(resources.test_digits()[0], 0)[:bounds_figure.BLOCK]
+    digits = data.binarize(resources.test_digits()[0], 0)[: bounds_figure.BLOCK]
     fresh = bounds_figure.block_bounds(served["vae_2d"], digits, 0)
-    np.testing.assert_allclose(shipped["log_px"][:, :bounds_figure.BLOCK], fresh, atol=2e-3)
+    np.testing.assert_allclose(shipped["log_px"][:, : bounds_figure.BLOCK], fresh, atol=2e-3)
     np.testing.assert_array_equal(shipped["k"], bounds_figure.KS)
 
 
@@ -89,8 +89,11 @@ def test_the_table_rounds_alike_counts_integers_and_dashes(page):
 def test_the_plane_points_equal_the_metrics_files(page):
     plane = charts(page)[2]
     points = plane["points"].set_index("model")
-    expected = {resources.title(r) for r in store.SHIPPED
-                if (store.model_dir(store.SHIPPED[r]) / store.METRICS).is_file() and "kl" in _metrics(r)}
+    expected = {
+        resources.title(r)
+        for r in store.SHIPPED
+        if (store.model_dir(store.SHIPPED[r]) / store.METRICS).is_file() and "kl" in _metrics(r)
+    }
     assert set(points.index) == expected
     for role in list(VAES) + list(store.BETA_FAMILY.values()):
         if (store.model_dir(store.SHIPPED[role]) / store.METRICS).is_file():

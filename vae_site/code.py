@@ -25,8 +25,11 @@ SNIPPETS = {
     "all_pairs": ("vae_tf.models", "log_likelihood", {"linear": "tf.matmul(logits, pixels"}),
     "encoder_net": ("vae_tf.models", "make_encoder_net", {"head": "params_size"}),
     "posterior": ("vae_tf.models", "q_z_given_x", {"normal": "IndependentNormal.new("}),
-    "posterior_layer": ("vae_tf.models", "LatentVariableModel.__init__",
-                        {"kl": "KLDivergenceRegularizer(", "normal": "GaussianPosterior("}),
+    "posterior_layer": (
+        "vae_tf.models",
+        "LatentVariableModel.__init__",
+        {"kl": "KLDivergenceRegularizer(", "normal": "GaussianPosterior("},
+    ),
     "reparameterisation": ("vae_tf.inference", "Inference.sample_posterior", {"shift": "mean + std * eps"}),
     "elbo_terms": ("vae_tf.models", "elbo_terms", {"draw": "sample(seed=seed)", "recon": "recon = -"}),
     "kl_exact": ("vae_tf.priors", "StandardNormal.kl", {"exact": "tfd.kl_divergence("}),

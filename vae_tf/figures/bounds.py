@@ -31,8 +31,9 @@ def block_bounds(inference, digits: np.ndarray, first: int) -> np.ndarray:
 
 
 def compute(inference) -> dict[str, np.ndarray]:
-    """"k" (len(KS),) and "log_px" (len(KS), DIGITS): the bound at each k for each digit."""
+    """ "k" (len(KS),) and "log_px" (len(KS), DIGITS): the bound at each k for each digit."""
     digits = theory.bundled_binary_digits()[:DIGITS]
-    log_px = np.concatenate([block_bounds(inference, digits[i:i + BLOCK], i)
-                             for i in range(0, DIGITS, BLOCK)], axis=1)
+    log_px = np.concatenate(
+        [block_bounds(inference, digits[i : i + BLOCK], i) for i in range(0, DIGITS, BLOCK)], axis=1
+    )
     return {"k": np.array(KS), "log_px": log_px}

@@ -42,8 +42,13 @@ def curves(inference, digits: np.ndarray, first: int) -> dict[str, np.ndarray]:
     """
     codes = inference.sample_prior(SAMPLES, seed=PRIOR_SEED)
     log_px_z = inference.log_likelihood(digits, codes)  # (SAMPLES, B)
-    log_w = np.concatenate([inference.log_weights(digits[i:i + BLOCK], IMPORTANCE_SAMPLES, seed=IMPORTANCE_SEED,
-                                                  first=first + i) for i in range(0, len(digits), BLOCK)], axis=1)
+    log_w = np.concatenate(
+        [
+            inference.log_weights(digits[i : i + BLOCK], IMPORTANCE_SAMPLES, seed=IMPORTANCE_SEED, first=first + i)
+            for i in range(0, len(digits), BLOCK)
+        ],
+        axis=1,
+    )
     return {
         "prior": explain.running_log_mean_exp(log_px_z, explain.sample_counts(SAMPLES)).astype(np.float32),
         "importance": explain.running_log_mean_exp(log_w, explain.sample_counts(IMPORTANCE_SAMPLES)).astype(np.float32),
@@ -61,9 +66,11 @@ def _terms(inference, digit: np.ndarray) -> np.ndarray:
 def compute(inference) -> dict[str, np.ndarray]:
     """Both estimates for every bundled digit, a column per digit, and the sample counts."""
     digits = bundled_binary_digits()
-    blocks = [curves(inference, digits[i:i + 100], i) for i in range(0, len(digits), 100)]  # (5,000, 100) at once
+    blocks = [curves(inference, digits[i : i + 100], i) for i in range(0, len(digits), 100)]  # (5,000, 100) at once
     arrays = {key: np.concatenate([b[key] for b in blocks], axis=-1) for key in blocks[0]}
     arrays["prior_counts"] = explain.sample_counts(SAMPLES)
     arrays["importance_counts"] = explain.sample_counts(IMPORTANCE_SAMPLES)
-    arrays["prior_samples"] = inference.decode(inference.sample_prior(SHOWN_SAMPLES, seed=SHOWN_SEED)).astype(np.float32)
+    arrays["prior_samples"] = inference.decode(inference.sample_prior(SHOWN_SAMPLES, seed=SHOWN_SEED)).astype(
+        np.float32
+    )
     return arrays
