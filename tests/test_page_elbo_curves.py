@@ -115,6 +115,6 @@ def test_the_terms_and_the_korean_page():
     history = charts(at)[0]["history"]
     assert set(history["term"]) == {"recon"} and set(history["model"]) == {"AE, 2차원", "VAE, 2차원"}
     specs = _specs(at)
-    assert specs[0]["encoding"]["x"]["title"] == "에포크" and "비율" in specs[2]["layer"][0]["encoding"]["y"]["title"]
+    assert specs[0]["encoding"]["x"]["title"] == "에포크" and "정보율" in specs[2]["layer"][0]["encoding"]["y"]["title"]
     assert at.title[0].value.startswith("학습 중의 ELBO")
     assert all(re.search("[가-힣]", h.value) for h in at.header)
