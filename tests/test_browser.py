@@ -228,6 +228,10 @@ def test_at_phone_width_the_sidebar_closes_after_a_page_is_chosen_and_nothing_is
         phone.wait_for_timeout(500)
         assert not sidebar_is_open(phone), PATHS[index]
         assert phone.evaluate(OVERFLOWING) == [], PATHS[index]
+    breaks = phone.evaluate("""() => [...document.querySelectorAll(
+        "[data-testid='stCaptionContainer'], [data-testid='stImageCaption'], [data-testid='stMarkdownContainer']")]
+        .map((e) => getComputedStyle(e).wordBreak + ' ' + getComputedStyle(e).overflowWrap)""")
+    assert breaks and set(breaks) == {"keep-all normal"}, set(breaks)  # between words only, never mid-word
     equations = phone.locator(".katex-display")
     assert equations.count() >= 1
     wide = [i for i in range(equations.count())
