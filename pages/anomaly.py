@@ -146,7 +146,7 @@ def verdict(item: uploads.Digit, view: str | None) -> None:
         if view is None and item.preprocessed is None:
             st.caption(t("anomaly.as_is"))
         for note in item.notes if item.preprocessed is not None else ():
-            st.caption(note)
+            st.caption(uploads.say(note))
 
 
 def views(item: uploads.Digit) -> list[tuple[str | None, uploads.Digit]]:

@@ -94,9 +94,9 @@ def section(number: int, title: str, item: uploads.Digit) -> tuple[np.ndarray, n
     if item.preprocessed is not None:
         with st.expander(t("reconstruction.steps"), expanded=number == 1):
             steps = item.preprocessed.steps
-            display.digits([im for _, im in steps], captions=[caption for caption, _ in steps], size=112)
+            display.digits([im for _, im in steps], captions=[uploads.say(caption) for caption, _ in steps], size=112)
     for note in item.notes:
-        st.info(note)
+        st.info(uploads.say(note))
     mean, std, reconstruction = vae.reconstruct(item.digit[None])
     posterior = vae.decode(vae.sample_posterior(item.digit, DRAWS, seed=number))
     display.digits([item.digit, reconstruction[0], *posterior], size=84,

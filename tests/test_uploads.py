@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
 from vae_site import uploads
@@ -36,3 +38,27 @@ def test_no_digit_is_a_message_or_the_whole_picture() -> None:
 def test_a_broken_file_is_a_message_even_as_is() -> None:
     result = uploads.convert("x`\nname.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 40, as_is=True)
     assert isinstance(result, str) and result.startswith("`x' name.png`: ") and "not an image we can read" in result
+
+
+def test_every_text_of_the_upload_path_is_in_the_site_catalog_with_the_same_english():
+    """The library speaks English; the site shows the same texts in Korean from its catalog."""
+    from vae_site import i18n
+    from vae_tf.images.messages import ENGLISH
+
+    catalog = i18n.catalog("images")
+    for code, english in ENGLISH.items():
+        assert catalog[code]["en"] == english, code
+        assert i18n.placeholders(catalog[code]["ko"]) == i18n.placeholders(english), code
+
+
+def test_a_refusal_a_caption_and_a_note_carry_their_code_and_values():
+    from vae_tf.images import ImageError, preprocess_canvas, preprocess_upload
+
+    with pytest.raises(ImageError) as refused:
+        preprocess_upload(b"")
+    assert refused.value.text.code == "empty_file" and str(refused.value) == refused.value.text
+    canvas = np.zeros((200, 200, 4), np.uint8)
+    canvas[40:160, 95:105] = (0, 0, 0, 255)  # a 1, clear of the edges
+    result = preprocess_canvas(canvas)
+    assert [caption.code for caption, _ in result.steps][:2] == ["step_canvas", "step_cropped"]
+    assert all(note.code for note in result.notes)

@@ -10,6 +10,7 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
+from vae_site.i18n import t
 from vae_tf.images import (
     MAX_UPLOAD_BYTES,
     ImageError,
@@ -19,6 +20,7 @@ from vae_tf.images import (
     preprocess_upload,
     shrink_as_is,
 )
+from vae_tf.images.messages import Text
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
 MAX_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
@@ -31,12 +33,22 @@ class Digit:
     name: str
     digit: np.ndarray  # (28, 28) float32 in [0, 1]
     preprocessed: Preprocessed | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # texts of the upload path (show them with `say`)
 
     def __post_init__(self):
         """Notes default to the preprocessing's own."""
         if self.preprocessed is not None and not self.notes:
             object.__setattr__(self, "notes", tuple(self.preprocessed.notes))
+
+
+def say(text: str) -> str:
+    """A text of the upload path (a caption, a note, a refusal) in the visitor's language."""
+    return t("images." + text.code, **text.values) if isinstance(text, Text) else text
+
+
+def _refusal(name: str, err: ImageError) -> str:
+    """The message shown for a file that could not become a digit."""
+    return t("images.refused", name=plain(name), reason=say(err.text))
 
 
 def plain(name: str) -> str:
@@ -53,19 +65,17 @@ def convert(name: str, payload: bytes, as_is: bool = False) -> Digit | str:
     try:
         return Digit(name, (result := preprocess_upload(payload)).digit, result)
     except NoDigitFound as err:
-        return convert_as_is(name, payload) if as_is else f"{plain(name)}: {err}"
+        return convert_as_is(name, payload) if as_is else _refusal(name, err)
     except ImageError as err:
-        return f"{plain(name)}: {err}"
+        return _refusal(name, err)
 
 
 def convert_as_is(name: str, payload: bytes) -> Digit | str:
     """An upload shrunk whole to 28x28, for pictures without a digit."""
     try:
-        return Digit(
-            name, shrink_as_is(payload), None, ("No digit-like shape found: the whole picture is used as it is.",)
-        )
+        return Digit(name, shrink_as_is(payload), None, (Text("as_is"),))
     except ImageError as err:
-        return f"{plain(name)}: {err}"
+        return _refusal(name, err)
 
 
 def digits_from_uploader(label: str, key: str, multiple: bool = True, as_is: bool = False) -> list[Digit]:
@@ -83,8 +93,7 @@ def digits_from_uploader(label: str, key: str, multiple: bool = True, as_is: boo
         accept_multiple_files=multiple,
         key=key,
         max_upload_size=MAX_MB,
-        help=f"PNG, JPEG, GIF, BMP, TIFF or WebP, up to {MAX_MB} MB each. "
-        "Photos of a digit on paper work too. Files stay in memory only.",
+        help=t("images.uploader_help", mb=MAX_MB),
     )
     files = files if isinstance(files, list) else [files] if files else []
     results = [convert(f.name, f.getvalue(), as_is) for f in files]
@@ -101,4 +110,4 @@ def digit_from_canvas(rgba: np.ndarray | None) -> Digit | None:
         result = preprocess_canvas(np.asarray(rgba, np.uint8))
     except ImageError:
         return None
-    return Digit("your drawing", result.digit, result)
+    return Digit(t("images.your_drawing"), result.digit, result)

@@ -30,6 +30,7 @@ from vae_tf.images.decode import (
     NoDigitFound,
     decode_upload,
 )
+from vae_tf.images.messages import Text
 from vae_tf.images.recipe import (
     MNIST_STROKE,
     Preprocessed,
@@ -53,7 +54,7 @@ __all__ = [
     "upscale",
 ]
 
-_MSG_CANVAS_EMPTY = "The canvas is empty: draw a digit first."
+_MSG_CANVAS_EMPTY = Text("canvas_empty")
 
 
 def preprocess_upload(data: bytes) -> Preprocessed:
@@ -75,15 +76,15 @@ def preprocess_upload(data: bytes) -> Preprocessed:
     rgb = clean.composite(*decode_upload(data))
     dark_ink = clean.ink_is_dark(rgb)
     gray = clean.grayscale(rgb, dark_ink)
-    steps: list[tuple[str, np.ndarray]] = [("Grayscale", gray)]
+    steps: list[tuple[Text, np.ndarray]] = [(Text("step_grayscale"), gray)]
     flat = clean.even_lighting(gray if dark_ink else 1.0 - gray)  # dark ink on ~1 paper
-    steps.append(("Even lighting", flat if dark_ink else 1.0 - flat))
+    steps.append((Text("step_lighting"), flat if dark_ink else 1.0 - flat))
     ink = 1.0 - flat
-    steps.append(("Ink made white", ink))
+    steps.append((Text("step_ink_white"), ink))
     soft, mask = clean.remove_background(ink)
-    steps.append(("Background removed", soft))
+    steps.append((Text("step_background"), soft))
     kept, notes = clean.keep_main_mark(soft, mask)
-    steps.append(("Stray marks removed", kept))
+    steps.append((Text("step_stray_marks"), kept))
     return finish(kept, steps, notes)
 
 
@@ -115,7 +116,7 @@ def preprocess_canvas(rgba: np.ndarray) -> Preprocessed:
         raise ImageError(_MSG_CANVAS_EMPTY)
     ink = (ink / ink.max()).astype(np.float32)
     ink[ink < 0.02] = 0.0  # faint compression or blending noise is not ink
-    return finish(ink, [("Canvas ink", ink.copy())], [])
+    return finish(ink, [(Text("step_canvas"), ink.copy())], [])
 
 
 def shrink_as_is(data: bytes) -> np.ndarray:

@@ -23,12 +23,10 @@ from skimage.filters import threshold_otsu
 from skimage.measure import block_reduce
 
 from vae_tf.images.decode import NoDigitFound
+from vae_tf.images.messages import Text
 
-MSG_BLANK = (
-    "No digit found: the image looks blank. Please upload a picture of a digit, "
-    "dark on a light background or light on a dark one."
-)
-NOTE_EDGE_CLUTTER = "Ignored marks along the edge of the picture (such as a table or the edge of the paper)."
+MSG_BLANK = Text("blank")
+NOTE_EDGE_CLUTTER = Text("edge_clutter")
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
@@ -232,7 +230,7 @@ def _candidate_order(mass: np.ndarray, boxes: np.ndarray, shape: tuple[int, int]
     return [i for i in order if mass[i] >= 0.02 * mass[order[0]]][:50]
 
 
-def _mark_notes(groups: list[list[int]], mass: np.ndarray, edge: np.ndarray) -> list[str]:
+def _mark_notes(groups: list[list[int]], mass: np.ndarray, edge: np.ndarray) -> list[Text]:
     """Tell the user about other marks: clutter along the border, or separate marks."""
     # Another group counts as a separate mark (worth a note) if it has real weight;
     # if the chosen mark is clear of the border, marks along the border are clutter.
@@ -240,7 +238,7 @@ def _mark_notes(groups: list[list[int]], mass: np.ndarray, edge: np.ndarray) -> 
     clutter = [g for g in others if edge[g].any() and not edge[groups[0]].any()]
     notes = [NOTE_EDGE_CLUTTER] if clutter else []
     if len(others) > len(clutter):
-        notes.append(f"Found {1 + len(others) - len(clutter)} separate marks; used the largest.")
+        notes.append(Text("separate_marks", count=1 + len(others) - len(clutter)))
     return notes
 
 

@@ -21,20 +21,13 @@ import zlib
 import numpy as np
 from PIL import Image, ImageOps
 
+from vae_tf.images.messages import Text
+
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # per file
 MAX_PIXELS = 40_000_000  # refuse larger images before decoding pixels
 MIN_SIDE = 8  # fewer pixels than this on a side cannot hold a readable digit
 WORK_SIZE = 512  # long side of the working image; photos are downscaled to this
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")
-
-_LIMIT_TEXT = f"{MAX_UPLOAD_BYTES / 2**20:g} MB"
-_MSG_EMPTY = "The file is empty: please choose a picture of a digit."
-_MSG_NOT_IMAGE = "This file is not an image we can read (PNG, JPEG, GIF, BMP, TIFF, WebP)."
-_MSG_TRUNCATED = (
-    "Could not read this image: the file is incomplete or damaged "
-    "(it may have been cut off while uploading). Please try again."
-)
-_MSG_DAMAGED = "Could not read this image: it may be damaged. Please try another picture."
 
 # What Pillow's decoders and mode conversions raise on broken input (a plugin's struct
 # unpacking, zlib streams, a header that promises more than the file holds, an absurd
@@ -56,7 +49,11 @@ _DECODER_FAILURES = (
 
 
 class ImageError(ValueError):
-    """A problem with an upload, worded for the person who uploaded it."""
+    """A problem with an upload, worded for the person who uploaded it (`text`, a `messages.Text`)."""
+
+    def __init__(self, text: Text):
+        super().__init__(text)
+        self.text = text
 
 
 class NoDigitFound(ImageError):
@@ -104,24 +101,22 @@ def guarded(work):
     except ImageError:
         raise
     except Image.UnidentifiedImageError:
-        raise ImageError(_MSG_NOT_IMAGE) from None
+        raise ImageError(Text("not_an_image")) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageError(_too_many_pixels_message(None, str(exc))) from None
     except _DECODER_FAILURES as exc:
         # PIL reports cut-off files as OSError("image file is truncated ...") or EOFError.
         cut_off = isinstance(exc, EOFError) or "truncat" in str(exc).lower()
-        raise ImageError(_MSG_TRUNCATED if cut_off else _MSG_DAMAGED) from None
+        raise ImageError(Text("truncated" if cut_off else "damaged")) from None
 
 
 def check_bytes(data: bytes) -> None:
     """Refuse missing, empty or oversized uploads before looking inside them."""
     if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) == 0:
-        raise ImageError(_MSG_EMPTY)
+        raise ImageError(Text("empty_file"))
     if len(data) > MAX_UPLOAD_BYTES:
         size = len(data) / 2**20
-        raise ImageError(
-            f"This file ({size:.1f} MB) is larger than the {_LIMIT_TEXT} limit. Please upload a smaller picture."
-        )
+        raise ImageError(Text("too_large_file", size=size, limit=MAX_UPLOAD_BYTES / 2**20))
 
 
 def _decode(data: bytes) -> Image.Image:
@@ -147,23 +142,18 @@ def check_dimensions(size: tuple[int, int]) -> None:
     if width * height > MAX_PIXELS:
         raise ImageError(_too_many_pixels_message(size))
     if min(width, height) < MIN_SIDE:
-        raise ImageError(
-            f"The image is only {width}x{height} pixels, too small to hold a digit. "
-            f"Please upload a picture at least {MIN_SIDE}x{MIN_SIDE} pixels."
-        )
+        raise ImageError(Text("too_small", width=width, height=height, side=MIN_SIDE))
 
 
-def _too_many_pixels_message(size: tuple[int, int] | None, pil_message: str = "") -> str:
-    """Word the refusal of an image with too many pixels (size from the header or PIL)."""
-    limit = f"the {MAX_PIXELS // 1_000_000} megapixels we can handle"
+def _too_many_pixels_message(size: tuple[int, int] | None, pil_message: str = "") -> Text:
+    """Word the refusal of an image with too many pixels (its size from the header, else from PIL)."""
+    limit = MAX_PIXELS // 1_000_000
     if size is not None:
-        megapixels = size[0] * size[1] / 1e6
-        found = f"The image is {size[0]}x{size[1]} pixels ({megapixels:,.0f} megapixels)"
-    else:  # PIL refused first; its message holds the pixel count: "Image size (N pixels) ..."
-        match = re.search(r"\((\d+) pixels\)", pil_message)
-        count = f"{int(match.group(1)) / 1e6:,.0f} " if match else "too many "
-        found = f"The image has {count}megapixels"
-    return f"{found}, more than {limit}. Please upload a smaller picture."
+        return Text("too_many_pixels", width=size[0], height=size[1], megapixels=size[0] * size[1] / 1e6, limit=limit)
+    match = re.search(r"\((\d+) pixels\)", pil_message)  # PIL's "Image size (N pixels) ..."
+    if match:
+        return Text("too_many_pixels_count", megapixels=int(match.group(1)) / 1e6, limit=limit)
+    return Text("too_many_pixels_unknown", limit=limit)
 
 
 # --------------------------------------------------------------------------- colour modes

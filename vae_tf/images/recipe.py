@@ -25,6 +25,8 @@ from PIL import Image
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
+from vae_tf.images.messages import Text
+
 FIT_SIZE = 20  # MNIST: digit fitted into a 20x20 box ...
 CANVAS_SIZE = 28  # ... inside a 28x28 image
 CENTRE = 14.0  # target centre of mass (row, col) in index coordinates, as in MNIST
@@ -37,8 +39,8 @@ _NARROW_HOLE = 5.0  # px at 20x20: holes narrower than this may be the inside of
 _BAND = 8.0  # ... if they are also this many times longer than wide
 _MIN_DETAIL = 2.0  # source pixels per output pixel needed to trace a skeleton faithfully
 
-NOTE_EDGE = "The digit touches the edge of the picture, so part of it may be cut off."
-STEP_STROKES = "Strokes redrawn at MNIST's width"
+NOTE_EDGE = Text("touches_edge")
+STEP_STROKES = Text("step_strokes")
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,13 @@ class Preprocessed:
     Attributes:
         digit: (28, 28) float32 in [0, 1], ink = 1 (white on black, like MNIST), max = 1.
         steps: ordered (caption, image) pairs; each image is a 2-D float32 array in [0, 1].
-        notes: plain-text remarks for the user, e.g. "Found 3 separate marks; used the largest."
+        notes: remarks for the user, e.g. "Found 3 separate marks; used the largest."
+        Captions and notes are `messages.Text`: English, with the code a site translates.
     """
 
     digit: np.ndarray
-    steps: list[tuple[str, np.ndarray]]
-    notes: list[str]
+    steps: list[tuple[Text, np.ndarray]]
+    notes: list[Text]
 
 
 def finish(ink: np.ndarray, steps: list, notes: list[str]) -> Preprocessed:
@@ -72,16 +75,16 @@ def finish(ink: np.ndarray, steps: list, notes: list[str]) -> Preprocessed:
     if box[0] == 0 or box[2] == 0 or box[1] == ink.shape[0] or box[3] == ink.shape[1]:
         notes.append(NOTE_EDGE)
     crop = _crop(ink, box)
-    steps.append(("Cropped", crop))
+    steps.append((Text("step_cropped"), crop))
     redrawn, note = normalise_strokes(crop)
     if note:
         crop = redrawn
         steps.append((STEP_STROKES, crop))
         notes.append(note)
     fitted = _fit(crop)
-    steps.append(("Fitted into 20x20", fitted))
+    steps.append((Text("step_fitted"), fitted))
     digit = _centre(fitted)
-    steps.append(("Centred by mass in 28x28", digit.copy()))
+    steps.append((Text("step_centred"), digit.copy()))
     return Preprocessed(digit=digit, steps=steps, notes=notes)
 
 
@@ -139,17 +142,17 @@ def normalise_strokes(crop: np.ndarray) -> tuple[np.ndarray, str]:
         # so that their skeleton is the path of the pen they imitate.
         path = skeletonize(_fill_narrow_holes(mask, _NARROW_HOLE / scale))
         distance = ndimage.distance_transform_edt(~path)
-        radius, kind = TARGET_STROKE / scale / 2, "very thin"
+        radius, kind = TARGET_STROKE / scale / 2, "strokes_thin"
     else:
         # Thick: erode evenly from the outside, so loops a marker filled stay filled (a
         # skeleton would turn a filled 6 into a bent line), to a bold MNIST pen: eroding
         # further breaks the thinner parts of the stroke.
         distance = -ndimage.distance_transform_edt(mask)
-        radius, kind = -(width - _BOLD_STROKE) / scale / 2, "very thick"
+        radius, kind = -(width - _BOLD_STROKE) / scale / 2, "strokes_thick"
     redrawn = np.clip(radius + 0.5 - distance, 0.0, 1.0).astype(np.float32)
     if float(redrawn.sum()) < 0.2 * float(mask.sum()) * min(1.0, _BOLD_STROKE / width):
         return crop, ""  # a blob with no strokes to speak of: eroding would erase it
-    return redrawn, f"The strokes were {kind}, so they were redrawn at the width of MNIST's pen."
+    return redrawn, Text(kind)
 
 
 def _fill_narrow_holes(mask: np.ndarray, widest: float) -> np.ndarray:
