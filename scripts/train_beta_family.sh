@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Train and evaluate the beta family: 2-D VAEs that differ only in the KL term's weight beta
+# Train, evaluate and export the beta family: 2-D VAEs that differ only in the KL term's weight beta
 # (loss = reconstruction + beta * KL; beta = 1 is the ELBO). Same trunks (256-256), epochs and
 # seed for all, so that the rate-distortion plane compares like with like. BETAS="30" trains one.
 #
@@ -13,4 +13,6 @@ for beta in ${BETAS:-0.1 0.3 1 3 10 30}; do
   "$PY" -m vae_tf.train --kind vae --latent-size 2 --widths 256 256 --beta "$beta" --epochs 40 \
     --data "$DATA" --output "$out" --verbose 2
   "$PY" -m vae_tf.evaluate --model "$out" --data "$DATA" --k 1000
+  "$PY" -m vae_tf.figures --model "$out"  # the page's fixed figures, shipped beside the model
+  "$PY" -m vae_tf.export_decoder --model "$out"  # its decoder for the browser's live latent map
 done
