@@ -270,8 +270,12 @@ st.latex(
 )
 with st.expander(t("theory.kl_more"), icon=":material/functions:"):
     st.markdown(t("theory.kl_why"))
-    st.latex(r"\log q(z) - \log p(z) = -\tfrac12 \log \sigma^2 - \frac{(z - \mu)^2}{2\sigma^2} + \frac{z^2}{2}")
-    st.latex(r"\mathbb E_q\big[(z - \mu)^2\big] = \sigma^2, \qquad \mathbb E_q\big[z^2\big] = \mu^2 + \sigma^2")
+    st.latex(
+        r"\begin{aligned} &\log q(z) - \log p(z) \\ "
+        r"&= -\tfrac12 \log \sigma^2 - \frac{(z - \mu)^2}{2\sigma^2} + \frac{z^2}{2} \end{aligned}"
+    )
+    st.latex(r"\mathbb E_q\big[(z - \mu)^2\big] = \sigma^2")
+    st.latex(r"\mathbb E_q\big[z^2\big] = \mu^2 + \sigma^2")
     st.latex(r"\Rightarrow\ \mathrm{KL} = -\tfrac12 \log \sigma^2 - \tfrac12 + \tfrac12 (\mu^2 + \sigma^2)")
 st.markdown(t("theory.kl_after"))
 recon, kl, neg_elbo = (float(curves["terms"][figure.TERMS.index(name), index]) for name in ("recon", "kl", "neg_elbo"))
