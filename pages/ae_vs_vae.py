@@ -204,6 +204,6 @@ if rows:
           {c: t(f"ae_vs_vae.col_{c}") for c in ("recon", "mse", "neg_elbo", "nll", "k")})
     st.caption(t("ae_vs_vae.metrics_caption", images=" / ".join(explain.cell(n) for n in sorted(images))))
 
-st.page_link("pages/elbo_curves.py", label=t("site.next_page", page=t("site.nav_elbo_curves")),
-             icon=":material/arrow_forward:")
+navigation.link("pages/elbo_curves.py", "site.next_page", icon=":material/arrow_forward:",
+                page=t("site.nav_elbo_curves"))
 share.share_box(["prior_seed", "beta", "a", "b"])

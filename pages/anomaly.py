@@ -173,6 +173,5 @@ for number, (title, scored) in enumerate(mine, 1):
         verdict(item, view)
         if view == "digit":
             st.caption(t("anomaly.view_digit_note"))
-st.page_link("pages/theory.py", label=t("anomaly.back_to_start", page=t("site.nav_theory")),
-             icon=":material/replay:")
+navigation.link("pages/theory.py", "anomaly.back_to_start", icon=":material/replay:", page=t("site.nav_theory"))
 share.share_box(["score"], note=t("share.uploads_stay"))

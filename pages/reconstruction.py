@@ -84,7 +84,7 @@ def honest_note(check: anomaly.Check) -> None:
         return
     st.warning(t("reconstruction.lost_score" if check.score_high else "reconstruction.lost_shape",
                  cut=check.score_cut, distance_cut=check.distance_cut), icon=":material/help:")
-    st.page_link("pages/anomaly.py", label=t("reconstruction.see_anomaly"), icon=":material/report:")
+    navigation.link("pages/anomaly.py", "reconstruction.see_anomaly", icon=":material/report:")
 
 
 def section(number: int, title: str, item: uploads.Digit) -> tuple[np.ndarray, np.ndarray]:
@@ -126,6 +126,5 @@ st.divider()
 st.subheader(t("reconstruction.map_heading"))
 resources.latent_map("vae_2d", posteriors=posteriors)
 st.caption(t("reconstruction.map_caption"))
-st.page_link("pages/ae_vs_vae.py", label=t("site.next_page", page=t("site.nav_ae_vs_vae")),
-             icon=":material/arrow_forward:")
+navigation.link("pages/ae_vs_vae.py", "site.next_page", icon=":material/arrow_forward:", page=t("site.nav_ae_vs_vae"))
 share.share_box(["picks"], note=t("share.uploads_stay"))

@@ -114,6 +114,6 @@ for role in ("vae_main", "vae_32d", "ae_32d"):
 with st.expander(t("sampling.interp_why_heading")):
     st.markdown(t("sampling.interp_caption", vae_epochs=epochs("vae_32d"), ae_epochs=epochs("ae_32d")))
 
-st.page_link("pages/reconstruction.py", label=t("site.next_page", page=t("site.nav_reconstruction")),
-             icon=":material/arrow_forward:")
+navigation.link("pages/reconstruction.py", "site.next_page", icon=":material/arrow_forward:",
+                page=t("site.nav_reconstruction"))
 share.share_box(["seed", "count", "temperature", "z1", "z2", "start", "end"], note=t("share.uploads_stay"))

@@ -65,11 +65,11 @@ def enter() -> None:
     st.rerun()
 
 
-def link(page, key: str, icon: str | None = None, where=st, **values) -> None:
-    """A link to another page (a file in PAGES or its st.Page), labelled by the catalog entry `key`
+def link(target, key: str, icon: str | None = None, where=st, **values) -> None:
+    """A link to another page (`target`: a file in PAGES or its st.Page), labelled by the catalog entry `key`
     (formatted with `values`), in `where` (a column, the sidebar).
 
     Use it for every link between pages, not `st.page_link` alone: it carries the language, so a
     page change is one entry in the browser's history (see `menu`).
     """
-    where.page_link(page, label=t(key, **values), icon=icon, query_params=i18n.query())
+    where.page_link(target, label=t(key, **values), icon=icon, query_params=i18n.query())
