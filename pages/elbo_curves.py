@@ -400,5 +400,5 @@ else:
         st.markdown(t("elbo_curves.dims_caption"))
 
 st.divider()
-st.page_link("pages/anomaly.py", label=t("site.next_page", page=t("site.nav_anomaly")), icon=":material/arrow_forward:")
+navigation.link("pages/anomaly.py", "site.next_page", icon=":material/arrow_forward:", page=t("site.nav_anomaly"))
 share.share_box(["term", "models"])

@@ -295,7 +295,5 @@ code.show("iwae_mean")
 navigation.link("pages/elbo_curves.py", "theory.link_curves", ":material/show_chart:")
 
 st.divider()
-st.page_link(
-    "pages/sampling.py", label=t("site.next_page", page=t("site.nav_sampling")), icon=":material/arrow_forward:"
-)
+navigation.link("pages/sampling.py", "site.next_page", icon=":material/arrow_forward:", page=t("site.nav_sampling"))
 share.share_box(["digit"])
