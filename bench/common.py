@@ -24,13 +24,21 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "BENCHMARKS.md"
 PAGES = ["", "sampling", "reconstruction", "ae_vs_vae", "elbo_curves", "anomaly"]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 
 
 # --- The server --------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
@@ -41,9 +49,20 @@ def free_port() -> int:
 
 def streamlit_args(port: int) -> list[str]:
     """The `streamlit run` arguments every benchmark (and the screenshots) use."""
-    return ["run", "streamlit_app.py", "--server.headless", "true", "--server.port", str(port),
-            "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-            "--browser.gatherUsageStats", "false"]
+    return [
+        "run",
+        "streamlit_app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
 
 
 def launch_server(port: int, env: dict, run_log: Path | None = None) -> subprocess.Popen:
@@ -58,8 +77,10 @@ def launch_server(port: int, env: dict, run_log: Path | None = None) -> subproce
     if run_log is None:
         command = [sys.executable, "-m", "streamlit", *streamlit_args(port)]
     else:
-        code = (f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import common; "
-                f"common.serve_timed({str(run_log)!r})")
+        code = (
+            f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import common; "
+            f"common.serve_timed({str(run_log)!r})"
+        )
         command = [sys.executable, "-c", code, *streamlit_args(port)]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -118,8 +139,10 @@ def serve_timed(run_log: str) -> None:
             started[self.id] = now
         elif event.name.startswith("SCRIPT_STOPPED") and self.id in started:
             with lock:
-                out.write(json.dumps({"session": self.id, "start": started.pop(self.id), "end": now,
-                                      "event": event.name}) + "\n")
+                out.write(
+                    json.dumps({"session": self.id, "start": started.pop(self.id), "end": now, "event": event.name})
+                    + "\n"
+                )
         return original(self, sender, event, *args, **kwargs)
 
     def on_gc(phase, info):  # full collections only: Streamlit forces them after every run
@@ -145,6 +168,7 @@ def read_runs(run_log: Path, since: float = 0.0, until: float = float("inf"), ki
 
 
 # --- Memory --------------------------------------------------------------------------------------
+
 
 def descendants(pid: int) -> list[int]:
     """All descendants of pid, from /proc."""
@@ -204,6 +228,7 @@ def machine_cpu_seconds() -> float:
 
 
 # --- The browser ---------------------------------------------------------------------------------
+
 
 def launch_chromium(playwright):
     """Debian's Chromium, headless, with the flags that keep it off the network."""
@@ -291,6 +316,7 @@ FIRST_RUN_DONE_JS = """
 
 # --- Numbers and reports -------------------------------------------------------------------------
 
+
 def percentile(values, q: float) -> float:
     """The q-th percentile (0-100) by linear interpolation, as numpy's default; nan if empty."""
     xs = sorted(values)
@@ -311,8 +337,14 @@ def table(header: list[str], rows: list[list]) -> str:
 
 def machine_facts() -> str:
     """nproc, CPU model, load, Python, Streamlit and TensorFlow versions, as one markdown line."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "unknown")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
     load = Path("/proc/loadavg").read_text().split()[:3]
     versions = {}
     for name in ("streamlit", "tensorflow", "playwright"):
@@ -323,9 +355,11 @@ def machine_facts() -> str:
         except PackageNotFoundError:
             versions[name] = "not installed"
     chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
-    return (f"nproc {os.cpu_count()}, CPU {cpu}, load average at start {' '.join(load)}; "
-            f"Python {platform.python_version()}, TensorFlow {versions['tensorflow']}, "
-            f"Streamlit {versions['streamlit']}, Playwright {versions['playwright']}, {chromium or 'no chromium'}")
+    return (
+        f"nproc {os.cpu_count()}, CPU {cpu}, load average at start {' '.join(load)}; "
+        f"Python {platform.python_version()}, TensorFlow {versions['tensorflow']}, "
+        f"Streamlit {versions['streamlit']}, Playwright {versions['playwright']}, {chromium or 'no chromium'}"
+    )
 
 
 def command_line() -> str:
@@ -337,11 +371,18 @@ def write_section(name: str, body: str, facts: str, note: str = "") -> None:
     """(Re)write the `name` section of BENCHMARKS.md, between its markers."""
     start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = (f"{start}\n## {name}\n\n`{command_line()}`, run {stamp}.\n\n"
-               f"Machine: {facts}\n\n" + (f"**Note:** {note}\n\n" if note else "") + f"{body.strip()}\n{end}")
-    text = RESULTS.read_text() if RESULTS.exists() else (
-        "# Benchmarks\n\nEvery section is written by a script in bench/ run with `--write` (the command is "
-        "given in the section); each script rewrites only its own section.\n")
+    section = (
+        f"{start}\n## {name}\n\n`{command_line()}`, run {stamp}.\n\n"
+        f"Machine: {facts}\n\n" + (f"**Note:** {note}\n\n" if note else "") + f"{body.strip()}\n{end}"
+    )
+    text = (
+        RESULTS.read_text()
+        if RESULTS.exists()
+        else (
+            "# Benchmarks\n\nEvery section is written by a script in bench/ run with `--write` (the command is "
+            "given in the section); each script rewrites only its own section.\n"
+        )
+    )
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
     RESULTS.write_text(text)
@@ -367,7 +408,13 @@ def digit_png(path: Path, digit: int, seed: int) -> Path:
     rng = random.Random(seed)
     image = Image.new("L", (280, 280), 255)
     font = ImageFont.load_default(size=rng.randint(150, 210))
-    ImageDraw.Draw(image).text((rng.randint(60, 100), rng.randint(0, 40)), str(digit), font=font, fill=0,
-                               stroke_width=rng.randint(4, 10), stroke_fill=0)
+    ImageDraw.Draw(image).text(
+        (rng.randint(60, 100), rng.randint(0, 40)),
+        str(digit),
+        font=font,
+        fill=0,
+        stroke_width=rng.randint(4, 10),
+        stroke_fill=0,
+    )
     image.rotate(rng.uniform(-12, 12), fillcolor=255).save(path)
     return path

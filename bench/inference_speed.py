@@ -6,9 +6,9 @@ For each shipped model, times the round trip the reconstruction page makes,
 `vae_tf.inference.Inference.reconstruct` (encode to the mean of q(z|x), decode it: one traced
 `tf.function`): batch 1, median over `--calls` calls after `--warmup` calls, and batch 100,
 median over `--calls // 10` calls, divided by 100 for the time per image. Target: <= 1 ms per
-image. Beside it, `encode` and `decode` called one after the other (two dispatches). For comparison it times Keras's `predict` on the same
-input for the main VAE (its encoder trunk's `predict`, then its decoder trunk's: the same
-work), which builds a data pipeline and a callback loop on every call.
+image. Beside it, `encode` and `decode` called one after the other (two dispatches). For
+comparison it times Keras's `predict` on the same input for the main VAE (its encoder trunk's
+`predict`, then its decoder trunk's: the same work), which builds a data pipeline and a callback loop on every call.
 
 TensorFlow runs with its default thread pools; the machine's cores may be shared (see the
 load average in the report).
@@ -74,9 +74,25 @@ def measure(models_dir: Path, args) -> tuple[list[list], list[list]]:
         code = served.encode(one)[0]
         enc, _ = median_ms(lambda: served.encode(one), args.calls, args.warmup, args.budget)
         dec, _ = median_ms(lambda: served.decode(code), args.calls, args.warmup, args.budget)
-        b100, n100 = median_ms(lambda: round_trip(hundred), max(args.calls // 10, 1), args.warmup // 10 + 1, args.budget)
-        rows.append([name, served.latent_size, fmt(b1), n1, fmt(two), fmt(enc), fmt(dec), fmt(b100), fmt(b100 / 100),
-                     n100, verdict(b1, 1.0), verdict(b100 / 100, 1.0)])
+        b100, n100 = median_ms(
+            lambda: round_trip(hundred), max(args.calls // 10, 1), args.warmup // 10 + 1, args.budget
+        )
+        rows.append(
+            [
+                name,
+                served.latent_size,
+                fmt(b1),
+                n1,
+                fmt(two),
+                fmt(enc),
+                fmt(dec),
+                fmt(b100),
+                fmt(b100 / 100),
+                n100,
+                verdict(b1, 1.0),
+                verdict(b100 / 100, 1.0),
+            ]
+        )
         print(f"{name}: batch 1 {b1:.3f} ms, batch 100 {b100 / 100:.4f} ms per image", flush=True)
         if not compare:
             model = served.model
@@ -84,23 +100,30 @@ def measure(models_dir: Path, args) -> tuple[list[list], list[list]]:
 
             def predicted(x):
                 params = model.encoder_net.predict(x, verbose=0)
-                return model.decoder_net.predict(params[:, :served.latent_size], verbose=0)
+                return model.decoder_net.predict(params[:, : served.latent_size], verbose=0)
 
             same = np.allclose(1 / (1 + np.exp(-predicted(x1))), round_trip(one).reshape(1, -1), atol=1e-4)
             assert same, "predict and Inference disagree"
             calls = max(args.calls // 10, 1)
             p1, m1 = median_ms(lambda: predicted(x1), calls, 5, args.budget)
             p100, m100 = median_ms(lambda: predicted(x100), calls, 5, args.budget)
-            compare += [[f"{name}, `Inference` (tf.function)", fmt(b1), fmt(b100), fmt(b100 / 100)],
-                        [f"{name}, `encoder_net.predict` + `decoder_net.predict` ({m1} calls)",
-                         fmt(p1), fmt(p100), fmt(p100 / 100)],
-                        ["ratio predict / Inference", f"{p1 / b1:.0f}×", f"{p100 / b100:.1f}×", ""]]
+            compare += [
+                [f"{name}, `Inference` (tf.function)", fmt(b1), fmt(b100), fmt(b100 / 100)],
+                [
+                    f"{name}, `encoder_net.predict` + `decoder_net.predict` ({m1} calls)",
+                    fmt(p1),
+                    fmt(p100),
+                    fmt(p100 / 100),
+                ],
+                ["ratio predict / Inference", f"{p1 / b1:.0f}×", f"{p100 / b100:.1f}×", ""],
+            ]
     return rows, compare
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
+    )
     p.add_argument("--models", default=str(common.ROOT / "models"), help="model directory (default: models/)")
     p.add_argument("--names", nargs="*", default=MODELS, help="models to time; the first is compared with predict")
     p.add_argument("--calls", type=int, default=1000, help="timed calls at batch 1 (a tenth of that at batch 100)")
@@ -112,15 +135,31 @@ def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     facts = common.machine_facts()
     rows, compare = measure(Path(args.models), args)
-    body = ("Encode (mean of q(z|x)) and decode, `Inference.reconstruct`, one traced call; wall time of the "
-            "NumPy-in, NumPy-out call, median over the timed calls. Target ≤ 1 ms per image. *encode then "
-            "decode*: the same round trip as two calls; *encode alone*, *decode alone*: each of those at "
-            "batch 1, to show the per-call dispatch cost.\n\n"
-            + table(["model", "latent", "batch 1 (ms)", "calls", "encode then decode (ms)", "encode alone",
-                     "decode alone", "batch 100 (ms)", "batch 100, per image (ms)",
-                     "calls", "batch 1 target", "batch 100 target"], rows)
-            + "\n\nThe same round trip with Keras's `predict` (median ms per call):\n\n"
-            + table(["how", "batch 1 (ms)", "batch 100 (ms)", "batch 100 per image (ms)"], compare))
+    body = (
+        "Encode (mean of q(z|x)) and decode, `Inference.reconstruct`, one traced call; wall time of the "
+        "NumPy-in, NumPy-out call, median over the timed calls. Target ≤ 1 ms per image. *encode then "
+        "decode*: the same round trip as two calls; *encode alone*, *decode alone*: each of those at "
+        "batch 1, to show the per-call dispatch cost.\n\n"
+        + table(
+            [
+                "model",
+                "latent",
+                "batch 1 (ms)",
+                "calls",
+                "encode then decode (ms)",
+                "encode alone",
+                "decode alone",
+                "batch 100 (ms)",
+                "batch 100, per image (ms)",
+                "calls",
+                "batch 1 target",
+                "batch 100 target",
+            ],
+            rows,
+        )
+        + "\n\nThe same round trip with Keras's `predict` (median ms per call):\n\n"
+        + table(["how", "batch 1 (ms)", "batch 100 (ms)", "batch 100 per image (ms)"], compare)
+    )
     print(body)
     if args.write:
         common.write_section("inference_speed", f"Models: `{args.models}`.\n\n{body}", facts, args.note)

@@ -85,8 +85,9 @@ class User:
         await self.page.add_init_script("(" + common.RECORDER_JS + ")()")
         self.current = common.PAGES[self.number % len(common.PAGES)] if first else self.rng.choice(common.PAGES)
         start = time.monotonic()
-        await self.page.goto(f"http://127.0.0.1:{port}/{self.current}", timeout=self.args.timeout * 1000,
-                             wait_until="commit")
+        await self.page.goto(
+            f"http://127.0.0.1:{port}/{self.current}", timeout=self.args.timeout * 1000, wait_until="commit"
+        )
         cookies = {c["name"]: c["value"] for c in await self.context.cookies()}  # set by the first response
         self.replica = cookies.get("SERVERID", "r1")
         await self.page.wait_for_function(common.FIRST_RUN_DONE_JS, timeout=self.args.timeout * 1000, polling=100)
@@ -156,16 +157,19 @@ class User:
         try:
             await self.start(port)
         except Exception as err:  # noqa: BLE001 (every failure is a counted error)
-            self.errors.append(f"user {self.number}, first load: {type(err).__name__}: "
-                               f"{(str(err).splitlines() or [''])[0][:200]}")
+            self.errors.append(
+                f"user {self.number}, first load: {type(err).__name__}: {(str(err).splitlines() or [''])[0][:200]}"
+            )
             return
         while time.monotonic() < deadline:
             try:
                 await asyncio.sleep(self.rng.uniform(0.5, 1.5) * self.args.think)
                 await self.step()
             except Exception as err:  # noqa: BLE001
-                self.errors.append(f"user {self.number}, {self.current or 'theory'}: {type(err).__name__}: "
-                                   f"{(str(err).splitlines() or [''])[0][:600]}")
+                self.errors.append(
+                    f"user {self.number}, {self.current or 'theory'}: {type(err).__name__}: "
+                    f"{(str(err).splitlines() or [''])[0][:600]}"
+                )
                 if time.monotonic() < deadline:
                     try:
                         await self.page.close()
@@ -183,9 +187,9 @@ class Site:
 
     def __init__(self, n: int, env: dict, workdir: Path):
         """Args:
-          n: 1 for one process on its own, more for scripts/serve_replicas.py's set-up.
-          env: the servers' environment.
-          workdir: where the run logs (and HAProxy's files) go.
+        n: 1 for one process on its own, more for scripts/serve_replicas.py's set-up.
+        env: the servers' environment.
+        workdir: where the run logs (and HAProxy's files) go.
         """
         self.n, self.balancer = n, None
         if n == 1:
@@ -194,6 +198,7 @@ class Site:
             self.run_logs = {"r1": workdir / "runs-r1.jsonl"}
             self.procs = {"r1": common.start_server(self.port, env, self.run_logs["r1"])}
         else:
+
             def launch(port, replica_env):
                 return common.launch_server(port, replica_env, workdir / f"runs-{port}.jsonl")
 
@@ -280,8 +285,12 @@ def server_side(site: Site, since: float) -> dict:
     """Each replica's script runs and full garbage collections since `since`, from its run log."""
     runs = {name: common.read_runs(log, since=since) for name, log in site.run_logs.items()}
     gcs = [g for log in site.run_logs.values() for g in common.read_runs(log, since=since, kind="gc")]
-    return {"runs_by_replica": runs, "runs": [r for rs in runs.values() for r in rs],
-            "gc": sum(g["end"] - g["start"] for g in gcs), "balancer": balancer_tally(site)}
+    return {
+        "runs_by_replica": runs,
+        "runs": [r for rs in runs.values() for r in rs],
+        "gc": sum(g["end"] - g["start"] for g in gcs),
+        "balancer": balancer_tally(site),
+    }
 
 
 def balancer_tally(site: Site) -> dict:
@@ -325,10 +334,16 @@ def by_label(out: dict) -> dict[str, list[float]]:
 
 def errors_of(out: dict) -> list[str]:
     """Every error: the users', servers that exited, users cut off at the hard limit."""
-    balancer = [f"HAProxy answered {r['status']} to {r['method']} {r['path']} (replica {r['replica']})"
-                for r in out["balancer"]["failed"]]
-    return ([e for u in out["users"] for e in u.errors] + [f"{name} exited" for name in out["crashed"]]
-            + [f"{out['cut_off']} users cut off at the hard limit"] * bool(out["cut_off"]) + balancer)
+    balancer = [
+        f"HAProxy answered {r['status']} to {r['method']} {r['path']} (replica {r['replica']})"
+        for r in out["balancer"]["failed"]
+    ]
+    return (
+        [e for u in out["users"] for e in u.errors]
+        + [f"{name} exited" for name in out["crashed"]]
+        + [f"{out['cut_off']} users cut off at the hard limit"] * bool(out["cut_off"])
+        + balancer
+    )
 
 
 def p50_p95(values: list[float]) -> str:
@@ -353,31 +368,45 @@ def summary(args, out: dict) -> str:
     every = [t for ts in by_label(out).values() for t in ts]
     errors, runs = errors_of(out), server_ms(out["runs"])
     growth = {name: out["rss_after"][name] - out["rss_before"][name] for name in out["rss_after"]}
-    return table(["measure", "value"], [
-        ["replicas (`streamlit run` processes; more than 1: behind HAProxy, cookie affinity)", out["replicas"]],
-        ["concurrent sessions (browser contexts in one Chromium)", args.users],
-        ["time under load (s)", fmt(out["elapsed"])],
-        ["interactions done", len(every)],
-        ["interactions per second", fmt(len(every) / out["elapsed"])],
-        ["of which ended without a visible 'running' state (end read from the websocket, see common.DONE_JS)",
-         sum(u.fallbacks for u in out["users"])],
-        ["user arrival over / pause between steps (s)", f"{fmt(args.ramp)} / {fmt(args.think)} (0.5 to 1.5 times)"],
-        ["CPU used over the load: servers / browser / whole machine (core-seconds; the rest of the machine's "
-         "share is other processes, not this benchmark)",
-         f"{fmt(out['server_cpu'])} / {fmt(out['browser_cpu'])} / {fmt(out['machine_cpu'])} "
-         f"of {fmt(out['elapsed'] * os.cpu_count())} available (other processes: "
-         f"{fmt(out['machine_cpu'] - out['server_cpu'] - out['browser_cpu'])})"],
-        [f"errors (target 0): {verdict(len(errors), 0)}", f"**{len(errors)}**"],
-        ["interaction time, browser, p50 / p95 (ms)", p50_p95(every)],
-        ["script runs in the server(s), p50 / p95 (ms)", f"{p50_p95(runs)} ({len(runs)} runs)"],
-        ["time the servers spent in full garbage collections (s; they hold the GIL, so every session "
-         "of that replica waits)", fmt(out["gc"])],
-        ["RSS per replica after start / after warm-up, before the load (MB)",
-         f"{per_replica(out['rss_start'])} / {per_replica(out['rss_before'])}"],
-        ["RSS per replica, peak during / after the load (MB)",
-         f"{per_replica(out['rss_peak'])} / {per_replica(out['rss_after'])}"],
-        ["RSS growth per replica over the load (MB)", per_replica(growth)],
-    ])
+    return table(
+        ["measure", "value"],
+        [
+            ["replicas (`streamlit run` processes; more than 1: behind HAProxy, cookie affinity)", out["replicas"]],
+            ["concurrent sessions (browser contexts in one Chromium)", args.users],
+            ["time under load (s)", fmt(out["elapsed"])],
+            ["interactions done", len(every)],
+            ["interactions per second", fmt(len(every) / out["elapsed"])],
+            [
+                "of which ended without a visible 'running' state (end read from the websocket, see common.DONE_JS)",
+                sum(u.fallbacks for u in out["users"]),
+            ],
+            ["user arrival over / pause between steps (s)", f"{fmt(args.ramp)} / {fmt(args.think)} (0.5 to 1.5 times)"],
+            [
+                "CPU used over the load: servers / browser / whole machine (core-seconds; the rest of the machine's "
+                "share is other processes, not this benchmark)",
+                f"{fmt(out['server_cpu'])} / {fmt(out['browser_cpu'])} / {fmt(out['machine_cpu'])} "
+                f"of {fmt(out['elapsed'] * os.cpu_count())} available (other processes: "
+                f"{fmt(out['machine_cpu'] - out['server_cpu'] - out['browser_cpu'])})",
+            ],
+            [f"errors (target 0): {verdict(len(errors), 0)}", f"**{len(errors)}**"],
+            ["interaction time, browser, p50 / p95 (ms)", p50_p95(every)],
+            ["script runs in the server(s), p50 / p95 (ms)", f"{p50_p95(runs)} ({len(runs)} runs)"],
+            [
+                "time the servers spent in full garbage collections (s; they hold the GIL, so every session "
+                "of that replica waits)",
+                fmt(out["gc"]),
+            ],
+            [
+                "RSS per replica after start / after warm-up, before the load (MB)",
+                f"{per_replica(out['rss_start'])} / {per_replica(out['rss_before'])}",
+            ],
+            [
+                "RSS per replica, peak during / after the load (MB)",
+                f"{per_replica(out['rss_peak'])} / {per_replica(out['rss_after'])}",
+            ],
+            ["RSS growth per replica over the load (MB)", per_replica(growth)],
+        ],
+    )
 
 
 def spread(out: dict) -> str:
@@ -386,24 +415,58 @@ def spread(out: dict) -> str:
     for name, runs in out["runs_by_replica"].items():
         users = sum(u.replica == name for u in out["users"])
         sessions = len({r["session"] for r in runs})
-        rows.append([name, users, sessions, len(runs), p50_p95(server_ms(runs)),
-                     f"{fmt(out['rss_before'][name])} / {fmt(out['rss_peak'][name])} / {fmt(out['rss_after'][name])}"])
+        rows.append(
+            [
+                name,
+                users,
+                sessions,
+                len(runs),
+                p50_p95(server_ms(runs)),
+                f"{fmt(out['rss_before'][name])} / {fmt(out['rss_peak'][name])} / {fmt(out['rss_after'][name])}",
+            ]
+        )
     tally = out["balancer"]
-    through = "" if not tally["requests"] else (
-        f"\n\nThrough HAProxy: {tally['requests']} requests, {len(tally['failed'])} answered with an error, "
-        f"{tally['off_affinity']} sent to another replica than their cookie named.")
-    return table(["replica", "users pinned (cookie)", "Streamlit sessions", "script runs",
-                  "script run p50 / p95 (ms)", "RSS after warm-up / peak / after (MB)"], rows) + through
+    through = (
+        ""
+        if not tally["requests"]
+        else (
+            f"\n\nThrough HAProxy: {tally['requests']} requests, {len(tally['failed'])} answered with an error, "
+            f"{tally['off_affinity']} sent to another replica than their cookie named."
+        )
+    )
+    return (
+        table(
+            [
+                "replica",
+                "users pinned (cookie)",
+                "Streamlit sessions",
+                "script runs",
+                "script run p50 / p95 (ms)",
+                "RSS after warm-up / peak / after (MB)",
+            ],
+            rows,
+        )
+        + through
+    )
 
 
 def interactions(out: dict) -> str:
     """Browser time per interaction, and the first loads, as a markdown table."""
-    rows = [[label, len(ts), fmt(common.percentile(ts, 50)), fmt(common.percentile(ts, 95)), fmt(max(ts))]
-            for label, ts in sorted(by_label(out).items())]
+    rows = [
+        [label, len(ts), fmt(common.percentile(ts, 50)), fmt(common.percentile(ts, 95)), fmt(max(ts))]
+        for label, ts in sorted(by_label(out).items())
+    ]
     loads = [t for u in out["users"] for t in u.first_loads]
     if loads:
-        rows.append(["(not an interaction) open the site by URL: a new session, frontend loaded", len(loads),
-                     fmt(common.percentile(loads, 50)), fmt(common.percentile(loads, 95)), fmt(max(loads))])
+        rows.append(
+            [
+                "(not an interaction) open the site by URL: a new session, frontend loaded",
+                len(loads),
+                fmt(common.percentile(loads, 50)),
+                fmt(common.percentile(loads, 95)),
+                fmt(max(loads)),
+            ]
+        )
     return table(["interaction", "n", "p50 (ms)", "p95 (ms)", "max (ms)"], rows)
 
 
@@ -411,50 +474,79 @@ def report(args, out: dict) -> str:
     """One load's results as markdown: the summary, the spread over replicas, every interaction, the errors."""
     errors = errors_of(out)
     shown = "\n".join(f"- {e}" for e in errors[:20]) + (f"\n- … {len(errors) - 20} more" if len(errors) > 20 else "")
-    return (f"{summary(args, out)}\n\nSpread over the replicas (sessions: distinct Streamlit sessions that ran "
-            f"a script during the load, from each replica's run log):\n\n{spread(out)}\n\n"
-            f"By interaction (browser time, all users):\n\n{interactions(out)}"
-            + (f"\n\nErrors:\n\n{shown}" if errors else ""))
+    return (
+        f"{summary(args, out)}\n\nSpread over the replicas (sessions: distinct Streamlit sessions that ran "
+        f"a script during the load, from each replica's run log):\n\n{spread(out)}\n\n"
+        f"By interaction (browser time, all users):\n\n{interactions(out)}"
+        + (f"\n\nErrors:\n\n{shown}" if errors else "")
+    )
 
 
 def comparison(outs: list[dict]) -> str:
     """The loads side by side: one column per replica count."""
+
     def row(label, value):
         return [label, *(value(o) for o in outs)]
 
-    return table(["measure", *(f"{o['replicas']} replica{'s' * (o['replicas'] > 1)}" for o in outs)], [
-        row("errors", lambda o: f"**{len(errors_of(o))}**"),
-        row("interactions done", lambda o: sum(len(ts) for ts in by_label(o).values())),
-        row("of which uploads", lambda o: len(by_label(o).get("reconstruction: upload", []))),
-        row("script run in the server, p50 / p95 (ms)", lambda o: p50_p95(server_ms(o["runs"]))),
-        row("interaction in the browser, p50 / p95 (ms)",
-            lambda o: p50_p95([t for ts in by_label(o).values() for t in ts])),
-        row("first load of a new visitor, p50 / p95 (ms)",
-            lambda o: p50_p95([t for u in o["users"] for t in u.first_loads])),
-        row("users per replica",
-            lambda o: ", ".join(str(sum(u.replica == name for u in o["users"])) for name in o["runs_by_replica"])),
-        row("RSS per replica, peak (MB)", lambda o: per_replica(o["rss_peak"])),
-        row("CPU: servers / browser / other processes (core-seconds)",
-            lambda o: f"{fmt(o['server_cpu'])} / {fmt(o['browser_cpu'])} / "
-                      f"{fmt(o['machine_cpu'] - o['server_cpu'] - o['browser_cpu'])}"),
-    ])
+    return table(
+        ["measure", *(f"{o['replicas']} replica{'s' * (o['replicas'] > 1)}" for o in outs)],
+        [
+            row("errors", lambda o: f"**{len(errors_of(o))}**"),
+            row("interactions done", lambda o: sum(len(ts) for ts in by_label(o).values())),
+            row("of which uploads", lambda o: len(by_label(o).get("reconstruction: upload", []))),
+            row("script run in the server, p50 / p95 (ms)", lambda o: p50_p95(server_ms(o["runs"]))),
+            row(
+                "interaction in the browser, p50 / p95 (ms)",
+                lambda o: p50_p95([t for ts in by_label(o).values() for t in ts]),
+            ),
+            row(
+                "first load of a new visitor, p50 / p95 (ms)",
+                lambda o: p50_p95([t for u in o["users"] for t in u.first_loads]),
+            ),
+            row(
+                "users per replica",
+                lambda o: ", ".join(str(sum(u.replica == name for u in o["users"])) for name in o["runs_by_replica"]),
+            ),
+            row("RSS per replica, peak (MB)", lambda o: per_replica(o["rss_peak"])),
+            row(
+                "CPU: servers / browser / other processes (core-seconds)",
+                lambda o: (
+                    f"{fmt(o['server_cpu'])} / {fmt(o['browser_cpu'])} / "
+                    f"{fmt(o['machine_cpu'] - o['server_cpu'] - o['browser_cpu'])}"
+                ),
+            ),
+        ],
+    )
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
+    )
     p.add_argument("--models", default=str(common.ROOT / "models"), help="model directory (default: models/)")
     p.add_argument("--users", type=int, default=20, help="concurrent browser sessions")
     p.add_argument("--seconds", type=int, default=120, help="how long the load lasts")
     p.add_argument("--ramp", type=float, default=20, help="seconds over which the users arrive")
-    p.add_argument("--think", type=float, default=1.0,
-                   help="mean pause between a user's steps, s (0.5 to 1.5 times it)")
+    p.add_argument(
+        "--think", type=float, default=1.0, help="mean pause between a user's steps, s (0.5 to 1.5 times it)"
+    )
     p.add_argument("--timeout", type=int, default=60, help="seconds one step may take before it counts as an error")
-    p.add_argument("--replicas", type=int, nargs="+", default=[1], metavar="N",
-                   help="1 (default): one streamlit process, as before; N > 1: N replicas behind HAProxy "
-                        "(scripts/serve_replicas.py). Several values run one load each, in turn, and compare them")
-    p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                   help="extra environment for the server, e.g. to try a fix: STREAMLIT_RUNNER_POST_SCRIPT_GC=false")
+    p.add_argument(
+        "--replicas",
+        type=int,
+        nargs="+",
+        default=[1],
+        metavar="N",
+        help="1 (default): one streamlit process, as before; N > 1: N replicas behind HAProxy "
+        "(scripts/serve_replicas.py). Several values run one load each, in turn, and compare them",
+    )
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for the server, e.g. to try a fix: STREAMLIT_RUNNER_POST_SCRIPT_GC=false",
+    )
     p.add_argument("--note", default="", help="a remark to put in the written section (e.g. the CPU was shared)")
     p.add_argument("--write", action="store_true", help="(re)write the load_test section of BENCHMARKS.md")
     args = p.parse_args()
@@ -465,8 +557,12 @@ def main() -> None:
     print(body)
     if args.write:
         extra = f" Extra server environment: `{' '.join(args.env)}`." if args.env else ""
-        common.write_section("load_test" + ("-with-env" if args.env else ""),
-                             f"Models: `{args.models}`.{extra}\n\n{body}", facts, args.note)
+        common.write_section(
+            "load_test" + ("-with-env" if args.env else ""),
+            f"Models: `{args.models}`.{extra}\n\n{body}",
+            facts,
+            args.note,
+        )
 
 
 def write_up(args, outs: list[dict]) -> str:

@@ -20,8 +20,23 @@ REFERENCES = [  # (model, kind, trunk, NLL)
     ("Burda et al. 2015, table 1", "IWAE (k=50 training)", "dense 200-200 tanh, 50-D", 84.78),
     ("Burda et al. 2015, table 1", "IWAE (k=50), 2 stochastic layers", "dense, 100-D and 50-D", 82.90),
 ]
-HEADER = ["model", "kind", "prior", "trunk", "epochs", "test −ELBO", "reconstruction", "KL", "NLL (IWAE)",
-          "± s.e.", "k", "pixel MSE", "test images", "train min", "eval min"]
+HEADER = [
+    "model",
+    "kind",
+    "prior",
+    "trunk",
+    "epochs",
+    "test −ELBO",
+    "reconstruction",
+    "KL",
+    "NLL (IWAE)",
+    "± s.e.",
+    "k",
+    "pixel MSE",
+    "test images",
+    "train min",
+    "eval min",
+]
 
 
 def describe(directory: Path) -> list:
@@ -30,13 +45,29 @@ def describe(directory: Path) -> list:
     m = json.loads((directory / "metrics.json").read_text())
     run = json.loads((directory / "run.json").read_text()) if (directory / "run.json").is_file() else {}
     nll = m.get(f"iwae_nll_k{m['k']}") if m.get("k") else None
-    prior = "–" if config["kind"] == "ae" else (
-        f"VampPrior, K={config['pseudo_inputs']}" if config.get("prior") == "vamp" else "N(0, I)")
+    prior = (
+        "–"
+        if config["kind"] == "ae"
+        else (f"VampPrior, K={config['pseudo_inputs']}" if config.get("prior") == "vamp" else "N(0, I)")
+    )
     trunk = f"{config['trunk']} {'-'.join(map(str, config['widths']))}, {config['latent_size']}-D"
-    return [f"`{directory.name}`", config["kind"].upper(), prior, trunk, run.get("args", {}).get("epochs"),
-            m.get("neg_elbo"), m["recon_nll"], m.get("kl"), nll and f"**{nll:.2f}**",
-            m.get("iwae_nll_stderr") if nll else None, m.get("k") or None, m["pixel_mse"], m["test_images"],
-            run.get("train_seconds", 0) / 60 or None, m["wall_seconds"] / 60]
+    return [
+        f"`{directory.name}`",
+        config["kind"].upper(),
+        prior,
+        trunk,
+        run.get("args", {}).get("epochs"),
+        m.get("neg_elbo"),
+        m["recon_nll"],
+        m.get("kl"),
+        nll and f"**{nll:.2f}**",
+        m.get("iwae_nll_stderr") if nll else None,
+        m.get("k") or None,
+        m["pixel_mse"],
+        m["test_images"],
+        run.get("train_seconds", 0) / 60 or None,
+        m["wall_seconds"] / 60,
+    ]
 
 
 def provenance(directory: Path) -> str:
@@ -44,8 +75,10 @@ def provenance(directory: Path) -> str:
     run = json.loads((directory / "run.json").read_text()) if (directory / "run.json").is_file() else {}
     m = json.loads((directory / "metrics.json").read_text())
     devices = ", ".join(run.get("devices", ["?"]))
-    return (f"- `{directory.name}`: `{run.get('command', '?')}` on {devices} ({run.get('platform', '?')}, "
-            f"{run.get('replicas', 1)} replica), then `{m['command']}`")
+    return (
+        f"- `{directory.name}`: `{run.get('command', '?')}` on {devices} ({run.get('platform', '?')}, "
+        f"{run.get('replicas', 1)} replica), then `{m['command']}`"
+    )
 
 
 def fmt(value) -> str:
@@ -63,16 +96,25 @@ def main() -> None:
     p.add_argument("--write", action="store_true", help="(re)write the model_quality section of BENCHMARKS.md")
     args = p.parse_args()
     rows = [[fmt(v) for v in describe(d)] for d in sorted(args.models.iterdir()) if (d / "metrics.json").is_file()]
-    rows += [[name, kind, "N(0, I)", trunk, "3280", "–", "–", "–", f"{nll:.2f}", "–", "5000", "–", "10000", "–", "–"]
-             for name, kind, trunk, nll in REFERENCES]
-    body = table(HEADER, rows) + "\n\nHow each was made (from its run.json and metrics.json):\n\n" + "\n".join(
-        provenance(d) for d in sorted(args.models.iterdir()) if (d / "metrics.json").is_file())
+    rows += [
+        [name, kind, "N(0, I)", trunk, "3280", "–", "–", "–", f"{nll:.2f}", "–", "5000", "–", "10000", "–", "–"]
+        for name, kind, trunk, nll in REFERENCES
+    ]
+    body = (
+        table(HEADER, rows)
+        + "\n\nHow each was made (from its run.json and metrics.json):\n\n"
+        + "\n".join(provenance(d) for d in sorted(args.models.iterdir()) if (d / "metrics.json").is_file())
+    )
     print(body)
     if args.write:
-        write_section("model_quality", body, machine_facts(),
-                      note="In nats per image on the 10,000 MNIST test images, binarized once with seed 0. "
-                           "NLL is the IWAE estimate −log (1/k) Σ p(x, zᵢ)/q(zᵢ|x), zᵢ ~ q(z|x). The "
-                           "references' train and eval times are not comparable and are left out.")
+        write_section(
+            "model_quality",
+            body,
+            machine_facts(),
+            note="In nats per image on the 10,000 MNIST test images, binarized once with seed 0. "
+            "NLL is the IWAE estimate −log (1/k) Σ p(x, zᵢ)/q(zᵢ|x), zᵢ ~ q(z|x). The "
+            "references' train and eval times are not comparable and are left out.",
+        )
 
 
 if __name__ == "__main__":

@@ -10,9 +10,8 @@ import argparse
 import os
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 from common import CHROMIUM_ARGS, PAGES, ROOT, start_server, wait_idle
+from playwright.sync_api import sync_playwright
 
 
 def main() -> None:

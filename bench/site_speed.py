@@ -40,17 +40,27 @@ import tempfile
 import time
 from pathlib import Path
 
+import common
+from common import fmt, table, verdict
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-import common
-from common import fmt, table, verdict
-
-TITLES = {"": "theory", "sampling": "sampling", "reconstruction": "reconstruction",
-          "ae_vs_vae": "ae_vs_vae", "elbo_curves": "elbo_curves", "anomaly": "anomaly"}
-INTERACTION = {"": "next test digit (number input +)", "sampling": "next seed (number input +)",
-               "reconstruction": "upload a PNG digit", "ae_vs_vae": "next seed (number input +)",
-               "elbo_curves": "switch the term (radio)", "anomaly": "switch the score (radio)"}
+TITLES = {
+    "": "theory",
+    "sampling": "sampling",
+    "reconstruction": "reconstruction",
+    "ae_vs_vae": "ae_vs_vae",
+    "elbo_curves": "elbo_curves",
+    "anomaly": "anomaly",
+}
+INTERACTION = {
+    "": "next test digit (number input +)",
+    "sampling": "next seed (number input +)",
+    "reconstruction": "upload a PNG digit",
+    "ae_vs_vae": "next seed (number input +)",
+    "elbo_curves": "switch the term (radio)",
+    "anomaly": "switch the score (radio)",
+}
 
 
 class Session:
@@ -169,9 +179,25 @@ def start_profiler(pid: int, out: Path) -> subprocess.Popen | None:
     spy = str(venv_spy) if venv_spy.exists() else shutil.which("py-spy")
     if spy is None:
         raise SystemExit("--profile needs py-spy: pip install py-spy")
-    proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--nonblocking",
-                             "--threads", "--idle", "--output", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--nonblocking",
+            "--threads",
+            "--idle",
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(1)  # let it attach
     return proc
 
@@ -209,18 +235,21 @@ def profile_summary(raw: Path, top: int = 8) -> str:
         source = common.ROOT / "pages" / Path(page["file"]).name
         text = source.read_text().splitlines()[int(page["line"]) - 1].strip()
         lines[f"{source.name}:{page['line']} `{text[:70]}`"] += n
-        below = [_component(f["file"]) for f in frames[idx[-1] + 1:]]
+        below = [_component(f["file"]) for f in frames[idx[-1] + 1 :]]
         own = next((c for c in below if c in ("vae_tf", "vae_site")), None)
-        rest = below[below.index(own) + 1:] if own else below
+        rest = below[below.index(own) + 1 :] if own else below
         lib = next((c for c in rest if c not in ("vae_tf", "vae_site")), "Python")
         libs[f"{own or 'the page'} → {lib}"] += n
     if not total:
         return "(no samples in the page scripts)"
     rows = [[k, f"{100 * v / total:.0f}%"] for k, v in lines.most_common(top)]
     rows2 = [[k, f"{100 * v / total:.0f}%"] for k, v in libs.most_common(top)]
-    return (table(["page line", "share of script samples"], rows) + "\n\n"
-            + table(["project module → first library below it", "share"], rows2)
-            + f"\n\n({total} samples at 200 Hz, about {total / 200:.1f} s of script time.)")
+    return (
+        table(["page line", "share of script samples"], rows)
+        + "\n\n"
+        + table(["project module → first library below it", "share"], rows2)
+        + f"\n\n({total} samples at 200 Hz, about {total / 200:.1f} s of script time.)"
+    )
 
 
 def interactions_and_memory(args, env: dict) -> dict:
@@ -249,9 +278,11 @@ def interactions_and_memory(args, env: dict) -> dict:
                     cpu = common.cpu_seconds(server.pid), common.browser_cpu_seconds(server.pid), time.time()
                     times = [session.interact(name, i, pngs) for i in range(1, args.interactions + 1)]
                     gcs = common.read_runs(run_log, since=cpu[2], kind="gc")
-                    out["cpu"][name] = ((common.cpu_seconds(server.pid) - cpu[0]) * 1000 / len(times),
-                                        (common.browser_cpu_seconds(server.pid) - cpu[1]) * 1000 / len(times),
-                                        sum(g["end"] - g["start"] for g in gcs) * 1000 / len(times))
+                    out["cpu"][name] = (
+                        (common.cpu_seconds(server.pid) - cpu[0]) * 1000 / len(times),
+                        (common.browser_cpu_seconds(server.pid) - cpu[1]) * 1000 / len(times),
+                        sum(g["end"] - g["start"] for g in gcs) * 1000 / len(times),
+                    )
                     if spy:
                         stop_profiler(spy)
                     session.error_check()
@@ -261,9 +292,12 @@ def interactions_and_memory(args, env: dict) -> dict:
                     continue
                 out["pages"][name] = times
                 b = [t[0] for t in times]
-                print(f"{TITLES[name]}: first visit {out['first'][name]:.2f} s, browser p50 "
-                      f"{statistics.median(b):.0f} ms p95 {common.percentile(b, 95):.0f} ms, "
-                      f"RSS {out['rss_after'][name]:.0f} MB", flush=True)
+                print(
+                    f"{TITLES[name]}: first visit {out['first'][name]:.2f} s, browser p50 "
+                    f"{statistics.median(b):.0f} ms p95 {common.percentile(b, 95):.0f} ms, "
+                    f"RSS {out['rss_after'][name]:.0f} MB",
+                    flush=True,
+                )
             for r in range(args.navigations):
                 for name in common.PAGES[1:] + [""]:
                     try:
@@ -309,9 +343,11 @@ def report(args, cold: list[dict], res: dict | None) -> str:
         med = statistics.median(rendered)
         rows = [[i + 1, fmt(c["healthy"]), fmt(c["rendered"]), fmt(c["rss"])] for i, c in enumerate(cold)]
         rows.append(["**median**", fmt(statistics.median(c["healthy"] for c in cold)), f"**{fmt(med)}**", ""])
-        parts.append(f"### Cold start (target ≤ 6 s): {verdict(med, 6)}\n\nFrom launching `streamlit run` to the "
-                     "home page rendered in headless Chromium (script state `notRunning`, its `h1` visible).\n\n"
-                     + table(["run", "/_stcore/health ok (s)", "home page rendered (s)", "RSS then (MB)"], rows))
+        parts.append(
+            f"### Cold start (target ≤ 6 s): {verdict(med, 6)}\n\nFrom launching `streamlit run` to the "
+            "home page rendered in headless Chromium (script state `notRunning`, its `h1` visible).\n\n"
+            + table(["run", "/_stcore/health ok (s)", "home page rendered (s)", "RSS then (MB)"], rows)
+        )
     if res and res["pages"]:
         rows = []
         for name, times in res["pages"].items():
@@ -319,16 +355,43 @@ def report(args, cold: list[dict], res: dict | None) -> str:
             target = 300 if name == "reconstruction" else 150
             p95 = common.percentile(s, 95)  # the server's: the target's
             cpu = res["cpu"].get(name, (float("nan"),) * 3)
-            rows.append([TITLES[name], INTERACTION[name], len(b), fmt(statistics.median(b)),
-                         fmt(common.percentile(b, 95)), fmt(common.percentile(s, 50)), fmt(p95), fmt(cpu[2]),
-                         fmt(cpu[0]), fmt(cpu[1]),
-                         f"≤ {target}", verdict(p95, target), fmt(res["first"][name])])
+            rows.append(
+                [
+                    TITLES[name],
+                    INTERACTION[name],
+                    len(b),
+                    fmt(statistics.median(b)),
+                    fmt(common.percentile(b, 95)),
+                    fmt(common.percentile(s, 50)),
+                    fmt(p95),
+                    fmt(cpu[2]),
+                    fmt(cpu[0]),
+                    fmt(cpu[1]),
+                    f"≤ {target}",
+                    verdict(p95, target),
+                    fmt(res["first"][name]),
+                ]
+            )
         for name, times in res["nav"].items():
             b, s = [t[0] for t in times], [t[1] for t in times]
             p95 = common.percentile(s, 95)
-            rows.append([TITLES[name], "open it from the sidebar", len(b), fmt(statistics.median(b)),
-                         fmt(common.percentile(b, 95)), fmt(common.percentile(s, 50)), fmt(p95), "", "", "", "≤ 150",
-                         verdict(p95, 150), ""])
+            rows.append(
+                [
+                    TITLES[name],
+                    "open it from the sidebar",
+                    len(b),
+                    fmt(statistics.median(b)),
+                    fmt(common.percentile(b, 95)),
+                    fmt(common.percentile(s, 50)),
+                    fmt(p95),
+                    "",
+                    "",
+                    "",
+                    "≤ 150",
+                    verdict(p95, 150),
+                    "",
+                ]
+            )
         parts.append(
             f"### Time per interaction (ms; {args.interactions} timed after one warm-up, page switches "
             f"{args.navigations} per page)\n\n"
@@ -341,40 +404,70 @@ def report(args, cold: list[dict], res: dict | None) -> str:
             "holding the GIL. "
             "**CPU**: CPU time per timed interaction used by the server process and by the browser (Chromium and "
             "Playwright's driver); on reconstruction these three include removing the file again. "
-            "Targets apply to the server p95, as the issue sets them (\"server time per interaction\"); the "
+            'Targets apply to the server p95, as the issue sets them ("server time per interaction"); the '
             "browser columns show what a visitor on this same machine waits. **first visit**: opening the page "
             "by URL for the first time in this server (models loaded, cached data computed).\n\n"
-            + table(["page", "interaction", "n", "browser p50", "browser p95", "server p50", "server p95",
-                     "full GC", "server CPU", "browser CPU", "target", "verdict", "first visit (s)"], rows))
+            + table(
+                [
+                    "page",
+                    "interaction",
+                    "n",
+                    "browser p50",
+                    "browser p95",
+                    "server p50",
+                    "server p95",
+                    "full GC",
+                    "server CPU",
+                    "browser CPU",
+                    "target",
+                    "verdict",
+                    "first visit (s)",
+                ],
+                rows,
+            )
+        )
     if res and res["rss_after"]:
         rows = [[f"after first visit of {TITLES[n]}", fmt(v)] for n, v in res["rss_after"].items()]
         rows.insert(0, ["server started, no session yet", fmt(res["rss_start"])])
-        rows.append([f"every page visited and used (target ≤ 900): {verdict(res['rss_loaded'], 900)}",
-                     f"**{fmt(res['rss_loaded'])}**"])
+        rows.append(
+            [
+                f"every page visited and used (target ≤ 900): {verdict(res['rss_loaded'], 900)}",
+                f"**{fmt(res['rss_loaded'])}**",
+            ]
+        )
         if res["sessions_rss"]:
             growth = res["sessions_rss"][-1] - res["rss_before_sessions"]
-            rows += [["before the sequential sessions", fmt(res["rss_before_sessions"])],
-                     [f"after {len(res['sessions_rss'])} sequential sessions (each opens every page)",
-                      fmt(res["sessions_rss"][-1])],
-                     [f"growth over the sessions (target ≤ 50): {verdict(growth, 50)}", f"**{fmt(growth)}**"]]
+            rows += [
+                ["before the sequential sessions", fmt(res["rss_before_sessions"])],
+                [
+                    f"after {len(res['sessions_rss'])} sequential sessions (each opens every page)",
+                    fmt(res["sessions_rss"][-1]),
+                ],
+                [f"growth over the sessions (target ≤ 50): {verdict(growth, 50)}", f"**{fmt(growth)}**"],
+            ]
             if "rss_settled" in res:
                 rows.append([f"{args.settle} s later (disconnected sessions past their TTL)", fmt(res["rss_settled"])])
             trend = ", ".join(fmt(v) for v in res["sessions_rss"])
-        parts.append("### Server memory (VmRSS of the streamlit process and its children, MB)\n\n"
-                     + table(["when", "RSS (MB)"], rows)
-                     + (f"\n\nRSS after each session: {trend}." if res["sessions_rss"] else ""))
+        parts.append(
+            "### Server memory (VmRSS of the streamlit process and its children, MB)\n\n"
+            + table(["when", "RSS (MB)"], rows)
+            + (f"\n\nRSS after each session: {trend}." if res["sessions_rss"] else "")
+        )
     if res is not None:
         errors = res["errors"]
         parts.append(f"Errors during the run: {len(errors)}" + "".join(f"\n- {e}" for e in errors[:20]))
         if res.get("fallbacks"):
-            parts.append(f"{res['fallbacks']} timed interactions ended without a visible 'running' state; their end "
-                         "is the last websocket message (see `common.DONE_JS`).")
+            parts.append(
+                f"{res['fallbacks']} timed interactions ended without a visible 'running' state; their end "
+                "is the last websocket message (see `common.DONE_JS`)."
+            )
     return "\n\n".join(parts)
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
+    )
     p.add_argument("--models", default=str(common.ROOT / "models"), help="model directory (default: models/)")
     p.add_argument("--repeats", type=int, default=3, help="cold starts (0 to skip)")
     p.add_argument("--interactions", type=int, default=20, help="timed interactions per page (0 to skip)")
@@ -383,11 +476,20 @@ def main() -> None:
     p.add_argument("--settle", type=int, default=130, help="seconds to wait after the sessions (0 to skip)")
     p.add_argument("--pages", nargs="*", default=common.PAGES, help="pages to time ('' is the home page)")
     p.add_argument("--timeout", type=int, default=120, help="seconds any one step may take")
-    p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                   help="extra environment for the server, e.g. to try a fix: STREAMLIT_RUNNER_POST_SCRIPT_GC=false")
-    p.add_argument("--profile", type=Path, default=None,
-                   help="also sample the server with py-spy during each page's interactions; collapsed stacks and "
-                        "a summary go to this directory (the timings are then perturbed: do not --write)")
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for the server, e.g. to try a fix: STREAMLIT_RUNNER_POST_SCRIPT_GC=false",
+    )
+    p.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="also sample the server with py-spy during each page's interactions; collapsed stacks and "
+        "a summary go to this directory (the timings are then perturbed: do not --write)",
+    )
     p.add_argument("--note", default="", help="a remark to put in the written section (e.g. the CPU was shared)")
     p.add_argument("--write", action="store_true", help="(re)write the site_speed section of BENCHMARKS.md")
     args = p.parse_args()
@@ -400,13 +502,21 @@ def main() -> None:
     body = report(args, cold, res)
     print(body)
     if args.profile:
-        summaries = [f"### {TITLES[n]}: {INTERACTION[n]}\n\n" + profile_summary(args.profile / f"{TITLES[n]}.txt")
-                     for n in args.pages if (args.profile / f"{TITLES[n]}.txt").exists()]
+        summaries = [
+            f"### {TITLES[n]}: {INTERACTION[n]}\n\n" + profile_summary(args.profile / f"{TITLES[n]}.txt")
+            for n in args.pages
+            if (args.profile / f"{TITLES[n]}.txt").exists()
+        ]
         (args.profile / "summary.md").write_text("\n\n".join(summaries) + "\n")
         print("\n\n".join(summaries))
     if args.write:
         extra = f" Extra server environment: `{' '.join(args.env)}`." if args.env else ""
-        common.write_section("site_speed" + ("-with-env" if args.env else ""), f"Models: `{args.models}`.{extra}\n\n{body}", facts, args.note)
+        common.write_section(
+            "site_speed" + ("-with-env" if args.env else ""),
+            f"Models: `{args.models}`.{extra}\n\n{body}",
+            facts,
+            args.note,
+        )
 
 
 if __name__ == "__main__":

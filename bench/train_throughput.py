@@ -14,7 +14,6 @@ import time
 import numpy as np
 import tensorflow as tf
 import tf_keras as tfk
-
 from common import ROOT, machine_facts, table, write_section
 
 sys.path.insert(0, str(ROOT))  # vae_tf, when run as `python bench/train_throughput.py`
@@ -54,16 +53,21 @@ def main() -> None:
             plain = images_per_second(config, batch_size, args.steps, jit=False)
             try:
                 xla = f"{images_per_second(config, batch_size, args.steps, jit=True):,.0f}"
-            except Exception as err:  # XLA may not compile a TFP op; say so rather than stop
+            except (tf.errors.OpError, ValueError, TypeError, NotImplementedError) as err:  # XLA may refuse a TFP op
                 xla = f"fails ({type(err).__name__})"
             rows.append([name, batch_size, f"{plain:,.0f}", xla])
             print(rows[-1], flush=True)
     body = table(["model", "batch size", "images/s", "images/s with XLA (jit_compile)"], rows)
     print(body)
     if args.write:
-        write_section("train_throughput", body, machine_facts(),
-                      note=f"Devices: {', '.join(devices)}. `fit` on random binary images from an in-memory "
-                           f"tf.data pipeline with prefetch, {args.steps} steps after a warm-up epoch.")
+        write_section(
+            "train_throughput",
+            body,
+            machine_facts(),
+            note=f"Devices: {', '.join(devices)}. `fit` on random binary images from an in-memory "
+            f"tf.data pipeline with prefetch, {args.steps} steps after a warm-up epoch.",
+        )
+
 
 if __name__ == "__main__":
     main()

@@ -17,8 +17,10 @@ BETAS = ("0",) + tuple(f"{b:g}" for b in store.BETA_FAMILY)  # "0" is the AE: th
 RECONSTRUCTED = list(range(8))  # test digits reconstructed by the chosen beta model
 RINGED = RECONSTRUCTED[:3]  # ... whose posteriors the beta map draws
 # Korean lines break between any two syllables by default: keep words whole (English is unchanged).
-KEEP_WORDS = ("<style>[data-testid='stMain'] :is(p, li, span, h1, h2, h3) "
-              "{word-break: keep-all !important; overflow-wrap: break-word;}</style>")
+KEEP_WORDS = (
+    "<style>[data-testid='stMain'] :is(p, li, span, h1, h2, h3) "
+    "{word-break: keep-all !important; overflow-wrap: break-word;}</style>"
+)
 
 display.crisp_images()
 st.html(KEEP_WORDS)
@@ -54,8 +56,12 @@ def holes_row(role: str, seed: int, cut: float) -> dict:
     """How digit-like and how varied a model's decoded prior codes are."""
     decoded = prior_decodes(resources.require(role), resources.cache_key(role), seed, CODES)
     similarity, _ = explain.similarity_to_nearest(decoded, digits)
-    return {"model": resources.title(role), "similarity": float(np.median(similarity)),
-            "unlike": 100.0 * float(np.mean(similarity < cut)), "variety": explain.variety(decoded)}
+    return {
+        "model": resources.title(role),
+        "similarity": float(np.median(similarity)),
+        "unlike": 100.0 * float(np.mean(similarity < cut)),
+        "variety": explain.variety(decoded),
+    }
 
 
 def table(rows: list[dict], decimals: dict[str, int], titles: dict[str, str]) -> None:
@@ -74,8 +80,14 @@ def spread(role: str) -> float:
 
 
 with st.expander(t("ae_vs_vae.about_heading")):
-    st.markdown(t("ae_vs_vae.about", widths=widths("vae_2d"), epochs_2d=run_args("vae_2d").get("epochs", "–"),
-                  epochs_32d=run_args("vae_32d").get("epochs", "–")))
+    st.markdown(
+        t(
+            "ae_vs_vae.about",
+            widths=widths("vae_2d"),
+            epochs_2d=run_args("vae_2d").get("epochs", "–"),
+            epochs_32d=run_args("vae_32d").get("epochs", "–"),
+        )
+    )
 
 # --- The two 2-D maps -------------------------------------------------------------------------
 st.header(t("ae_vs_vae.maps_heading"))
@@ -91,15 +103,24 @@ st.header(t("ae_vs_vae.holes_heading"))
 seed = share.number_input(t("ae_vs_vae.seed"), "prior_seed", 0, 0, 2**31 - 1)
 for role in PAIRS:
     st.markdown(f"**{resources.title(role)}**")
-    st.image(display.grid(prior_decodes(resources.require(role), resources.cache_key(role), seed, CODES)[:16],
-                          columns=16, size=48))
+    st.image(
+        display.grid(
+            prior_decodes(resources.require(role), resources.cache_key(role), seed, CODES)[:16], columns=16, size=48
+        )
+    )
 st.markdown(t("ae_vs_vae.holes_caption", ae_spread=spread("ae_2d"), count=CODES))
 cut, real_variety = real_reference()
 rows = [holes_row(role, seed, cut) for role in PAIRS]
 rows.append({"model": t("ae_vs_vae.real_digits"), "similarity": None, "unlike": 5.0, "variety": real_variety})
-table(rows, {"similarity": 2, "unlike": 0, "variety": 2},
-      {"similarity": t("ae_vs_vae.col_similarity"), "unlike": t("ae_vs_vae.col_unlike"),
-       "variety": t("ae_vs_vae.col_variety")})
+table(
+    rows,
+    {"similarity": 2, "unlike": 0, "variety": 2},
+    {
+        "similarity": t("ae_vs_vae.col_similarity"),
+        "unlike": t("ae_vs_vae.col_unlike"),
+        "variety": t("ae_vs_vae.col_variety"),
+    },
+)
 with st.expander(t("ae_vs_vae.holes_how_heading")):
     st.markdown(t("ae_vs_vae.holes_how", count=CODES, cut=cut, real=real_variety))
 
@@ -128,17 +149,30 @@ def beta_posteriors(role: str, served) -> list:
     if role == "ae_2d":
         return []
     mean, std = served.encode(resources.binary_test_digits()[RINGED])
-    return [(t("ae_vs_vae.digit_is", index=i, label=int(labels[i])), m, s)
-            for i, m, s in zip(RINGED, mean, std, strict=True)]
+    return [
+        (t("ae_vs_vae.digit_is", index=i, label=int(labels[i])), m, s)
+        for i, m, s in zip(RINGED, mean, std, strict=True)
+    ]
 
 
 st.header(t("ae_vs_vae.beta_heading"))
 first_beta = store.BETA_FAMILY[store.BETAS[0]]
-st.markdown(t("ae_vs_vae.beta_intro", count=len(store.BETA_FAMILY), widths=widths(first_beta),
-              epochs=run_args(first_beta).get("epochs", "–")))
+st.markdown(
+    t(
+        "ae_vs_vae.beta_intro",
+        count=len(store.BETA_FAMILY),
+        widths=widths(first_beta),
+        epochs=run_args(first_beta).get("epochs", "–"),
+    )
+)
 share.restore("beta", "1", share.one_of(BETAS))
-code = st.select_slider(t("ae_vs_vae.beta_slider"), BETAS, key="beta", help=t("ae_vs_vae.beta_help"),
-                        format_func=lambda c: t("ae_vs_vae.beta_option_ae") if c == "0" else f"β = {c}")
+code = st.select_slider(
+    t("ae_vs_vae.beta_slider"),
+    BETAS,
+    key="beta",
+    help=t("ae_vs_vae.beta_help"),
+    format_func=lambda c: t("ae_vs_vae.beta_option_ae") if c == "0" else f"β = {c}",
+)
 role = beta_role(code)
 if resources.model_json(role, store.METRICS) is None and role != "ae_2d":
     st.warning(t("ae_vs_vae.beta_missing", beta=code), icon=":material/warning:")
@@ -166,8 +200,14 @@ with st.expander(t("ae_vs_vae.beta_what_heading")):
 def end_picker(which: str, key: str, default: int, where) -> int:
     """A test-digit index input, with the digit it names shown under it ("#3, a 0")."""
     with where:
-        index = share.number_input(t(f"ae_vs_vae.{which}"), key, default, 0, len(digits) - 1,
-                                   help=t("ae_vs_vae.index_help", low=0, high=len(digits) - 1))
+        index = share.number_input(
+            t(f"ae_vs_vae.{which}"),
+            key,
+            default,
+            0,
+            len(digits) - 1,
+            help=t("ae_vs_vae.index_help", low=0, high=len(digits) - 1),
+        )
         st.image(display.grid(digits[index][None], columns=1, size=56), width=56)
         st.caption(t("ae_vs_vae.digit_is", index=index, label=int(labels[index])))
     return index
@@ -191,19 +231,29 @@ def metrics_row(role: str) -> dict | None:
         st.warning(t("ae_vs_vae.metrics_missing", model=resources.title(role), directory=store.SHIPPED[role]))
         return None
     k = metrics.get("k") or None  # only a VAE has the IWAE estimate of the NLL
-    return {"model": resources.title(role), "recon": -metrics["recon_nll"], "mse": metrics["pixel_mse"],
-            "neg_elbo": metrics.get("neg_elbo"), "nll": metrics.get(f"iwae_nll_k{k}") if k else None,
-            "k": k, "images": metrics["test_images"]}  # the images go in the caption: 390 px fit six columns
+    return {
+        "model": resources.title(role),
+        "recon": -metrics["recon_nll"],
+        "mse": metrics["pixel_mse"],
+        "neg_elbo": metrics.get("neg_elbo"),
+        "nll": metrics.get(f"iwae_nll_k{k}") if k else None,
+        "k": k,
+        "images": metrics["test_images"],
+    }  # the images go in the caption: 390 px fit six columns
 
 
 st.header(t("ae_vs_vae.metrics_heading"))
 rows = [row for row in map(metrics_row, store.CORE) if row]
 if rows:
     images = {row.pop("images") for row in rows}
-    table(rows, {"recon": 1, "mse": 4, "neg_elbo": 1, "nll": 1, "k": 0},
-          {c: t(f"ae_vs_vae.col_{c}") for c in ("recon", "mse", "neg_elbo", "nll", "k")})
+    table(
+        rows,
+        {"recon": 1, "mse": 4, "neg_elbo": 1, "nll": 1, "k": 0},
+        {c: t(f"ae_vs_vae.col_{c}") for c in ("recon", "mse", "neg_elbo", "nll", "k")},
+    )
     st.caption(t("ae_vs_vae.metrics_caption", images=" / ".join(explain.cell(n) for n in sorted(images))))
 
-navigation.link("pages/elbo_curves.py", "site.next_page", icon=":material/arrow_forward:",
-                page=t("site.nav_elbo_curves"))
+navigation.link(
+    "pages/elbo_curves.py", "site.next_page", icon=":material/arrow_forward:", page=t("site.nav_elbo_curves")
+)
 share.share_box(["prior_seed", "beta", "a", "b"])

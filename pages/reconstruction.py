@@ -33,28 +33,38 @@ def test_picker(brought: list) -> list[int]:
         st.session_state["picks"] = ()  # defaults belong to an empty page
     # A typed number means that digit: no "select all matches" row, and options that start
     # with their number, so Enter takes the first option whose number starts with the typed one.
-    picks = st.multiselect(t("reconstruction.picks_label"), list(range(len(digits))), key="picks",
-                           max_selections=MAX_PICKS, select_all=False, filter_mode="prefix",
-                           format_func=lambda i: t("reconstruction.pick_option", index=i, label=int(labels[i])),
-                           help=t("reconstruction.picks_help", high=len(digits) - 1, most=MAX_PICKS))
+    picks = st.multiselect(
+        t("reconstruction.picks_label"),
+        list(range(len(digits))),
+        key="picks",
+        max_selections=MAX_PICKS,
+        select_all=False,
+        filter_mode="prefix",
+        format_func=lambda i: t("reconstruction.pick_option", index=i, label=int(labels[i])),
+        help=t("reconstruction.picks_help", high=len(digits) - 1, most=MAX_PICKS),
+    )
     if tuple(picks) != DEFAULT_PICKS:
         st.session_state[_PICKED] = True  # from now on, the visitor's own choice
     return picks
 
 
-tab_upload, tab_draw, tab_test = st.tabs([t("reconstruction.tab_upload"), t("reconstruction.tab_draw"),
-                                          t("reconstruction.tab_test")])
+tab_upload, tab_draw, tab_test = st.tabs(
+    [t("reconstruction.tab_upload"), t("reconstruction.tab_draw"), t("reconstruction.tab_test")]
+)
 with tab_upload:
-    brought = [(uploads.plain(d.name), d) for d in uploads.digits_from_uploader(t("reconstruction.upload_label"),
-                                                                               key="upload")]
+    brought = [
+        (uploads.plain(d.name), d) for d in uploads.digits_from_uploader(t("reconstruction.upload_label"), key="upload")
+    ]
 with tab_draw:
     drawn = drawing.pad("canvas")
     st.caption(t("drawing.hint"))
     brought += [(drawn.name, drawn)] if drawn else []
 with tab_test:
     digits, labels = resources.test_digits()
-    chosen = brought + [(t("reconstruction.test_name", index=i, label=int(labels[i])), uploads.Digit(str(i), digits[i]))
-                        for i in test_picker(brought)]
+    chosen = brought + [
+        (t("reconstruction.test_name", index=i, label=int(labels[i])), uploads.Digit(str(i), digits[i]))
+        for i in test_picker(brought)
+    ]
 
 if not chosen:
     st.info(t("reconstruction.empty"))
@@ -66,15 +76,27 @@ if not chosen:
 def posterior_spec(lang: str) -> dict:
     """The chart of q(z|x) per dimension: bars at the means, error bars one σ either side (data "q")."""
     q = alt.Data(name="q")
-    dimension = alt.X("dimension:O", title=i18n.text(lang, "reconstruction.axis_dimension"),
-                      axis=alt.Axis(labelAngle=0, values=list(range(1, 33, 4))))
-    tooltip = [alt.Tooltip("dimension:O", title=i18n.text(lang, "reconstruction.axis_dimension")),
-               alt.Tooltip("mean:Q", title="μ", format=".2f"), alt.Tooltip("std:Q", title="σ", format=".2f")]
-    bars = alt.Chart(q).mark_bar(color="#3b5bdb").encode(
-        x=dimension, y=alt.Y("mean:Q", title=i18n.text(lang, "reconstruction.axis_mean")), tooltip=tooltip)
-    ticks = alt.Chart(q).mark_errorbar(color="#e8590c").encode(
-        x=dimension, y=alt.Y("low:Q", title=i18n.text(lang, "reconstruction.axis_mean")), y2="high:Q"
-    ).transform_calculate(low="datum.mean - datum.std", high="datum.mean + datum.std")
+    dimension = alt.X(
+        "dimension:O",
+        title=i18n.text(lang, "reconstruction.axis_dimension"),
+        axis=alt.Axis(labelAngle=0, values=list(range(1, 33, 4))),
+    )
+    tooltip = [
+        alt.Tooltip("dimension:O", title=i18n.text(lang, "reconstruction.axis_dimension")),
+        alt.Tooltip("mean:Q", title="μ", format=".2f"),
+        alt.Tooltip("std:Q", title="σ", format=".2f"),
+    ]
+    bars = (
+        alt.Chart(q)
+        .mark_bar(color="#3b5bdb")
+        .encode(x=dimension, y=alt.Y("mean:Q", title=i18n.text(lang, "reconstruction.axis_mean")), tooltip=tooltip)
+    )
+    ticks = (
+        alt.Chart(q)
+        .mark_errorbar(color="#e8590c")
+        .encode(x=dimension, y=alt.Y("low:Q", title=i18n.text(lang, "reconstruction.axis_mean")), y2="high:Q")
+        .transform_calculate(low="datum.mean - datum.std", high="datum.mean + datum.std")
+    )
     return display.vega_lite_spec((bars + ticks).properties(height=200))
 
 
@@ -82,8 +104,14 @@ def honest_note(check: anomaly.Check) -> None:
     """Say so when the reconstruction did not keep the digit, with the way to the anomaly page."""
     if check.keeps_digit:
         return
-    st.warning(t("reconstruction.lost_score" if check.score_high else "reconstruction.lost_shape",
-                 cut=check.score_cut, distance_cut=check.distance_cut), icon=":material/help:")
+    st.warning(
+        t(
+            "reconstruction.lost_score" if check.score_high else "reconstruction.lost_shape",
+            cut=check.score_cut,
+            distance_cut=check.distance_cut,
+        ),
+        icon=":material/help:",
+    )
     navigation.link("pages/anomaly.py", "reconstruction.see_anomaly", icon=":material/report:")
 
 
@@ -99,9 +127,12 @@ def section(number: int, title: str, item: uploads.Digit) -> tuple[np.ndarray, n
         st.info(uploads.say(note))
     mean, std, reconstruction = vae.reconstruct(item.digit[None])
     posterior = vae.decode(vae.sample_posterior(item.digit, DRAWS, seed=number))
-    display.digits([item.digit, reconstruction[0], *posterior], size=84,
-                   captions=[t("reconstruction.cap_input"), t("reconstruction.cap_mean")]
-                   + [t("reconstruction.cap_draw", i=i + 1) for i in range(DRAWS)])
+    display.digits(
+        [item.digit, reconstruction[0], *posterior],
+        size=84,
+        captions=[t("reconstruction.cap_input"), t("reconstruction.cap_mean")]
+        + [t("reconstruction.cap_draw", i=i + 1) for i in range(DRAWS)],
+    )
     st.caption(t("reconstruction.images_caption", draws=DRAWS))
     terms = vae.elbo_terms(data.binarize(item.digit, seed=0)[None], seed=0, draws=100)
     c1, c2, c3 = st.columns(3)
@@ -109,12 +140,19 @@ def section(number: int, title: str, item: uploads.Digit) -> tuple[np.ndarray, n
     c2.metric(t("reconstruction.metric_kl"), t("reconstruction.nats", value=terms["kl"][0]))
     c3.metric(t("reconstruction.metric_elbo"), t("reconstruction.nats", value=terms["neg_elbo"][0]))
     reference = resources.figure("vae_main", "anomaly")
-    honest_note(anomaly.check_reconstruction(float(terms["neg_elbo"][0]),
-                                             float(anomaly.distance(item.digit[None], reconstruction)[0]),
-                                             reference["mnist/neg_elbo"], reference["mnist/distance"]))
+    honest_note(
+        anomaly.check_reconstruction(
+            float(terms["neg_elbo"][0]),
+            float(anomaly.distance(item.digit[None], reconstruction)[0]),
+            reference["mnist/neg_elbo"],
+            reference["mnist/distance"],
+        )
+    )
     with st.expander(t("reconstruction.posterior_heading")):
-        display.chart(posterior_spec(i18n.current()),
-                      q=pd.DataFrame({"dimension": np.arange(1, vae.latent_size + 1), "mean": mean[0], "std": std[0]}))
+        display.chart(
+            posterior_spec(i18n.current()),
+            q=pd.DataFrame({"dimension": np.arange(1, vae.latent_size + 1), "mean": mean[0], "std": std[0]}),
+        )
         st.caption(t("reconstruction.posterior_caption"))
     mean_2d, std_2d = vae_2d.encode(item.digit[None])
     return mean_2d[0], std_2d[0]

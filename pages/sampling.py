@@ -11,8 +11,10 @@ from vae_tf import data, explain
 navigation.enter()
 
 # Korean lines break between any two syllables by default: keep words whole (English is unchanged).
-KEEP_WORDS = ("<style>[data-testid='stMain'] :is(p, li, span, h1, h2, h3) "
-              "{word-break: keep-all !important; overflow-wrap: break-word;}</style>")
+KEEP_WORDS = (
+    "<style>[data-testid='stMain'] :is(p, li, span, h1, h2, h3) "
+    "{word-break: keep-all !important; overflow-wrap: break-word;}</style>"
+)
 
 display.crisp_images()
 st.html(KEEP_WORDS)
@@ -31,8 +33,14 @@ def epochs(role: str):
 def end_picker(which: str, key: str, default: int, where) -> int:
     """A test-digit index input, with the digit it names shown under it ("#0, a 7")."""
     with where:
-        index = share.number_input(t(f"sampling.{which}"), key, default, 0, len(digits) - 1,
-                                   help=t("sampling.index_help", low=0, high=len(digits) - 1))
+        index = share.number_input(
+            t(f"sampling.{which}"),
+            key,
+            default,
+            0,
+            len(digits) - 1,
+            help=t("sampling.index_help", low=0, high=len(digits) - 1),
+        )
         st.image(display.grid(digits[index][None], columns=1, size=56), width=56)
         st.caption(t("sampling.digit_is", index=index, label=int(labels[index])))
     return index
@@ -47,16 +55,24 @@ share.restore("end", 1, share.integer(0, len(digits) - 1))
 left, right = st.columns([3, 2])
 with left:
     n = 15
-    st.image(display.grid(vae_2d.decode(explain.normal_quantile_grid(n)), columns=n, size=28, gap=0),
-             caption=t("sampling.grid_caption"), width="stretch")
+    st.image(
+        display.grid(vae_2d.decode(explain.normal_quantile_grid(n)), columns=n, size=28, gap=0),
+        caption=t("sampling.grid_caption"),
+        width="stretch",
+    )
 with right:
     point = (share.slider("z₁", "z1", 0.0, -3.0, 3.0, 0.05), share.slider("z₂", "z2", 0.0, -3.0, 3.0, 0.05))
-    display.digits(vae_2d.decode(np.array([point], np.float32)),
-                   captions=[t("sampling.point_caption", z1=point[0], z2=point[1])], size=140)
+    display.digits(
+        vae_2d.decode(np.array([point], np.float32)),
+        captions=[t("sampling.point_caption", z1=point[0], z2=point[1])],
+        size=140,
+    )
 ends_2d = [int(st.session_state["start"]), int(st.session_state["end"])]
 mean_2d, std_2d = vae_2d.encode(resources.binary_test_digits()[ends_2d])
-posteriors = [(t("sampling.end_label", which=t(f"sampling.{w}_short"), index=i, label=int(labels[i])), m, s)
-              for w, i, m, s in zip(("start", "end"), ends_2d, mean_2d, std_2d, strict=True)]
+posteriors = [
+    (t("sampling.end_label", which=t(f"sampling.{w}_short"), index=i, label=int(labels[i])), m, s)
+    for w, i, m, s in zip(("start", "end"), ends_2d, mean_2d, std_2d, strict=True)
+]
 with map_slot:
     resources.latent_map("vae_2d", [(t("sampling.your_point"), point)], height=340, posteriors=posteriors)
     st.caption(t("sampling.map_caption"))
@@ -64,11 +80,13 @@ with map_slot:
 # --- Prior samples ----------------------------------------------------------------------
 st.header(t("sampling.prior_heading"))
 c1, c2, c3 = st.columns(3)
-seed = share.number_input(t("sampling.seed"), "seed", 0, 0, 2**31 - 1, where=c1,
-                          help=t("sampling.seed_help", low=0, high=2**31 - 1))
+seed = share.number_input(
+    t("sampling.seed"), "seed", 0, 0, 2**31 - 1, where=c1, help=t("sampling.seed_help", low=0, high=2**31 - 1)
+)
 count = share.slider(t("sampling.count"), "count", 24, 1, 64, 1, where=c2)
-temperature = share.slider(t("sampling.temperature"), "temperature", 1.0, 0.1, 1.5, 0.05, where=c3,
-                           help=t("sampling.temperature_help"))
+temperature = share.slider(
+    t("sampling.temperature"), "temperature", 1.0, 0.1, 1.5, 0.05, where=c3, help=t("sampling.temperature_help")
+)
 means = vae.decode(vae.sample_prior(count, seed, temperature))
 left, right = st.columns(2)
 with left:
@@ -89,8 +107,10 @@ with st.expander(t("sampling.dims_expander")):
         if reset or f"dim_{j}" not in st.session_state:
             st.session_state[f"dim_{j}"] = float(prior_mean[j])
     cols = st.columns(4)
-    dims = np.array([cols[j % 4].slider(f"z{j + 1}", -3.0, 3.0, step=0.1, key=f"dim_{j}")
-                     for j in range(vae.latent_size)], np.float32)
+    dims = np.array(
+        [cols[j % 4].slider(f"z{j + 1}", -3.0, 3.0, step=0.1, key=f"dim_{j}") for j in range(vae.latent_size)],
+        np.float32,
+    )
     display.digits(vae.decode(dims[None]), captions=[t("sampling.dims_decoded")], size=140)
     st.caption(t("sampling.dims_caption"))
 
@@ -114,6 +134,7 @@ for role in ("vae_main", "vae_32d", "ae_32d"):
 with st.expander(t("sampling.interp_why_heading")):
     st.markdown(t("sampling.interp_caption", vae_epochs=epochs("vae_32d"), ae_epochs=epochs("ae_32d")))
 
-navigation.link("pages/reconstruction.py", "site.next_page", icon=":material/arrow_forward:",
-                page=t("site.nav_reconstruction"))
+navigation.link(
+    "pages/reconstruction.py", "site.next_page", icon=":material/arrow_forward:", page=t("site.nav_reconstruction")
+)
 share.share_box(["seed", "count", "temperature", "z1", "z2", "start", "end"], note=t("share.uploads_stay"))

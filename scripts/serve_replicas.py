@@ -68,10 +68,22 @@ def launch_streamlit(port: int, env: dict) -> subprocess.Popen:
     Returns:
       The process, started in its own session so a Ctrl-C reaches only this script, which stops it.
     """
-    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "streamlit_app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+    ]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
 
 
 def health_ok(port: int) -> bool:
@@ -99,16 +111,23 @@ def render_config(port: int, replica_ports: list[int], stats_socket: Path) -> st
 class Replicas:
     """N replicas of the site behind HAProxy; a context manager that stops all it started."""
 
-    def __init__(self, n: int = 2, port: int | None = None, env: dict | None = None,
-                 launch: Launcher = launch_streamlit, workdir: Path | None = None, timeout: float = 180):
+    def __init__(
+        self,
+        n: int = 2,
+        port: int | None = None,
+        env: dict | None = None,
+        launch: Launcher = launch_streamlit,
+        workdir: Path | None = None,
+        timeout: float = 180,
+    ):
         """Args:
-          n: how many `streamlit run` processes.
-          port: the balancer's port (default: a free block); replicas use port+1..port+n.
-          env: the replicas' environment (default: this process's). One cookie secret is shared by all
-            replicas, so an XSRF token stays valid on whichever replica a failover lands on.
-          launch: starts one replica, given (port, env); bench/load_test.py passes one that logs script runs.
-          workdir: where the HAProxy config, stats socket and log go (default: a new temporary directory).
-          timeout: seconds to wait for everything to be healthy.
+        n: how many `streamlit run` processes.
+        port: the balancer's port (default: a free block); replicas use port+1..port+n.
+        env: the replicas' environment (default: this process's). One cookie secret is shared by all
+          replicas, so an XSRF token stays valid on whichever replica a failover lands on.
+        launch: starts one replica, given (port, env); bench/load_test.py passes one that logs script runs.
+        workdir: where the HAProxy config, stats socket and log go (default: a new temporary directory).
+        timeout: seconds to wait for everything to be healthy.
         """
         self.port = port or free_port_block(n)
         self.replica_ports = [self.port + i for i in range(1, n + 1)]
@@ -149,8 +168,9 @@ class Replicas:
         config.write_text(render_config(self.port, self.replica_ports, self.stats_socket))
         log = open(self.log_path, "ab")
         # -db: stay in the foreground (a child we can stop); the log goes to stdout, i.e. the file.
-        self.haproxy = subprocess.Popen([HAPROXY, "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.haproxy = subprocess.Popen(
+            [HAPROXY, "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         log.close()
 
     def _wait(self, ready: Callable[[], bool], what: str) -> None:
@@ -213,11 +233,15 @@ class Replicas:
         """
         keys = ("time", "replica", "status", "method", "path", "cookie_sent", "cookie_set")
         rows = [line.split(" ") for line in self.log_text().splitlines()]
-        return [dict(zip(keys, [r[0], r[1].split("/", 1)[1], *r[2:]], strict=True))
-                for r in rows if len(r) == 7 and r[0].isdigit() and "/" in r[1]]
+        return [
+            dict(zip(keys, [r[0], r[1].split("/", 1)[1], *r[2:]], strict=True))
+            for r in rows
+            if len(r) == 7 and r[0].isdigit() and "/" in r[1]
+        ]
 
 
 # --- The command line ---------------------------------------------------------------------------
+
 
 def state_file(port: int) -> Path:
     """Where a detached set-up records what it started."""
@@ -264,8 +288,9 @@ def stop_command(args) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0], epilog=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="command", required=True)
     start = sub.add_parser("start", help="start N replicas behind HAProxy")
     start.add_argument("--replicas", type=int, default=2, help="how many streamlit processes (default 2)")

@@ -20,15 +20,23 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 EXCEPTION = "[data-testid='stException']"
 PHONE = {"width": 390, "height": 2400}
 LAPTOP = {"width": 1280, "height": 2400}
 
-needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.environ.get("CI"),
-                                    reason="Debian's chromium is not installed")
+needs_chromium = pytest.mark.skipif(
+    not shutil.which(CHROMIUM) and not os.environ.get("CI"), reason="Debian's chromium is not installed"
+)
 
 
 def free_port() -> int:
@@ -40,9 +48,23 @@ def free_port() -> int:
 
 def streamlit_command(port: int) -> list[str]:
     """`streamlit run` of the site on 127.0.0.1:port, as the tests and benchmarks serve it."""
-    return [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-            "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-            "--browser.gatherUsageStats", "false"]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "streamlit_app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
 
 
 def wait_healthy(proc: subprocess.Popen, port: int, timeout: float = 60) -> None:
@@ -64,8 +86,13 @@ def wait_healthy(proc: subprocess.Popen, port: int, timeout: float = 60) -> None
 def serving(env: dict | None = None):
     """A fresh `streamlit run` of the site; yields its base URL and stops it afterwards."""
     port = free_port()
-    proc = subprocess.Popen(streamlit_command(port), cwd=ROOT, env=env or dict(os.environ),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        streamlit_command(port),
+        cwd=ROOT,
+        env=env or dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_healthy(proc, port)
         yield f"http://127.0.0.1:{port}"

@@ -41,8 +41,11 @@ def test_the_check_calls_out_a_high_score_or_a_changed_digit():
 
 
 def test_reasons_name_what_lies_outside_the_digits_range():
-    reference = {"recon": np.linspace(40, 120, 101), "kl": np.linspace(10, 30, 101),
-                 "ink": np.linspace(0.05, 0.25, 101)}
+    reference = {
+        "recon": np.linspace(40, 120, 101),
+        "kl": np.linspace(10, 30, 101),
+        "ink": np.linspace(0.05, 0.25, 101),
+    }
     assert anomaly.reasons(80, 20, 0.1, reference) == []
     found = anomaly.reasons(5000, 25, 0.48, reference)
     assert [r.code for r in found] == ["recon_high", "ink_high"]

@@ -234,8 +234,9 @@ def test_at_phone_width_the_sidebar_closes_after_a_page_is_chosen_and_nothing_is
     assert breaks and set(breaks) == {"keep-all normal"}, set(breaks)  # between words only, never mid-word
     equations = phone.locator(".katex-display")
     assert equations.count() >= 1
-    wide = [i for i in range(equations.count())
-            if equations.nth(i).evaluate("(e) => e.scrollWidth > e.clientWidth + 1")]
+    wide = [
+        i for i in range(equations.count()) if equations.nth(i).evaluate("(e) => e.scrollWidth > e.clientWidth + 1")
+    ]
     assert all(equations.nth(i).evaluate("(e) => getComputedStyle(e).overflowX") == "auto" for i in wide)
     assert phone.evaluate(WIDE_EQUATION) == {"scrolls": True, "fits": True, "hint": True}
 

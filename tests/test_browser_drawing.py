@@ -60,8 +60,10 @@ def touch_stroke(page, surface, stroke) -> None:
     for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
         for i in range(1, 13):
             f = i / 12
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
-                                                  "touchPoints": [{"x": x0 + f * (x1 - x0), "y": y0 + f * (y1 - y0)}]})
+            cdp.send(
+                "Input.dispatchTouchEvent",
+                {"type": "touchMove", "touchPoints": [{"x": x0 + f * (x1 - x0), "y": y0 + f * (y1 - y0)}]},
+            )
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
@@ -100,8 +102,10 @@ def test_a_mouse_drawing_is_scored_on_the_anomaly_page(site):
     mouse_strokes(page, canvas(page), SEVEN)
     page.get_by_role("heading", name="1. your drawing").wait_for(timeout=60_000)
     wait_idle(page)
-    verdicts = page.get_by_text("Looks like a digit to this model").count() + page.get_by_text(
-        "Unusual for this model").count()
+    verdicts = (
+        page.get_by_text("Looks like a digit to this model").count()
+        + page.get_by_text("Unusual for this model").count()
+    )
     assert verdicts == 1
     assert page.locator(EXCEPTION).count() == 0
     page.close()
@@ -143,7 +147,8 @@ def test_typing_a_number_in_the_picker_adds_that_test_digit_only(site):
     page.locator("h3", has_text="4. Test digit 42, a 4").wait_for(timeout=60_000)
     wait_idle(page)
     chips = page.locator("[data-testid='stMultiSelect'] span[data-tag]").evaluate_all(
-        "tags => tags.map(t => t.getAttribute('aria-label'))")
+        "tags => tags.map(t => t.getAttribute('aria-label'))"
+    )
     assert [c.split(" ")[0] for c in chips] == ["0", "1", "2", "42"], chips
     assert len(section_headings(page)) == 4
     page.close()

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from vae_tf import data
 from tests.conftest import FIXTURE
+from vae_tf import data
 
 
 def test_loader_reads_keras_layout(mnist_small):

@@ -25,8 +25,9 @@ def instructions() -> list[tuple[str, str]]:
     """The Dockerfile as (INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
     text = "\n".join(line for line in DOCKERFILE.read_text().splitlines() if not line.lstrip().startswith("#"))
     joined = text.replace("\\\n", " ")
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1].strip())
-            for line in joined.splitlines() if line.strip()]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1].strip()) for line in joined.splitlines() if line.strip()
+    ]
 
 
 def last(name: str) -> str:
@@ -75,7 +76,7 @@ def container_env(port: int) -> dict:
 def healthcheck_command() -> list[str]:
     """HEALTHCHECK's command (its exec form), after the options."""
     args = last("HEALTHCHECK")
-    return json.loads(args[args.index("CMD") + len("CMD"):])
+    return json.loads(args[args.index("CMD") + len("CMD") :])
 
 
 def wait_for_health(proc, port: int, timeout: float = 60) -> bytes:

@@ -1,8 +1,9 @@
 """The computations behind the site's explanations, against direct or closed-form answers."""
 
+from statistics import NormalDist
+
 import numpy as np
 import pytest
-from statistics import NormalDist
 
 from vae_tf import explain
 
@@ -119,7 +120,7 @@ def test_iwae_against_k_is_the_mean_over_groups_of_the_log_mean_weight():
     log_w = np.random.default_rng(3).normal(-90.0, 2.0, size=(20, 3))
     bounds = explain.iwae_against_k(log_w, [1, 4, 20])
     np.testing.assert_allclose(bounds[0], log_w.mean(axis=0))
-    groups = [np.log(np.mean(np.exp(log_w[i:i + 4] + 90.0), axis=0)) - 90.0 for i in range(0, 20, 4)]
+    groups = [np.log(np.mean(np.exp(log_w[i : i + 4] + 90.0), axis=0)) - 90.0 for i in range(0, 20, 4)]
     np.testing.assert_allclose(bounds[1], np.mean(groups, axis=0))
     np.testing.assert_allclose(bounds[2], np.log(np.mean(np.exp(log_w + 90.0), axis=0)) - 90.0)
     assert np.all(np.diff(bounds, axis=0) > -0.5)  # tighter with k, up to noise

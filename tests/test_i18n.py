@@ -22,17 +22,55 @@ PAGE_FILES = [path for path, _, _ in navigation.PAGES]
 
 # Words that stay English in Korean text: names of people, models, formats and tools.
 ALLOWED_WORDS = {
-    "vampprior", "bernoulli", "gaussian", "kingma", "welling", "tomczak", "rezende", "mohamed", "burda",
-    "grosse", "salakhutdinov", "higgins", "bowman", "nats", "nat", "tensorflow", "keras", "probability",
-    "streamlit", "python", "readme", "enter", "mnist", "fashion", "adam", "relu", "softplus", "sigmoid",
-    "auroc", "roc", "png", "jpeg", "jpg", "webp", "logsumexp", "prior", "pseudo", "inputs", "et", "al",
+    "vampprior",
+    "bernoulli",
+    "gaussian",
+    "kingma",
+    "welling",
+    "tomczak",
+    "rezende",
+    "mohamed",
+    "burda",
+    "grosse",
+    "salakhutdinov",
+    "higgins",
+    "bowman",
+    "nats",
+    "nat",
+    "tensorflow",
+    "keras",
+    "probability",
+    "streamlit",
+    "python",
+    "readme",
+    "enter",
+    "mnist",
+    "fashion",
+    "adam",
+    "relu",
+    "softplus",
+    "sigmoid",
+    "auroc",
+    "roc",
+    "png",
+    "jpeg",
+    "jpg",
+    "webp",
+    "logsumexp",
+    "prior",
+    "pseudo",
+    "inputs",
+    "et",
+    "al",
 }
 # Phrases quoted from elsewhere that stay as they are (a README section's title, a paper's).
 ALLOWED_PHRASES = ("Train and evaluate", "Fixing a Broken ELBO")
 
 _MATH = [
-    re.compile(r"\$\$.+?\$\$", re.S), re.compile(r"\$[^$]+\$"),  # TeX
-    re.compile(r"`[^`]*`"), re.compile(r"```.*?```", re.S),  # code
+    re.compile(r"\$\$.+?\$\$", re.S),
+    re.compile(r"\$[^$]+\$"),  # TeX
+    re.compile(r"`[^`]*`"),
+    re.compile(r"```.*?```", re.S),  # code
     re.compile(r"https?://\S+"),  # links
     re.compile(r"\b[\w+-]*(?:\d|_|/|\\|\.\w)[\w.+/-]*"),  # with a digit, '_', '/' or an inner '.': numbers, files
     re.compile(r"\b[A-Za-z]\([^)]*\)"),  # p(x|z), q(z|x), N(0, I)
@@ -53,10 +91,15 @@ def english_runs(text: str, length: int = 3) -> list[str]:
     for match in _WORD.finditer(text):
         word = match.group()
         acronym = len(word) >= 2 and word.replace("-", "").isupper()  # VAE, AUROC, KL, IWAE, Fashion-MNIST
-        english = (word.lower() not in ALLOWED_WORDS and not acronym and not any(
-            part.lower() in ALLOWED_WORDS or part.isupper() for part in word.split("-") if len(word.split("-")) > 1)
-            and (len(word) >= 2 or word in ("a", "A", "I")))
-        joined = bool(_GAP.fullmatch(text[end:match.start()]))
+        english = (
+            word.lower() not in ALLOWED_WORDS
+            and not acronym
+            and not any(
+                part.lower() in ALLOWED_WORDS or part.isupper() for part in word.split("-") if len(word.split("-")) > 1
+            )
+            and (len(word) >= 2 or word in ("a", "A", "I"))
+        )
+        joined = bool(_GAP.fullmatch(text[end : match.start()]))
         if english and (joined or not run):
             run.append(word)
         else:
@@ -81,6 +124,7 @@ def test_the_english_checker_flags_sentences_and_allows_math_code_and_names():
 
 
 # --- The catalogs ------------------------------------------------------------------------
+
 
 def all_messages():
     for domain in i18n.domains():
@@ -180,7 +224,7 @@ def _spec_titles(node):
 def _nodes(node):
     yield node
     children = getattr(node, "children", None) or {}
-    for child in (children.values() if isinstance(children, dict) else children):
+    for child in children.values() if isinstance(children, dict) else children:
         yield from _nodes(child)
 
 
@@ -245,6 +289,7 @@ def test_the_checker_finds_the_english_of_an_english_page():
 
 
 # --- A Korean view's share link --------------------------------------------------------------
+
 
 def share_link(at) -> str:
     return next(code.value for code in at.sidebar.code if "://" in code.value or "?" in code.value)

@@ -6,9 +6,12 @@ import pytest
 from vae_tf import export_decoder, store
 from vae_tf.config import ModelConfig
 
-TWO_D = [role for role, name in store.SHIPPED.items()
-         if (store.model_dir(name) / store.CONFIG).is_file()
-         and ModelConfig.load(store.model_dir(name) / store.CONFIG).latent_size == 2]
+TWO_D = [
+    role
+    for role, name in store.SHIPPED.items()
+    if (store.model_dir(name) / store.CONFIG).is_file()
+    and ModelConfig.load(store.model_dir(name) / store.CONFIG).latent_size == 2
+]
 
 
 @pytest.mark.parametrize("role", TWO_D)

@@ -13,8 +13,10 @@ from vae_tf import data, store
 def table_of(at, i: int):
     """The i-th table, with the neutral column names (the page shows translated headers)."""
     frame = at.table[i].value
-    columns = {text("en", f"ae_vs_vae.col_{c}"): c for c in ("similarity", "unlike", "variety", "recon", "mse",
-                                                            "neg_elbo", "nll", "k")}
+    columns = {
+        text("en", f"ae_vs_vae.col_{c}"): c
+        for c in ("similarity", "unlike", "variety", "recon", "mse", "neg_elbo", "nll", "k")
+    }
     return frame.rename(columns=columns)
 
 
@@ -25,8 +27,11 @@ def number(cell: str) -> float:
 
 def maps(at) -> dict:
     """Each latent map's data, by the component's key suffix."""
-    return {e.proto.id.split("-")[-1]: json.loads(e.proto.json)
-            for e in at.get("bidi_component") if e.proto.component_name == "vae_latent_map"}
+    return {
+        e.proto.id.split("-")[-1]: json.loads(e.proto.json)
+        for e in at.get("bidi_component")
+        if e.proto.component_name == "vae_latent_map"
+    }
 
 
 @pytest.fixture(scope="module")

@@ -54,8 +54,9 @@ def test_the_known_failure_is_shown_with_its_score(served):
 def test_noise_is_unusual_a_digit_is_a_digit_and_no_share_reads_100_percent(bundled):
     at = open_page(PAGE)
     noise = (np.random.default_rng(0).random((112, 112)) * 255).astype(np.uint8)
-    at.file_uploader(key="anomaly_upload").set_value([("noise.png", png(noise), "image/png"),
-                                                      ("digit.png", png_bytes(bundled[0][3]), "image/png")]).run()
+    at.file_uploader(key="anomaly_upload").set_value(
+        [("noise.png", png(noise), "image/png"), ("digit.png", png_bytes(bundled[0][3]), "image/png")]
+    ).run()
     assert not at.exception
     assert any("Unusual for this model" in e.value for e in at.error)
     assert any("Looks like a digit" in s.value for s in at.success)

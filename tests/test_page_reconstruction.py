@@ -49,8 +49,9 @@ def test_an_upload_comes_alone_with_its_numbers_and_a_bad_file_is_named(served, 
     at = open_page(PAGE)
     assert len(sections(at)) == 3  # an empty page shows three test digits
     seven = png_bytes(bundled[0][0])
-    at.file_uploader(key="upload").set_value([("seven.png", seven, "image/png"),
-                                              ("notes.png", b"this is not an image", "image/png")]).run()
+    at.file_uploader(key="upload").set_value(
+        [("seven.png", seven, "image/png"), ("notes.png", b"this is not an image", "image/png")]
+    ).run()
     assert not at.exception
     assert sections(at) == ["1. `seven.png`"]  # no default test digits beside an upload
     (warning,) = at.warning
@@ -104,8 +105,9 @@ def test_the_map_draws_each_digit_as_its_2d_posterior(served, bundled):
 
 def test_a_shape_the_model_has_not_seen_is_called_out():
     at = open_page(PAGE)
-    at.file_uploader(key="upload").set_value([("w.png", shape_png([[(30, 40), (60, 160), (100, 70), (140, 160),
-                                                                      (170, 40)]]), "image/png")]).run()
+    at.file_uploader(key="upload").set_value(
+        [("w.png", shape_png([[(30, 40), (60, 160), (100, 70), (140, 160), (170, 40)]]), "image/png")]
+    ).run()
     assert sections(at) == ["1. `w.png`"]
     assert any("The model has not seen digits like this one" in w.value for w in at.warning)
     assert [link.proto.page for link in at.get("page_link")][:1] == ["anomaly"]  # the link to Anomaly scores

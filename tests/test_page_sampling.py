@@ -84,10 +84,21 @@ def test_shared_link_reopens_the_same_view():
     assert "seed=7" in link and "temperature=0.6" in link and "z1=1.5" in link
 
 
-@pytest.mark.parametrize("query", [
-    {"seed": "banana", "count": "9999", "temperature": "nan", "z1": "nan", "z2": "nan", "start": "-1", "end": "1e3"},
-    {"temperature": "inf", "z1": "4", "z2": "-inf", "start": "1000", "end": "nan", "count": "0"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {
+            "seed": "banana",
+            "count": "9999",
+            "temperature": "nan",
+            "z1": "nan",
+            "z2": "nan",
+            "start": "-1",
+            "end": "1e3",
+        },
+        {"temperature": "inf", "z1": "4", "z2": "-inf", "start": "1000", "end": "nan", "count": "0"},
+    ],
+)
 def test_a_bad_link_falls_back_to_defaults(query):
     at = open_page("pages/sampling.py", **query)
     assert at.number_input(key="seed").value == 0 and at.slider(key="count").value == 24

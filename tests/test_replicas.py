@@ -23,8 +23,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import common  # noqa: E402  (bench/common.py: driving Chromium as the benchmarks do)
 import serve_replicas  # noqa: E402  (scripts/serve_replicas.py: the set-up under test)
 
-MISSING = [what for what, path in (("haproxy", serve_replicas.HAPROXY), ("chromium", common.CHROMIUM))
-           if not shutil.which(path)]
+MISSING = [
+    what
+    for what, path in (("haproxy", serve_replicas.HAPROXY), ("chromium", common.CHROMIUM))
+    if not shutil.which(path)
+]
 # In CI both are installed, so a missing one there is a failure, not a skip.
 pytestmark = pytest.mark.skipif(bool(MISSING) and not os.environ.get("CI"), reason=f"not installed: {MISSING}")
 
@@ -145,8 +148,12 @@ def test_stats_socket_reports_every_replica_up_and_stop_ends_every_process(tmp_p
 def test_the_command_line_starts_a_detached_set_up_and_stop_ends_it():
     port = serve_replicas.free_port_block(2)
     script = [sys.executable, str(ROOT / "scripts" / "serve_replicas.py")]
-    started = subprocess.run([*script, "start", "--replicas", "2", "--port", str(port), "--detach"],
-                             capture_output=True, text=True, timeout=120)
+    started = subprocess.run(
+        [*script, "start", "--replicas", "2", "--port", str(port), "--detach"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     try:
         assert started.returncode == 0, started.stderr
         assert f"serving at http://127.0.0.1:{port}" in started.stdout

@@ -1,6 +1,5 @@
 """Every page together: missing and corrupt models, the bundled arrays, the serving process."""
 
-
 import numpy as np
 import pytest
 
@@ -21,8 +20,14 @@ def test_the_bundled_arrays_are_shared_read_only_and_right(bundled):
             array[0] = 0
 
 
-PAGE_FILES = [None, "pages/sampling.py", "pages/reconstruction.py", "pages/ae_vs_vae.py",
-              "pages/elbo_curves.py", "pages/anomaly.py"]
+PAGE_FILES = [
+    None,
+    "pages/sampling.py",
+    "pages/reconstruction.py",
+    "pages/ae_vs_vae.py",
+    "pages/elbo_curves.py",
+    "pages/anomaly.py",
+]
 
 
 @pytest.mark.parametrize("page", PAGE_FILES)
@@ -56,9 +61,11 @@ def test_the_served_process_never_imports_keras_3():
     import subprocess
     import sys
 
-    code = ("import sys; from vae_site import process; process.configure(); from vae_site import resources; "
-            "resources._load.__wrapped__(resources.cache_key('vae_2d')); "
-            "assert 'tensorflow' in sys.modules; print('keras' in sys.modules)")
+    code = (
+        "import sys; from vae_site import process; process.configure(); from vae_site import resources; "
+        "resources._load.__wrapped__(resources.cache_key('vae_2d')); "
+        "assert 'tensorflow' in sys.modules; print('keras' in sys.modules)"
+    )
     env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]

@@ -27,14 +27,62 @@ from vae_site import i18n, navigation
 PAGE_FILES = [path for path, _, _ in navigation.PAGES]
 EXAMPLES = 12  # per page: the file stays within ~60 s on this machine's 2 shared cores
 
-NASTY = ["nan", "NaN", "-nan", "inf", "-inf", "Infinity", "-0", "+0", "0", "-1", "1e400", "-1e400", "1e3",
-         "0x10", "0b1", "1_000", "2147483648", "9" * 40, "3.5", "-3.0000001", "１２", "٣", "½", "☃", "\x00",
-         "%00", "a=b&c=d", "true", "None", "null", "[]", "{}", "", " ", ",", ",,,", "1,1", "0,0,0",
-         "0,1,2,3,4,5,6,7,8,9", ",".join(["0"] * 500), ",".join(map(str, range(2000))), "neg_elbo",
-         "iwae", "−ELBO", "ko", "en", "xx", "KO", "vae_main,vae_main", "vae_2d,ae_2d,vae_32d,ae_32d,vae_main"]
+NASTY = [
+    "nan",
+    "NaN",
+    "-nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "-0",
+    "+0",
+    "0",
+    "-1",
+    "1e400",
+    "-1e400",
+    "1e3",
+    "0x10",
+    "0b1",
+    "1_000",
+    "2147483648",
+    "9" * 40,
+    "3.5",
+    "-3.0000001",
+    "１２",
+    "٣",
+    "½",
+    "☃",
+    "\x00",
+    "%00",
+    "a=b&c=d",
+    "true",
+    "None",
+    "null",
+    "[]",
+    "{}",
+    "",
+    " ",
+    ",",
+    ",,,",
+    "1,1",
+    "0,0,0",
+    "0,1,2,3,4,5,6,7,8,9",
+    ",".join(["0"] * 500),
+    ",".join(map(str, range(2000))),
+    "neg_elbo",
+    "iwae",
+    "−ELBO",
+    "ko",
+    "en",
+    "xx",
+    "KO",
+    "vae_main,vae_main",
+    "vae_2d,ae_2d,vae_32d,ae_32d,vae_main",
+]
 
-numbers = st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr), st.integers().map(str),
-                    st.integers(-3, 1100).map(str))
+numbers = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr), st.integers().map(str), st.integers(-3, 1100).map(str)
+)
 items = st.one_of(numbers, st.sampled_from(NASTY), st.text(max_size=6))
 values = st.one_of(
     st.sampled_from(NASTY),
@@ -108,8 +156,12 @@ def test_every_page_reads_its_shared_names(page):
 
 
 @pytest.mark.parametrize("page", PAGE_FILES)
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(data=st.data())
 def test_no_url_breaks_a_page_or_its_widgets(page, data):
     at, names = opened(page)
@@ -121,8 +173,11 @@ def test_no_url_breaks_a_page_or_its_widgets(page, data):
 
 
 HOSTILE = [
-    {"picks": "0,1,2,3,4,5,6,7,8,9"}, {"temperature": "nan"}, {"z1": "nan", "z2": "nan"},
-    {"seed": "1e400", "count": "-0", "start": "inf", "end": "-1"}, {"models": "vae_main,vae_main"},
+    {"picks": "0,1,2,3,4,5,6,7,8,9"},
+    {"temperature": "nan"},
+    {"z1": "nan", "z2": "nan"},
+    {"seed": "1e400", "count": "-0", "start": "inf", "end": "-1"},
+    {"models": "vae_main,vae_main"},
     {"score": "☃", "term": "", "digit": "99999999999999999999", "lang": "xx", "unknown": "1"},
 ]
 

@@ -41,8 +41,9 @@ _width_probe = st.components.v2.component("vae_site.layout_width", js=_WIDTH_JS)
 
 def _layout_width(key: str) -> int | None:
     """The width in px of the column this is called in, once the browser has reported it."""
-    return _width_probe(key=key, default={"width": None}, on_width_change=lambda: None,
-                        width="stretch", height=0).get("width")
+    return _width_probe(key=key, default={"width": None}, on_width_change=lambda: None, width="stretch", height=0).get(
+        "width"
+    )
 
 
 def canvas_size(layout_width: int | None) -> int:
@@ -64,8 +65,16 @@ def pad(key: str) -> uploads.Digit | None:
         return None
     size = canvas_size(_layout_width(key + "_width"))
     st.space("medium")  # the toolbar's room: it floats above the canvas
-    canvas = st_canvas(stroke_width=max(8, size // 15), stroke_color="#000000", background_color="#ffffff",
-                       height=size, width=size, drawing_mode="freedraw", update_streamlit=True,
-                       return_image_data=True, key=key)
+    canvas = st_canvas(
+        stroke_width=max(8, size // 15),
+        stroke_color="#000000",
+        background_color="#ffffff",
+        height=size,
+        width=size,
+        drawing_mode="freedraw",
+        update_streamlit=True,
+        return_image_data=True,
+        key=key,
+    )
     drawn = uploads.digit_from_canvas(canvas.image_data)
     return dataclasses.replace(drawn, name=t("drawing.name")) if drawn else None

@@ -64,8 +64,9 @@ def current() -> str:
     when it names a language other than the one this session last wrote (see `written`).
     """
     url = _from_url()
-    moved = _history_navigation() or (url is not None and _WRITTEN in st.session_state
-                                      and url != st.session_state[_WRITTEN])
+    moved = _history_navigation() or (
+        url is not None and _WRITTEN in st.session_state and url != st.session_state[_WRITTEN]
+    )
     chosen = st.session_state.get(KEY)
     if chosen not in LANGUAGES or (moved and chosen != (url or browser_language())):
         # (only when it changes: the switch's own key cannot be set once the switch is drawn)
@@ -107,8 +108,15 @@ def browser_language() -> str:
 def switch(where=st.sidebar) -> str:
     """The language switch (English / 한국어); its value is the session's language."""
     current()
-    return where.segmented_control(t("site.language"), list(LANGUAGES), key=KEY, format_func=LANGUAGES.get,
-                                   selection_mode="single", required=True, label_visibility="collapsed")
+    return where.segmented_control(
+        t("site.language"),
+        list(LANGUAGES),
+        key=KEY,
+        format_func=LANGUAGES.get,
+        selection_mode="single",
+        required=True,
+        label_visibility="collapsed",
+    )
 
 
 def query() -> dict[str, str]:

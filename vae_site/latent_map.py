@@ -31,8 +31,18 @@ _COMPONENT = st.components.v2.component(
     css=(_HERE / "latent_map.css").read_text(),
     isolate_styles=True,
 )
-DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                 "#bcbd22", "#17becf"]  # Vega's category10, as the site's other digit charts
+DIGIT_COLOURS = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+]  # Vega's category10, as the site's other digit charts
 PRIOR_BOX = np.array([[-2.5, -2.5], [2.5, 2.5]])  # N(0, I)'s 2.5-sigma square
 POSTERIOR_COLOURS = ["#000000", "#c2185b", "#1b5e20", "#4a148c", "#e65100", "#0d47a1"]
 
@@ -64,17 +74,26 @@ def map_data(role: str, marks=(), height: int = 360, posteriors=()) -> dict:
     return {
         "codes": np.round(codes.astype(np.float64), decimals).tolist(),
         "labels": resources.test_digits()[1].astype(int).tolist(),
-        "colours": DIGIT_COLOURS, "domain": explain.map_domain(np.concatenate(shown)), "marks": marks,
-        "posteriors": rings, "decoder": decoder(role), "height": int(height), "text": _texts(),
+        "colours": DIGIT_COLOURS,
+        "domain": explain.map_domain(np.concatenate(shown)),
+        "marks": marks,
+        "posteriors": rings,
+        "decoder": decoder(role),
+        "height": int(height),
+        "text": _texts(),
     }
 
 
 def _posterior(i: int, label: str, mean, std) -> dict:
     """One posterior's ellipses (1 and 2 sigma, in data units), colour and label."""
     mean, std = np.asarray(mean, np.float64).ravel(), np.asarray(std, np.float64).ravel()
-    return {"label": str(label), "colour": POSTERIOR_COLOURS[i % len(POSTERIOR_COLOURS)],
-            "mean": mean.round(4).tolist(), "std": std.round(4).tolist(),
-            "rings": [np.round(explain.ellipse(mean, std, r), 4).tolist() for r in (1.0, 2.0)]}
+    return {
+        "label": str(label),
+        "colour": POSTERIOR_COLOURS[i % len(POSTERIOR_COLOURS)],
+        "mean": mean.round(4).tolist(),
+        "std": std.round(4).tolist(),
+        "rings": [np.round(explain.ellipse(mean, std, r), 4).tolist() for r in (1.0, 2.0)],
+    }
 
 
 def decoder(role: str) -> dict | None:
@@ -87,8 +106,10 @@ def decoder(role: str) -> dict | None:
     config = resources.require(role).config
     if not export_decoder.exportable(config) or not path.is_file():
         return None
-    return {"url": f"{export_decoder.url_for(directory)}?v={_version(str(path), path.stat().st_mtime)}",
-            "sizes": export_decoder.layer_sizes(config)}
+    return {
+        "url": f"{export_decoder.url_for(directory)}?v={_version(str(path), path.stat().st_mtime)}",
+        "sizes": export_decoder.layer_sizes(config),
+    }
 
 
 @st.cache_resource(show_spinner=False)

@@ -119,9 +119,22 @@ def cache_key(role: str) -> str:
 
 
 # One colour per model on every chart of the site (Vega's category10, in the registry's order).
-_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-            "#bcbd22", "#17becf",
-            "#393b79", "#ad494a", "#637939", "#7b4173"]  # then category20b's darks: 11 models and more
+_COLOURS = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#ad494a",
+    "#637939",
+    "#7b4173",
+]  # then category20b's darks: 11 models and more
 
 
 def colour(role: str) -> str:
@@ -148,8 +161,7 @@ def _codes(_served, directory: str) -> np.ndarray:
     return _read_only(mean)
 
 
-def latent_map(role: str, marks: list[tuple[str, tuple[float, float]]] = (), height: int = 360,
-               posteriors=()) -> dict:
+def latent_map(role: str, marks: list[tuple[str, tuple[float, float]]] = (), height: int = 360, posteriors=()) -> dict:
     """Draw the test digits' 2-D codes under a model, with marked points and posteriors; hover decodes.
 
     Args:

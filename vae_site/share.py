@@ -26,15 +26,18 @@ _INTEGER = re.compile(r"[+-]?\d{1,15}")
 
 def integer(low: int, high: int):
     """A parser of whole numbers in [low, high]: digits only (no '1e3', 'nan' or '0x10')."""
+
     def parse(text: str) -> int:
         if not _INTEGER.fullmatch(text.strip()):
             raise ValueError(text)
         return _within(int(text), low, high)
+
     return parse
 
 
 def real(low: float, high: float, step: float | None = None):
     """A parser of finite numbers in [low, high], rounded to the widget's step."""
+
     def parse(text: str) -> float:
         value = float(text)
         if not math.isfinite(value):
@@ -42,6 +45,7 @@ def real(low: float, high: float, step: float | None = None):
         if step:
             value = round(low + round((value - low) / step) * step, 10)
         return _within(value, low, high)
+
     return parse
 
 
@@ -51,16 +55,19 @@ def one_of(choices):
 
     def parse(text: str):
         return by_text[text]  # KeyError for anything else
+
     return parse
 
 
 def list_of(item, max_items: int, min_items: int = 0):
     """A parser of 'a,b,c' into a tuple of distinct items, each parsed by `item`, min..max long."""
+
     def parse(text: str) -> tuple:
         values = tuple(item(part) for part in text.split(",") if part.strip())
         if len(set(values)) != len(values) or not min_items <= len(values) <= max_items:
             raise ValueError(text)
         return values
+
     return parse
 
 
@@ -144,8 +151,7 @@ def publish(keys: list[str]) -> dict[str, str]:
     defaults = st.session_state.get(_DEFAULTS, {})
     values = {key: st.session_state.get(key) for key in keys}
     link = {key: _as_text(v) for key, v in values.items() if v is not None}
-    address = {key: text for key, text in link.items()
-               if key not in defaults or _as_text(defaults[key]) != text}
+    address = {key: text for key, text in link.items() if key not in defaults or _as_text(defaults[key]) != text}
     lang = i18n.current()
     if lang != i18n.browser_language():
         address[i18n.KEY] = lang

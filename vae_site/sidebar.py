@@ -20,15 +20,35 @@ def model_card() -> None:
         prior = t("site.card_prior_standard")
         if config.get("prior") == "vamp":
             prior = t("site.card_prior_vamp", count=config["pseudo_inputs"])
-        st.markdown(t("site.card_model", name=store.SHIPPED["vae_main"], widths="-".join(map(str, config["widths"])),
-                      latent=config["latent_size"], prior=prior))
+        st.markdown(
+            t(
+                "site.card_model",
+                name=store.SHIPPED["vae_main"],
+                widths="-".join(map(str, config["widths"])),
+                latent=config["latent_size"],
+                prior=prior,
+            )
+        )
         if metrics.get("k"):
-            st.markdown(t("site.card_nll", nll=metrics[f"iwae_nll_k{metrics['k']}"], k=metrics["k"],
-                          neg_elbo=metrics["neg_elbo"]))
+            st.markdown(
+                t(
+                    "site.card_nll",
+                    nll=metrics[f"iwae_nll_k{metrics['k']}"],
+                    k=metrics["k"],
+                    neg_elbo=metrics["neg_elbo"],
+                )
+            )
         if run:
             devices = ", ".join(d.split(":", 1)[1] for d in run["devices"])
-            st.markdown(t("site.card_run", epochs=run["args"]["epochs"], minutes=run["train_seconds"] / 60,
-                          devices=devices, tf=run["tensorflow"]))
+            st.markdown(
+                t(
+                    "site.card_run",
+                    epochs=run["args"]["epochs"],
+                    minutes=run["train_seconds"] / 60,
+                    devices=devices,
+                    tf=run["tensorflow"],
+                )
+            )
             with st.expander(t("site.card_command")):
                 st.code(run["command"], language="bash", wrap_lines=True)
                 st.caption(t("site.card_command_note"))

@@ -104,8 +104,13 @@ class Check:
     distance_cut: float
 
 
-def check_reconstruction(neg_elbo: float, difference: float, reference_neg_elbo: np.ndarray,
-                         reference_distance: np.ndarray, percentile: float = PERCENTILE) -> Check:
+def check_reconstruction(
+    neg_elbo: float,
+    difference: float,
+    reference_neg_elbo: np.ndarray,
+    reference_distance: np.ndarray,
+    percentile: float = PERCENTILE,
+) -> Check:
     """Decide whether a reconstruction can be shown as the model's version of the input.
 
     Args:
@@ -133,8 +138,9 @@ class Reason:
     high: float  # their `percentile`th percentile
 
 
-def reasons(recon: float, kl: float, ink_share: float, reference: dict[str, np.ndarray],
-            percentile: float = PERCENTILE) -> list[Reason]:
+def reasons(
+    recon: float, kl: float, ink_share: float, reference: dict[str, np.ndarray], percentile: float = PERCENTILE
+) -> list[Reason]:
     """Why an image scores as it does: each of its numbers that lies outside the test digits' range.
 
     Args:
@@ -146,8 +152,12 @@ def reasons(recon: float, kl: float, ink_share: float, reference: dict[str, np.n
       the numbers outside the digits' range, in the order reconstruction, KL, ink.
     """
     found = []
-    for code, value, side in (("recon_high", recon, "high"), ("kl_high", kl, "high"),
-                              ("ink_high", ink_share, "high"), ("ink_low", ink_share, "low")):
+    for code, value, side in (
+        ("recon_high", recon, "high"),
+        ("kl_high", kl, "high"),
+        ("ink_high", ink_share, "high"),
+        ("ink_low", ink_share, "low"),
+    ):
         values = reference[code.split("_")[0]]
         low, high = (float(np.percentile(values, q)) for q in (100 - percentile, percentile))
         if (side == "high" and value > high) or (side == "low" and value < low):

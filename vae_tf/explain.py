@@ -151,6 +151,7 @@ def similarity_to_nearest(images: np.ndarray, references: np.ndarray) -> tuple[n
     Returns:
       similarity (n,) in [-1, 1] and index (n,) into `references`.
     """
+
     def unit(a):
         a = np.asarray(a, np.float64).reshape(len(a), -1)
         a = a - a.mean(axis=1, keepdims=True)

@@ -65,9 +65,9 @@ def read(path: Path, sizes: list[int]) -> list[np.ndarray]:
     flat = np.frombuffer(Path(path).read_bytes(), "<f2").astype(np.float32)
     out, at = [], 0
     for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-        out.append(flat[at:at + n_in * n_out].reshape(n_in, n_out))
+        out.append(flat[at : at + n_in * n_out].reshape(n_in, n_out))
         at += n_in * n_out
-        out.append(flat[at:at + n_out])
+        out.append(flat[at : at + n_out])
         at += n_out
     if at != len(flat):
         raise ValueError(f"{path} holds {len(flat)} numbers, the layers need {at}")

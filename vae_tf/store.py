@@ -133,7 +133,7 @@ def load(directory: Path):
     model = models.build(config)
     try:
         model.load_weights(str(directory / WEIGHTS))
-    except Exception as err:  # h5py and Keras raise many kinds for a bad file
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as err:  # h5py's and Keras's, for a bad file
         raise ModelFilesError(
             f"{directory / WEIGHTS} could not be read ({type(err).__name__}). Remake it with: {remake}"
         ) from None

@@ -30,9 +30,15 @@ def reference_sets() -> dict[str, np.ndarray]:
     digits = data.load_npz_split(store.ASSETS_DIR / "mnist_test_1000.npz").x[..., 0]
     fashion = data.load_npz_split(store.ASSETS_DIR / "fashion_test_300.npz").x[..., 0]
     first = digits[:TRANSFORMED]
-    return {"mnist": digits, "fashion": fashion, "noise": anomaly.noise_images(),
-            "mirrored": anomaly.mirrored(first), "rotated": anomaly.rotated(first),
-            "erased": anomaly.erased(first), "simple": anomaly.simple_images()}
+    return {
+        "mnist": digits,
+        "fashion": fashion,
+        "noise": anomaly.noise_images(),
+        "mirrored": anomaly.mirrored(first),
+        "rotated": anomaly.rotated(first),
+        "erased": anomaly.erased(first),
+        "simple": anomaly.simple_images(),
+    }
 
 
 def compute(inference) -> dict[str, np.ndarray]:
