@@ -12,57 +12,29 @@ import os
 import platform
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Serving and the browser, shared with the real-browser tests.
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, IDLE, free_port, streamlit_command, wait_healthy  # noqa: E402, F401
+
 RESULTS = ROOT / "BENCHMARKS.md"
 PAGES = ["", "sampling", "reconstruction", "ae_vs_vae", "elbo_curves", "anomaly"]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 
 
 # --- The server --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def streamlit_args(port: int) -> list[str]:
-    """The `streamlit run` arguments every benchmark (and the screenshots) use."""
-    return [
-        "run",
-        "streamlit_app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    """The `streamlit run` arguments every benchmark (and the screenshots) use: the tests' own."""
+    return streamlit_command(port)[3:]  # without "python -m streamlit"
 
 
 def launch_server(port: int, env: dict, run_log: Path | None = None) -> subprocess.Popen:
@@ -83,21 +55,6 @@ def launch_server(port: int, env: dict, run_log: Path | None = None) -> subproce
         )
         command = [sys.executable, "-c", code, *streamlit_args(port)]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_healthy(proc: subprocess.Popen, port: int, timeout: float = 60) -> None:
-    """Return once /_stcore/health answers ok; kill the server and raise after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
-                return
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("streamlit did not start")
 
 
 def start_server(port: int, env: dict, run_log: Path | None = None) -> subprocess.Popen:

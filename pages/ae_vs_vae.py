@@ -150,8 +150,7 @@ def beta_posteriors(role: str, served) -> list:
         return []
     mean, std = served.encode(resources.binary_test_digits()[RINGED])
     return [
-        (t("ae_vs_vae.digit_is", index=i, label=int(labels[i])), m, s)
-        for i, m, s in zip(RINGED, mean, std, strict=True)
+        (t("share.digit_is", index=i, label=int(labels[i])), m, s) for i, m, s in zip(RINGED, mean, std, strict=True)
     ]
 
 
@@ -197,25 +196,12 @@ with st.expander(t("ae_vs_vae.beta_what_heading")):
 
 
 # --- Interpolations --------------------------------------------------------------------------
-def end_picker(which: str, key: str, default: int, where) -> int:
-    """A test-digit index input, with the digit it names shown under it ("#3, a 0")."""
-    with where:
-        index = share.number_input(
-            t(f"ae_vs_vae.{which}"),
-            key,
-            default,
-            0,
-            len(digits) - 1,
-            help=t("ae_vs_vae.index_help", low=0, high=len(digits) - 1),
-        )
-        st.image(display.grid(digits[index][None], columns=1, size=56), width=56)
-        st.caption(t("ae_vs_vae.digit_is", index=index, label=int(labels[index])))
-    return index
 
 
 st.header(t("ae_vs_vae.interp_heading"))
 c1, c2 = st.columns(2)
-a, b = end_picker("from", "a", 3, c1), end_picker("to", "b", 2, c2)
+a = share.test_digit(t("ae_vs_vae.from"), "a", 3, digits, labels, c1)
+b = share.test_digit(t("ae_vs_vae.to"), "b", 2, digits, labels, c2)
 for role in PAIRS:
     served = resources.require(role)
     codes, _ = served.encode(np.stack([digits[a], digits[b]]))

@@ -30,22 +30,6 @@ def epochs(role: str):
     return run.get("args", {}).get("epochs", t("sampling.missing"))
 
 
-def end_picker(which: str, key: str, default: int, where) -> int:
-    """A test-digit index input, with the digit it names shown under it ("#0, a 7")."""
-    with where:
-        index = share.number_input(
-            t(f"sampling.{which}"),
-            key,
-            default,
-            0,
-            len(digits) - 1,
-            help=t("sampling.index_help", low=0, high=len(digits) - 1),
-        )
-        st.image(display.grid(digits[index][None], columns=1, size=56), width=56)
-        st.caption(t("sampling.digit_is", index=index, label=int(labels[index])))
-    return index
-
-
 # --- The 2-D latent space: the grid, a point, the map that decodes under the pointer --------
 st.header(t("sampling.latent_heading"))
 st.markdown(t("sampling.latent_intro"))
@@ -117,7 +101,8 @@ with st.expander(t("sampling.dims_expander")):
 # --- Interpolation --------------------------------------------------------------------------
 st.header(t("sampling.interp_heading"))
 c1, c2 = st.columns(2)
-start, end = end_picker("start", "start", 0, c1), end_picker("end", "end", 1, c2)
+start = share.test_digit(t("sampling.start"), "start", 0, digits, labels, c1)
+end = share.test_digit(t("sampling.end"), "end", 1, digits, labels, c2)
 ends = [digits[start], digits[end]]
 uploaded = uploads.digits_from_uploader(t("sampling.upload"), key="interp_upload", multiple=True)
 if len(uploaded) >= 2:

@@ -104,7 +104,7 @@ def test_the_interpolation_pickers_say_which_digit_they_name(bundled):
     at = open_page("pages/ae_vs_vae.py", a="5", b="9", beta="nan")
     captions = [c.value for c in at.caption]
     for index in (5, 9):
-        assert text("en", "ae_vs_vae.digit_is", index=index, label=int(bundled[1][index])) in captions
+        assert text("en", "share.digit_is", index=index, label=int(bundled[1][index])) in captions
     assert at.select_slider(key="beta").value == "1"  # a bad beta in a link gives the default
 
 

@@ -60,7 +60,7 @@ def test_the_end_pickers_say_which_digit_they_name(bundled):
     at = open_page("pages/sampling.py", start="0", end="17")
     shown = [c.value for c in at.caption]
     for index in (0, 17):
-        assert text("en", "sampling.digit_is", index=index, label=int(bundled[1][index])) in shown
+        assert text("en", "share.digit_is", index=index, label=int(bundled[1][index])) in shown
 
 
 def test_latent_sliders_reset_to_the_priors_mean(served):

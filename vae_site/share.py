@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from vae_site import i18n
+from vae_site import display, i18n
 from vae_site.i18n import t
 
 _PUBLISHED = "_share_published"  # session key: the query string this session last wrote
@@ -116,6 +116,16 @@ def number_input(label: str, key: str, default: int, low: int, high: int, where=
     restore(key, default, integer(low, high))
     kwargs.setdefault("help", t("share.range", low=low, high=high))
     return where.number_input(label, low, high, key=key, step=1, **kwargs)
+
+
+def test_digit(label: str, key: str, default: int, digits, labels, where=st) -> int:
+    """An index of a bundled test digit, shared through the URL, with the digit it names under it ("#0, a 7")."""
+    high = len(digits) - 1
+    with where:
+        index = number_input(label, key, default, 0, high, help=t("share.index_help", low=0, high=high))
+        st.image(display.grid(digits[index][None], columns=1, size=56), width=56)
+        st.caption(t("share.digit_is", index=index, label=int(labels[index])))
+    return index
 
 
 def slider(label: str, key: str, default, low, high, step, where=st, **kwargs):
