@@ -187,6 +187,13 @@ def machine_cpu_seconds() -> float:
 # --- The browser ---------------------------------------------------------------------------------
 
 
+def nav_link(page: str) -> str:
+    """The sidebar's link to `page`: Streamlit's own menu (absolute hrefs) or the site's st.page_link
+    menu (relative hrefs, perhaps with a query such as ?lang=ko)."""
+    bar = "[data-testid='stSidebar'] a"
+    return f"{bar}[href$='/{page}'], {bar}[href='{page}'], {bar}[href^='{page}?']"
+
+
 def launch_chromium(playwright):
     """Debian's Chromium, headless, with the flags that keep it off the network."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

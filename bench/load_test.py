@@ -55,13 +55,6 @@ STATE_JS = """() => { const b = window.__bench; const app = document.querySelect
     number_fields: [...document.querySelectorAll("[data-testid='stNumberInputField']")].map(e => e.value)}); }"""
 
 
-def nav_link(page: str) -> str:
-    """The sidebar's link to `page`: Streamlit's own menu (absolute hrefs) or the site's st.page_link
-    menu (relative hrefs, perhaps with a query such as ?lang=ko)."""
-    bar = "[data-testid='stSidebar'] a"
-    return f"{bar}[href$='/{page}'], {bar}[href='{page}'], {bar}[href^='{page}?']"
-
-
 class User:
     """One visitor: a browser context with one page, and its tally."""
 
@@ -118,7 +111,7 @@ class User:
     async def switch_page(self) -> None:
         """Open another page, chosen at random, from the sidebar."""
         target = self.rng.choice([p for p in common.PAGES if p != self.current])
-        link = self.page.locator(nav_link(target)).first
+        link = self.page.locator(common.nav_link(target)).first
         await self.timed(f"open {target or 'theory'}", "click", link.click)
         self.current = target
 

@@ -96,7 +96,7 @@ class Session:
 
     def navigate(self, name: str) -> tuple[float, float]:
         """Switch page with the sidebar link, as a visitor does."""
-        link = self.page.locator(f"[data-testid='stSidebarNavLink'][href$='/{name}']").first
+        link = self.page.locator(common.nav_link(name)).first
         return self.timed("click", link.click)
 
     def interact(self, name: str, i: int, pngs: list[Path]) -> tuple[float, float]:
