@@ -133,3 +133,33 @@ def open_site(page, url: str, heading: str | None = None) -> None:
         page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
         wait_idle(page)
     assert page.locator(EXCEPTION).count() == 0, url
+
+
+def map_path(box: dict, n: int) -> list[tuple[float, float]]:
+    """n points on a diagonal across a latent map's plot area (inside its axes' margins)."""
+    steps = [0.08 + 0.84 * i / (n - 1) for i in range(n)]
+    return [(box["x"] + 50 + (box["width"] - 60) * a, box["y"] + 12 + (box["height"] - 52) * (1 - a)) for a in steps]
+
+
+def canvas(page, scope=None):
+    """The drawing surface of the (only visible) drawing pad: Fabric's upper canvas."""
+    found = (scope or page).locator("canvas.upper-canvas")
+    found.first.wait_for(state="visible", timeout=30_000)
+    found.first.scroll_into_view_if_needed()  # the pointer only reaches what the viewport shows
+    return found.first
+
+
+def mouse_strokes(page, surface, strokes) -> float:
+    """Draw `strokes` (lists of points as fractions of the box) with the mouse; returns the last mouse-up's time."""
+    surface.scroll_into_view_if_needed()
+    box = surface.bounding_box()
+    for stroke in strokes:
+        (x, y), rest = stroke[0], stroke[1:]
+        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"])
+        page.mouse.down()
+        for x, y in rest:
+            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=12)
+        page.mouse.up()
+        released = time.monotonic()
+        page.wait_for_timeout(150)
+    return released

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.browser import EXCEPTION, chromium, needs_chromium, open_site, serving, wait_idle
+from tests.browser import EXCEPTION, canvas, chromium, mouse_strokes, needs_chromium, open_site, serving, wait_idle
 
 pytestmark = needs_chromium
 
@@ -24,30 +24,6 @@ SEVEN = [[(0.22, 0.2), (0.5, 0.2), (0.78, 0.2)], [(0.78, 0.2), (0.6, 0.5), (0.45
 def site():
     with serving() as url, chromium() as browser:
         yield url, browser
-
-
-def canvas(page, scope=None):
-    """The drawing surface of the (only visible) drawing pad: Fabric's upper canvas."""
-    found = (scope or page).locator("canvas.upper-canvas")
-    found.first.wait_for(state="visible", timeout=30_000)
-    found.first.scroll_into_view_if_needed()  # the pointer only reaches what the viewport shows
-    return found.first
-
-
-def mouse_strokes(page, surface, strokes) -> float:
-    """Draw `strokes` (lists of points as fractions of the box) with the mouse; returns the last mouse-up's time."""
-    surface.scroll_into_view_if_needed()
-    box = surface.bounding_box()
-    for stroke in strokes:
-        (x, y), rest = stroke[0], stroke[1:]
-        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"])
-        page.mouse.down()
-        for x, y in rest:
-            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=12)
-        page.mouse.up()
-        released = time.monotonic()
-        page.wait_for_timeout(150)
-    return released
 
 
 def touch_stroke(page, surface, stroke) -> None:

@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.browser import LAPTOP, PHONE, chromium, needs_chromium, serving, wait_idle
+from tests.browser import LAPTOP, PHONE, chromium, map_path, needs_chromium, serving, wait_idle
 
 pytestmark = needs_chromium
 MOVES = 60
@@ -74,17 +74,11 @@ def _open(site, viewport, **context):
     return ctx, page, svg, frames
 
 
-def _path(box, n):
-    """n points on a diagonal across the plot area (inside its axes' margins)."""
-    t = np.linspace(0.08, 0.92, n)
-    return [(box["x"] + 50 + (box["width"] - 60) * a, box["y"] + 12 + (box["height"] - 52) * (1 - a)) for a in t]
-
-
 def test_hover_decodes_in_the_browser_without_a_script_run(site, vae_2d):
     ctx, page, svg, frames = _open(site, LAPTOP)
     before = len(frames)
     seen, checked = set(), 0
-    for i, (x, y) in enumerate(_path(svg.bounding_box(), MOVES)):
+    for i, (x, y) in enumerate(map_path(svg.bounding_box(), MOVES)):
         page.mouse.move(x, y)
         if i % 6 == 0:
             shown = page.locator("canvas.lm-digit").first.evaluate(READ_JS)
@@ -114,7 +108,7 @@ def test_hover_decodes_in_the_browser_without_a_script_run(site, vae_2d):
 def test_a_finger_dragged_over_the_map_decodes_at_phone_width(site):
     ctx, page, svg, frames = _open(site, PHONE, has_touch=True, is_mobile=True)
     cdp = ctx.new_cdp_session(page)
-    points = _path(svg.bounding_box(), 20)
+    points = map_path(svg.bounding_box(), 20)
     scroll = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop")
     kinds = ["touchStart"] + ["touchMove"] * (len(points) - 2) + ["touchEnd"]
     for kind, (x, y) in zip(kinds, points, strict=True):
