@@ -14,13 +14,30 @@ from common import CHROMIUM_ARGS, PAGES, ROOT, start_server, wait_idle
 from playwright.sync_api import sync_playwright
 
 
+def shoot(page, url: str, name: str, upload: Path | None) -> None:
+    """Open `url`, upload on the reconstruction page if asked, then make the window the page's height.
+
+    Streamlit scrolls inside its own container, so a window as tall as the page shows all of it.
+    """
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": 1200})
+    page.goto(url)
+    wait_idle(page)
+    if name == "reconstruction" and upload:
+        page.set_input_files("[data-testid='stFileUploaderDropzoneInput']", str(upload))
+        wait_idle(page)
+    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": min(int(height) + 40, 16000)})
+    wait_idle(page)
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--out", type=Path, default=ROOT / "screenshots")
     p.add_argument("--port", type=int, default=8599)
     p.add_argument("--models", default=None, help="model directory (default: models/)")
     p.add_argument("--pages", nargs="*", default=PAGES)
-    p.add_argument("--height", type=int, default=4200, help="window height: the whole page must fit")
+    p.add_argument("--height", type=int, default=1200, help="first window height; then the page's own height")
+    p.add_argument("--langs", nargs="*", default=["en", "ko"], help="languages to visit each page in")
     p.add_argument("--upload", type=Path, default=None, help="an image to upload on the reconstruction page")
     args = p.parse_args()
     env = dict(os.environ, **({"VAE_TF_MODELS": args.models} if args.models else {}))
@@ -33,13 +50,10 @@ def main() -> None:
             for width, suffix in ((1280, "laptop"), (390, "phone")):
                 page = browser.new_page(viewport={"width": width, "height": args.height})
                 for name in args.pages:
-                    page.goto(f"http://127.0.0.1:{args.port}/{name}")
-                    wait_idle(page)
-                    if name == "reconstruction" and args.upload:
-                        page.set_input_files("[data-testid='stFileUploaderDropzoneInput']", str(args.upload))
-                        wait_idle(page)
-                    page.screenshot(path=str(args.out / f"{name or 'theory'}-{suffix}.png"), full_page=False)
-                    print("saved", name or "theory", suffix, flush=True)
+                    for lang in args.langs:
+                        shoot(page, f"http://127.0.0.1:{args.port}/{name}?lang={lang}", name, args.upload)
+                        page.screenshot(path=str(args.out / f"{name or 'theory'}-{suffix}-{lang}.png"), full_page=False)
+                        print("saved", name or "theory", suffix, lang, flush=True)
                 page.close()
             browser.close()
     finally:
