@@ -22,7 +22,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # Serving and the browser, shared with the real-browser tests.
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, IDLE, free_port, streamlit_command, wait_healthy  # noqa: E402, F401
+from tests.browser import (  # noqa: E402, F401
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    IDLE,
+    digit_png,
+    free_port,
+    streamlit_command,
+    wait_healthy,
+)
 
 RESULTS = ROOT / "BENCHMARKS.md"
 PAGES = ["", "sampling", "reconstruction", "ae_vs_vae", "elbo_curves", "anomaly"]
@@ -361,24 +369,3 @@ def fmt(v: float) -> str:
 def verdict(value: float, target: float) -> str:
     """'met' or 'MISSED' for a value that must be at most `target`."""
     return "met" if value <= target else "**MISSED**"
-
-
-def digit_png(path: Path, digit: int, seed: int) -> Path:
-    """A black digit on white, 280x280, drawn with PIL's font at a random size, place and slant."""
-    import random
-
-    from PIL import Image, ImageDraw, ImageFont
-
-    rng = random.Random(seed)
-    image = Image.new("L", (280, 280), 255)
-    font = ImageFont.load_default(size=rng.randint(150, 210))
-    ImageDraw.Draw(image).text(
-        (rng.randint(60, 100), rng.randint(0, 40)),
-        str(digit),
-        font=font,
-        fill=0,
-        stroke_width=rng.randint(4, 10),
-        stroke_fill=0,
-    )
-    image.rotate(rng.uniform(-12, 12), fillcolor=255).save(path)
-    return path

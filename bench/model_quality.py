@@ -13,6 +13,8 @@ from pathlib import Path
 
 from common import ROOT, machine_facts, table, write_section
 
+from vae_tf import store  # noqa: E402  (common puts the repository on sys.path)
+
 # Burda, Grosse & Salakhutdinov (2015), "Importance Weighted Autoencoders", table 1:
 # test NLL (IWAE, k = 5000) on dynamically binarized MNIST.
 REFERENCES = [  # (model, kind, trunk, NLL)
@@ -44,7 +46,7 @@ def describe(directory: Path) -> list:
     config = json.loads((directory / "config.json").read_text())
     m = json.loads((directory / "metrics.json").read_text())
     run = json.loads((directory / "run.json").read_text()) if (directory / "run.json").is_file() else {}
-    nll = m.get(f"iwae_nll_k{m['k']}") if m.get("k") else None
+    nll = store.iwae_nll(m)
     prior = (
         "–"
         if config["kind"] == "ae"

@@ -136,7 +136,7 @@ def beta_metrics(role: str) -> None:
     metrics = resources.model_json(role, store.METRICS)
     if role == "ae_2d" or metrics is None:
         return
-    nll = metrics[f"iwae_nll_k{metrics['k']}"]
+    nll = store.iwae_nll(metrics)
     cols = st.columns(4)
     cols[0].metric(t("ae_vs_vae.beta_kl"), f"{metrics['kl']:.1f}")
     cols[1].metric(t("ae_vs_vae.beta_distortion"), f"{metrics['recon_nll']:.1f}")
@@ -222,7 +222,7 @@ def metrics_row(role: str) -> dict | None:
         "recon": -metrics["recon_nll"],
         "mse": metrics["pixel_mse"],
         "neg_elbo": metrics.get("neg_elbo"),
-        "nll": metrics.get(f"iwae_nll_k{k}") if k else None,
+        "nll": store.iwae_nll(metrics),
         "k": k,
         "images": metrics["test_images"],
     }  # the images go in the caption: 390 px fit six columns

@@ -279,7 +279,7 @@ def metrics_row(role: str) -> dict:
     """A model's test metrics as table cells: "–" where a model has no such number."""
     m = resources.model_json(role, store.METRICS) or {}
     k = m.get("k") or None
-    nll = m.get(f"iwae_nll_k{k}") if k else None
+    nll = store.iwae_nll(m) if m else None
     gap = m["neg_elbo"] - nll if nll is not None and "neg_elbo" in m else None
     values = {
         "neg_elbo": m.get("neg_elbo"),

@@ -163,3 +163,24 @@ def mouse_strokes(page, surface, strokes) -> float:
         released = time.monotonic()
         page.wait_for_timeout(150)
     return released
+
+
+def digit_png(path: Path, digit: int, seed: int) -> Path:
+    """A black digit on white, 280x280, drawn with PIL's font at a random size, place and slant."""
+    import random
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    rng = random.Random(seed)
+    image = Image.new("L", (280, 280), 255)
+    font = ImageFont.load_default(size=rng.randint(150, 210))
+    ImageDraw.Draw(image).text(
+        (rng.randint(60, 100), rng.randint(0, 40)),
+        str(digit),
+        font=font,
+        fill=0,
+        stroke_width=rng.randint(4, 10),
+        stroke_fill=0,
+    )
+    image.rotate(rng.uniform(-12, 12), fillcolor=255).save(path)
+    return path

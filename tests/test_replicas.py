@@ -16,16 +16,15 @@ import time
 
 import pytest
 
+from tests import browser as site_browser
 from tests.conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "scripts"))
-import common  # noqa: E402  (bench/common.py: driving Chromium as the benchmarks do)
 import serve_replicas  # noqa: E402  (scripts/serve_replicas.py: the set-up under test)
 
 MISSING = [
     what
-    for what, path in (("haproxy", serve_replicas.HAPROXY), ("chromium", common.CHROMIUM))
+    for what, path in (("haproxy", serve_replicas.HAPROXY), ("chromium", site_browser.CHROMIUM))
     if not shutil.which(path)
 ]
 # In CI both are installed, so a missing one there is a failure, not a skip.
@@ -43,7 +42,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = common.launch_chromium(pw)
+        chromium = pw.chromium.launch(executable_path=site_browser.CHROMIUM, args=site_browser.CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
@@ -63,7 +62,7 @@ class Visitor:
 
     def open(self, url: str) -> None:
         self.page.goto(url)
-        common.wait_idle(self.page, settle_ms=300)
+        site_browser.wait_idle(self.page, settle_ms=300)
         assert self.page.locator("[data-testid='stException']").count() == 0, url
 
     def replica(self) -> str:
@@ -75,12 +74,12 @@ class Visitor:
         """Upload a PNG on the reconstruction page and wait for its reconstruction."""
         self.page.set_input_files("[data-testid='stFileUploaderDropzoneInput']", str(path))
         self.page.get_by_role("heading", name=f"1. {path.name}").wait_for(timeout=60_000)
-        common.wait_idle(self.page, settle_ms=300)
+        site_browser.wait_idle(self.page, settle_ms=300)
 
 
 def test_two_visitors_land_on_different_replicas_and_each_stays_on_its_own(site, browser, tmp_path):
     probe = EmptyConnection(site.port)  # checked at the end, once HAProxy's request timeout has passed
-    upload = common.digit_png(tmp_path / "three.png", 3, seed=0)
+    upload = site_browser.digit_png(tmp_path / "three.png", 3, seed=0)
     visitors = [Visitor(browser), Visitor(browser)]
     for visitor in visitors:
         visitor.open(site.url + "/reconstruction")

@@ -33,7 +33,7 @@ def model_card() -> None:
             st.markdown(
                 t(
                     "site.card_nll",
-                    nll=metrics[f"iwae_nll_k{metrics['k']}"],
+                    nll=store.iwae_nll(metrics),
                     k=metrics["k"],
                     neg_elbo=metrics["neg_elbo"],
                 )

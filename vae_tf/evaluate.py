@@ -102,7 +102,7 @@ def evaluate(
     )
     if k:
         bound = inference.iwae(images, k, seed, chunk, max_codes=MAX_CODES)
-        metrics[f"iwae_nll_k{k}"] = float(-bound.mean())
+        metrics[store.iwae_key(k)] = float(-bound.mean())
         metrics["iwae_nll_stderr"] = float(bound.std(ddof=1) / np.sqrt(len(bound))) if len(bound) > 1 else 0.0
     return metrics
 

@@ -54,6 +54,16 @@ def model_dir(name: str) -> Path:
     return Path(os.environ.get(MODELS_ENV) or MODELS_DIR) / name
 
 
+def iwae_key(k: int) -> str:
+    """The key of the IWAE estimate of the test NLL with k samples in metrics.json."""
+    return f"iwae_nll_k{k}"
+
+
+def iwae_nll(metrics: dict) -> float | None:
+    """The IWAE estimate of the test NLL in a metrics.json (None for an AE, which has none)."""
+    return metrics.get(iwae_key(metrics["k"])) if metrics.get("k") else None
+
+
 def write_json(path: Path, obj) -> None:
     """Write JSON atomically: a temporary file beside `path`, then a rename."""
     path = Path(path)
