@@ -443,7 +443,7 @@ def report(args, cold: list[dict], res: dict | None) -> str:
         rows.insert(0, ["server started, no session yet", fmt(res["rss_start"])])
         rows.append(
             [
-                f"every page visited and used, every beta model loaded (target ≤ 900): {verdict(res['rss_loaded'], 900)}",
+                f"every page used, every beta model loaded (target ≤ 900): {verdict(res['rss_loaded'], 900)}",
                 f"**{fmt(res['rss_loaded'])}**",
             ]
         )
