@@ -75,6 +75,8 @@ def test_a_mouse_drawing_is_scored_on_the_anomaly_page(site):
     page = browser.new_page(viewport={"width": 1280, "height": 2400})
     open_site(page, url + "/anomaly", heading="Score your own image")
     page.get_by_text("…or draw one").click()
+    wait_idle(page)
+    page.wait_for_timeout(500)  # the pad is resized to the measured column: draw after that
     mouse_strokes(page, canvas(page), SEVEN)
     page.get_by_role("heading", name="1. your drawing").wait_for(timeout=60_000)
     wait_idle(page)

@@ -200,11 +200,14 @@ def main(argv: list[str] | None = None) -> int:
         model = models.build(config)
         steps = math.ceil(len(train) / args.batch_size)
         model.compile(optimizer=tfk.optimizers.Adam(learning_rate(args, steps)))
-    callbacks = [  # in this order: an epoch's seconds include its checkpoint, and the CSV row has them
+    # In this order: an epoch's CSV row is written before its checkpoint, so a run killed between
+    # the two repeats that epoch (read_history keeps the last row) instead of resuming past an epoch
+    # that has no row (which failed once in CI). An epoch's seconds leave its checkpoint out.
+    callbacks = [
         tfk.callbacks.TerminateOnNaN(),
-        tfk.callbacks.BackupAndRestore(str(partial / "backup")),
         EpochClock(),
         tfk.callbacks.CSVLogger(str(partial / "history.csv"), append=True),
+        tfk.callbacks.BackupAndRestore(str(partial / "backup")),
     ]
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
     model.fit(
