@@ -347,132 +347,135 @@ def interactions_and_memory(args, env: dict) -> dict:
     return out
 
 
+INTERACTION_HEADER = [
+    "page",
+    "interaction",
+    "n",
+    "browser p50",
+    "browser p95",
+    "server p50",
+    "server p95",
+    "full GC",
+    "server CPU",
+    "browser CPU",
+    "target",
+    "verdict",
+    "first visit (s)",
+]
+INTERACTION_NOTE = (
+    "**browser**: from the DOM event (click, keypress, file `change`) to the app's script state back to "
+    "`notRunning`, in the page's clock; includes the websocket round trips (and for uploads the HTTP PUT "
+    "of the file) and Chromium running on the same 2 cores as the server. **server**: the script run(s) "
+    "the interaction caused, timed inside the streamlit process (ScriptRunner STARTED → STOPPED). "
+    "**full GC**: time per interaction the server spent in full (generation 2) garbage collections, which "
+    "Streamlit forces after every script run (`runner.postScriptGC`), after the run's end is reported and "
+    "holding the GIL. **CPU**: CPU time per timed interaction used by the server process and by the browser "
+    "(Chromium and Playwright's driver); on reconstruction these three include removing the file again. "
+    'Targets apply to the server p95, as the issue sets them ("server time per interaction"); the '
+    "browser columns show what a visitor on this same machine waits. **first visit**: opening the page "
+    "by URL for the first time in this server (models loaded, cached data computed)."
+)
+
+
+def cold_start_section(cold: list[dict]) -> str:
+    """The cold starts as markdown."""
+    med = statistics.median(c["rendered"] for c in cold)
+    rows = [[i + 1, fmt(c["healthy"]), fmt(c["rendered"]), fmt(c["rss"])] for i, c in enumerate(cold)]
+    rows.append(["**median**", fmt(statistics.median(c["healthy"] for c in cold)), f"**{fmt(med)}**", ""])
+    return (
+        f"### Cold start (target ≤ 6 s): {verdict(med, 6)}\n\nFrom launching `streamlit run` to the "
+        "home page rendered in headless Chromium (script state `notRunning`, its `h1` visible).\n\n"
+        + table(["run", "/_stcore/health ok (s)", "home page rendered (s)", "RSS then (MB)"], rows)
+    )
+
+
+def timing_row(page: str, what: str, times: list, target: int, cpu=("", "", ""), first: str = "") -> list:
+    """One row of the interaction table: browser and server p50/p95 of (browser, server) pairs, and its verdict."""
+    b, s = [t[0] for t in times], [t[1] for t in times]
+    p95 = common.percentile(s, 95)  # the server's: the target's
+    return [
+        TITLES[page],
+        what,
+        len(b),
+        fmt(statistics.median(b)),
+        fmt(common.percentile(b, 95)),
+        fmt(common.percentile(s, 50)),
+        fmt(p95),
+        *cpu,
+        f"≤ {target}",
+        verdict(p95, target),
+        first,
+    ]
+
+
+def interaction_section(args, res: dict) -> str:
+    """The interactions and page switches as markdown."""
+    rows = []
+    for name, times in res["pages"].items():
+        cpu = res["cpu"].get(name, (float("nan"),) * 3)
+        target = 300 if name == "reconstruction" else 150
+        rows.append(
+            timing_row(
+                name, INTERACTION[name], times, target, (fmt(cpu[2]), fmt(cpu[0]), fmt(cpu[1])), fmt(res["first"][name])
+            )
+        )
+    rows += [timing_row(name, "open it from the sidebar", times, 150) for name, times in res["nav"].items()]
+    return (
+        f"### Time per interaction (ms; {args.interactions} timed after one warm-up, page switches "
+        f"{args.navigations} per page)\n\n{INTERACTION_NOTE}\n\n" + table(INTERACTION_HEADER, rows)
+    )
+
+
+def memory_section(args, res: dict) -> str:
+    """The server's memory as markdown: after each page, with every model loaded, over the sessions."""
+    rows = [["server started, no session yet", fmt(res["rss_start"])]]
+    rows += [[f"after first visit of {TITLES[n]}", fmt(v)] for n, v in res["rss_after"].items()]
+    loaded = res["rss_loaded"]
+    rows.append(
+        [f"every page used, every beta model loaded (target ≤ 900): {verdict(loaded, 900)}", f"**{fmt(loaded)}**"]
+    )
+    trend = ""
+    if res["sessions_rss"]:
+        growth = res["sessions_rss"][-1] - res["rss_before_sessions"]
+        rows += [
+            ["before the sequential sessions", fmt(res["rss_before_sessions"])],
+            [
+                f"after {len(res['sessions_rss'])} sequential sessions (each opens every page)",
+                fmt(res["sessions_rss"][-1]),
+            ],
+            [f"growth over the sessions (target ≤ 50): {verdict(growth, 50)}", f"**{fmt(growth)}**"],
+        ]
+        if "rss_settled" in res:
+            rows.append([f"{args.settle} s later (disconnected sessions past their TTL)", fmt(res["rss_settled"])])
+        trend = "\n\nRSS after each session: " + ", ".join(fmt(v) for v in res["sessions_rss"]) + "."
+    return (
+        "### Server memory (VmRSS of the streamlit process and its children, MB)\n\n"
+        + table(["when", "RSS (MB)"], rows)
+        + trend
+    )
+
+
+def errors_section(res: dict) -> str:
+    """The run's errors, and how many interactions ended by the fallback rule."""
+    errors = res["errors"]
+    text = f"Errors during the run: {len(errors)}" + "".join(f"\n- {e}" for e in errors[:20])
+    if res.get("fallbacks"):
+        text += (
+            f"\n\n{res['fallbacks']} timed interactions ended without a visible 'running' state; their end "
+            "is the last websocket message (see `common.DONE_JS`)."
+        )
+    return text
+
+
 def report(args, cold: list[dict], res: dict | None) -> str:
     """The results as markdown."""
-    parts = []
-    if cold:
-        rendered = [c["rendered"] for c in cold]
-        med = statistics.median(rendered)
-        rows = [[i + 1, fmt(c["healthy"]), fmt(c["rendered"]), fmt(c["rss"])] for i, c in enumerate(cold)]
-        rows.append(["**median**", fmt(statistics.median(c["healthy"] for c in cold)), f"**{fmt(med)}**", ""])
-        parts.append(
-            f"### Cold start (target ≤ 6 s): {verdict(med, 6)}\n\nFrom launching `streamlit run` to the "
-            "home page rendered in headless Chromium (script state `notRunning`, its `h1` visible).\n\n"
-            + table(["run", "/_stcore/health ok (s)", "home page rendered (s)", "RSS then (MB)"], rows)
-        )
+    parts = [cold_start_section(cold)] if cold else []
     if res and res["pages"]:
-        rows = []
-        for name, times in res["pages"].items():
-            b, s = [t[0] for t in times], [t[1] for t in times]
-            target = 300 if name == "reconstruction" else 150
-            p95 = common.percentile(s, 95)  # the server's: the target's
-            cpu = res["cpu"].get(name, (float("nan"),) * 3)
-            rows.append(
-                [
-                    TITLES[name],
-                    INTERACTION[name],
-                    len(b),
-                    fmt(statistics.median(b)),
-                    fmt(common.percentile(b, 95)),
-                    fmt(common.percentile(s, 50)),
-                    fmt(p95),
-                    fmt(cpu[2]),
-                    fmt(cpu[0]),
-                    fmt(cpu[1]),
-                    f"≤ {target}",
-                    verdict(p95, target),
-                    fmt(res["first"][name]),
-                ]
-            )
-        for name, times in res["nav"].items():
-            b, s = [t[0] for t in times], [t[1] for t in times]
-            p95 = common.percentile(s, 95)
-            rows.append(
-                [
-                    TITLES[name],
-                    "open it from the sidebar",
-                    len(b),
-                    fmt(statistics.median(b)),
-                    fmt(common.percentile(b, 95)),
-                    fmt(common.percentile(s, 50)),
-                    fmt(p95),
-                    "",
-                    "",
-                    "",
-                    "≤ 150",
-                    verdict(p95, 150),
-                    "",
-                ]
-            )
-        parts.append(
-            f"### Time per interaction (ms; {args.interactions} timed after one warm-up, page switches "
-            f"{args.navigations} per page)\n\n"
-            "**browser**: from the DOM event (click, keypress, file `change`) to the app's script state back to "
-            "`notRunning`, in the page's clock; includes the websocket round trips (and for uploads the HTTP PUT "
-            "of the file) and Chromium running on the same 2 cores as the server. **server**: the script run(s) "
-            "the interaction caused, timed inside the streamlit process (ScriptRunner STARTED → STOPPED). "
-            "**full GC**: time per interaction the server spent in full (generation 2) garbage collections, which "
-            "Streamlit forces after every script run (`runner.postScriptGC`), after the run's end is reported and "
-            "holding the GIL. "
-            "**CPU**: CPU time per timed interaction used by the server process and by the browser (Chromium and "
-            "Playwright's driver); on reconstruction these three include removing the file again. "
-            'Targets apply to the server p95, as the issue sets them ("server time per interaction"); the '
-            "browser columns show what a visitor on this same machine waits. **first visit**: opening the page "
-            "by URL for the first time in this server (models loaded, cached data computed).\n\n"
-            + table(
-                [
-                    "page",
-                    "interaction",
-                    "n",
-                    "browser p50",
-                    "browser p95",
-                    "server p50",
-                    "server p95",
-                    "full GC",
-                    "server CPU",
-                    "browser CPU",
-                    "target",
-                    "verdict",
-                    "first visit (s)",
-                ],
-                rows,
-            )
-        )
+        parts.append(interaction_section(args, res))
     if res and res["rss_after"]:
-        rows = [[f"after first visit of {TITLES[n]}", fmt(v)] for n, v in res["rss_after"].items()]
-        rows.insert(0, ["server started, no session yet", fmt(res["rss_start"])])
-        rows.append(
-            [
-                f"every page used, every beta model loaded (target ≤ 900): {verdict(res['rss_loaded'], 900)}",
-                f"**{fmt(res['rss_loaded'])}**",
-            ]
-        )
-        if res["sessions_rss"]:
-            growth = res["sessions_rss"][-1] - res["rss_before_sessions"]
-            rows += [
-                ["before the sequential sessions", fmt(res["rss_before_sessions"])],
-                [
-                    f"after {len(res['sessions_rss'])} sequential sessions (each opens every page)",
-                    fmt(res["sessions_rss"][-1]),
-                ],
-                [f"growth over the sessions (target ≤ 50): {verdict(growth, 50)}", f"**{fmt(growth)}**"],
-            ]
-            if "rss_settled" in res:
-                rows.append([f"{args.settle} s later (disconnected sessions past their TTL)", fmt(res["rss_settled"])])
-            trend = ", ".join(fmt(v) for v in res["sessions_rss"])
-        parts.append(
-            "### Server memory (VmRSS of the streamlit process and its children, MB)\n\n"
-            + table(["when", "RSS (MB)"], rows)
-            + (f"\n\nRSS after each session: {trend}." if res["sessions_rss"] else "")
-        )
+        parts.append(memory_section(args, res))
     if res is not None:
-        errors = res["errors"]
-        parts.append(f"Errors during the run: {len(errors)}" + "".join(f"\n- {e}" for e in errors[:20]))
-        if res.get("fallbacks"):
-            parts.append(
-                f"{res['fallbacks']} timed interactions ended without a visible 'running' state; their end "
-                "is the last websocket message (see `common.DONE_JS`)."
-            )
+        parts.append(errors_section(res))
     return "\n\n".join(parts)
 
 
