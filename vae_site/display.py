@@ -11,6 +11,20 @@ import streamlit as st
 from vae_tf.images import upscale
 
 # Browsers smooth a scaled image; digits must stay crisp pixels at any width.
+# Vega's category10, the site's palette: digits on the latent maps, models on every chart.
+CATEGORY10 = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+]
+
 _CRISP = "<style>[data-testid='stImage'] img {image-rendering: pixelated;}</style>"
 
 # The site's own style, once per run (navigation.run):

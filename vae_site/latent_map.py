@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from vae_site import resources
+from vae_site import display, resources
 from vae_site.i18n import t
 from vae_tf import explain, export_decoder
 
@@ -31,18 +31,7 @@ _COMPONENT = st.components.v2.component(
     css=(_HERE / "latent_map.css").read_text(),
     isolate_styles=True,
 )
-DIGIT_COLOURS = [
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-]  # Vega's category10, as the site's other digit charts
+DIGIT_COLOURS = display.CATEGORY10  # as the site's other digit charts
 PRIOR_BOX = np.array([[-2.5, -2.5], [2.5, 2.5]])  # N(0, I)'s 2.5-sigma square
 POSTERIOR_COLOURS = ["#000000", "#c2185b", "#1b5e20", "#4a148c", "#e65100", "#0d47a1"]
 

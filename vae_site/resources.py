@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from vae_site import display
 from vae_site.i18n import t
 from vae_tf import data, figures, store
 
@@ -118,23 +119,8 @@ def cache_key(role: str) -> str:
     return str(store.model_dir(store.SHIPPED[role]))
 
 
-# One colour per model on every chart of the site (Vega's category10, in the registry's order).
-_COLOURS = [
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-    "#393b79",
-    "#ad494a",
-    "#637939",
-    "#7b4173",
-]  # then category20b's darks: 11 models and more
+# One colour per model on every chart of the site, in the registry's order (11 models and more).
+_COLOURS = display.CATEGORY10 + ["#393b79", "#ad494a", "#637939", "#7b4173"]  # then category20b's darks
 
 
 def colour(role: str) -> str:
