@@ -28,6 +28,7 @@ from tests.browser import (  # noqa: E402, F401
     IDLE,
     digit_png,
     free_port,
+    stop,
     streamlit_command,
     wait_healthy,
 )
@@ -70,17 +71,6 @@ def start_server(port: int, env: dict, run_log: Path | None = None) -> subproces
     proc = launch_server(port, env, run_log)
     wait_healthy(proc, port)
     return proc
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    """Terminate the server we started (and only it), then reap it."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def serve_timed(run_log: str) -> None:

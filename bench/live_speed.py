@@ -249,7 +249,7 @@ def main() -> None:
             body += "\n\n" + stroke_report(strokes(browser, port, run_log, args))
             browser.close()
     finally:
-        common.stop_server(server)
+        common.stop(server)
     print(body)
     if args.write:
         common.write_section("live_speed", f"Models: `{args.models}`.\n\n{body}", facts, args.note)

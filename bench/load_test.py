@@ -220,7 +220,7 @@ class Site:
         if self.balancer:
             self.balancer.stop()
         else:
-            common.stop_server(self.procs["r1"])
+            common.stop(self.procs["r1"])
 
 
 async def warm_up(browser, port: int, timeout_ms: int) -> None:

@@ -155,7 +155,7 @@ def cold_start(repeats: int, env: dict, timeout_ms: int) -> list[dict]:
                 print(f"cold start {r + 1}: healthy after {healthy:.2f} s, rendered after {total:.2f} s", flush=True)
                 context.close()
             finally:
-                common.stop_server(server)
+                common.stop(server)
         browser.close()
     return results
 
@@ -343,7 +343,7 @@ def interactions_and_memory(args, env: dict) -> dict:
         if server.poll() is not None:
             raise RuntimeError("the server died")
     finally:
-        common.stop_server(server)
+        common.stop(server)
     return out
 
 

@@ -97,6 +97,12 @@ def serving(env: dict | None = None):
         wait_healthy(proc, port)
         yield f"http://127.0.0.1:{port}"
     finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate a server we started (and only it), then reap it."""
+    if proc.poll() is None:
         proc.terminate()
         try:
             proc.wait(timeout=20)

@@ -15,9 +15,14 @@ APP = str(ROOT / "streamlit_app.py")
 TIMEOUT = 180
 
 
-def open_page(page: str | None = None, **query) -> AppTest:
-    """Run the entrypoint, switch to `page` (a path under pages/) and run it."""
+def open_page(page: str | None = None, lang: str | None = None, **query) -> AppTest:
+    """Run the entrypoint, switch to `page` (a path under pages/) and run it.
+
+    `lang` is in the URL of the first run, as in a visitor's link (the language is fixed then).
+    """
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if lang:
+        at.query_params["lang"] = lang
     if page:
         at.run()
         at.switch_page(page)

@@ -6,9 +6,8 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
-from tests.pages import APP, TIMEOUT, charts, metric, open_page, png_bytes
+from tests.pages import charts, metric, open_page, png_bytes
 from vae_site.i18n import text
 from vae_tf import anomaly, data, explain, store
 
@@ -76,12 +75,7 @@ def test_a_gradient_photo_is_scored_whole_and_the_verdict_says_why():
 
 
 def test_the_page_in_korean_has_translated_charts():
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = "ko"
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
+    at = open_page(PAGE, "ko")
     assert at.title[0].value == text("ko", "anomaly.title")
     specs = " ".join(json.dumps(json.loads(e.proto.spec), ensure_ascii=False) for e in at.get("vega_lite_chart"))
     assert text("ko", "anomaly.axis_count") in specs and text("ko", "anomaly.axis_fpr") in specs

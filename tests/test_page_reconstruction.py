@@ -9,24 +9,11 @@ import pytest
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-from tests.pages import APP, TIMEOUT, charts, image_urls, metric, open_page, png_bytes
+from tests.pages import charts, image_urls, metric, open_page, png_bytes
 from vae_site.i18n import text
 from vae_tf import data
 
 PAGE = "pages/reconstruction.py"
-
-
-def open_in(lang: str, **query) -> AppTest:
-    """The page opened by a visitor whose link says `lang` (the language is fixed at the first run)."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(PAGE)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def sections(at: AppTest) -> list[str]:
@@ -114,7 +101,7 @@ def test_a_shape_the_model_has_not_seen_is_called_out():
 
 
 def test_the_page_in_korean(bundled):
-    at = open_in("ko", picks="42")
+    at = open_page(PAGE, "ko", picks="42")
     assert at.title[0].value == "내 숫자를 재구성해 보기"
     assert sections(at) == ["1. 테스트 숫자 42번, 숫자 4"]
     assert [t.label for t in at.tabs] == ["이미지 업로드", "그리기", "테스트 숫자"]
