@@ -15,14 +15,15 @@ APP = str(ROOT / "streamlit_app.py")
 TIMEOUT = 180
 
 
-def open_page(page: str | None = None, lang: str | None = None, **query) -> AppTest:
-    """Run the entrypoint, switch to `page` (a path under pages/) and run it.
+def open_page(page: str | None = None, first_lang: str | None = None, **query) -> AppTest:
+    """Run the entrypoint, switch to `page` (a path under pages/) and run it with `query` in the URL.
 
-    `lang` is in the URL of the first run, as in a visitor's link (the language is fixed then).
+    `first_lang` is in the URL from the first run on, as in a visitor's link (the language is fixed
+    then); a `lang` in `query` comes with the page, after the first run.
     """
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if lang:
-        at.query_params["lang"] = lang
+    if first_lang:
+        at.query_params["lang"] = first_lang
     if page:
         at.run()
         at.switch_page(page)

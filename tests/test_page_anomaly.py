@@ -75,7 +75,7 @@ def test_a_gradient_photo_is_scored_whole_and_the_verdict_says_why():
 
 
 def test_the_page_in_korean_has_translated_charts():
-    at = open_page(PAGE, "ko")
+    at = open_page(PAGE, first_lang="ko")
     assert at.title[0].value == text("ko", "anomaly.title")
     specs = " ".join(json.dumps(json.loads(e.proto.spec), ensure_ascii=False) for e in at.get("vega_lite_chart"))
     assert text("ko", "anomaly.axis_count") in specs and text("ko", "anomaly.axis_fpr") in specs

@@ -101,7 +101,7 @@ def test_a_shape_the_model_has_not_seen_is_called_out():
 
 
 def test_the_page_in_korean(bundled):
-    at = open_page(PAGE, "ko", picks="42")
+    at = open_page(PAGE, first_lang="ko", picks="42")
     assert at.title[0].value == "내 숫자를 재구성해 보기"
     assert sections(at) == ["1. 테스트 숫자 42번, 숫자 4"]
     assert [t.label for t in at.tabs] == ["이미지 업로드", "그리기", "테스트 숫자"]
