@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.pages import charts, image_urls, metric, open_page
-from vae_site import code
+from vae_site import code, resources
 from vae_tf import data, explain, figures, store
 from vae_tf.figures import theory as theory_figure
 
@@ -144,3 +144,13 @@ def test_the_page_in_korean():
     assert r"\text{(옌센 부등식: log는 오목 함수)}" in latex and r"\text{재구성}" in latex
     assert "Reconstruction" not in " ".join(m.label for m in at.metric)
     assert at.button(key="new_eps").label == "새 ε 뽑기"
+
+
+def test_the_shipped_figure_is_read_without_loading_its_model(monkeypatch):
+    """The page shows only the N(0, I) VAE's fixed figure: reading it from figures.npz loads no model
+    (loading it made the site's first page wait for a model it does not run)."""
+    monkeypatch.setattr(resources, "require", lambda role: pytest.fail(f"{role} was loaded"))
+    shipped = figures.load(store.model_dir(store.SHIPPED["vae_32d"]))[theory_figure.NAME]
+    read = resources.figure("vae_32d", theory_figure.NAME)
+    assert read.keys() == shipped.keys() and not read["prior"].flags.writeable
+    np.testing.assert_array_equal(read["prior"], shipped["prior"])

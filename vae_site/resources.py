@@ -163,14 +163,27 @@ def latent_map(role: str, marks: list[tuple[str, tuple[float, float]]] = (), hei
 
 
 def figure(role: str, name: str) -> dict[str, np.ndarray]:
-    """A model's fixed figure (see `vae_tf.figures`): shipped in figures.npz, else computed once."""
-    return _figure(require(role), cache_key(role), name)
+    """A model's fixed figure (see `vae_tf.figures`): shipped in figures.npz, else computed once.
+
+    A shipped figure is read without loading the model (Theory shows the N(0, I) VAE's figure only),
+    so a page that only shows it does not wait for the model to load.
+    """
+    shipped = _shipped_figures(cache_key(role)).get(name)
+    return shipped if shipped is not None else _computed_figure(require(role), cache_key(role), name)
 
 
 @st.cache_resource(show_spinner=False)
-def _figure(_served, directory: str, name: str) -> dict[str, np.ndarray]:
-    """`figure`, once per process and model directory. Read-only, shared by every session."""
-    arrays = figures.load(directory).get(name)
-    if arrays is None:
-        arrays = figures.module(name).compute(_served)
+def _shipped_figures(directory: str) -> dict[str, dict[str, np.ndarray]]:
+    """A model directory's figures.npz, once per process. Read-only, shared by every session."""
+    return {name: _read_only_arrays(arrays) for name, arrays in figures.load(directory).items()}
+
+
+@st.cache_resource(show_spinner=False)
+def _computed_figure(_served, directory: str, name: str) -> dict[str, np.ndarray]:
+    """A figure that figures.npz lacks, computed once per process and model directory. Read-only."""
+    return _read_only_arrays(figures.module(name).compute(_served))
+
+
+def _read_only_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each array of a figure, read-only (see `_read_only`)."""
     return {key: _read_only(value) for key, value in arrays.items()}
