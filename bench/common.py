@@ -5,6 +5,7 @@ Playwright (see ../shared/BROWSER.md). Every script in bench/ writes its results
 BENCHMARKS.md with `--write`, each between its own markers. Nothing here imports TensorFlow.
 """
 
+import argparse
 import datetime
 import gc
 import json
@@ -31,6 +32,7 @@ from tests.browser import (  # noqa: E402, F401
     stop,
     streamlit_command,
     wait_healthy,
+    wait_idle,
 )
 
 RESULTS = ROOT / "BENCHMARKS.md"
@@ -46,80 +48,200 @@ def streamlit_args(port: int) -> list[str]:
     return streamlit_command(port)[3:]  # without "python -m streamlit"
 
 
-def launch_server(port: int, env: dict, run_log: Path | None = None) -> subprocess.Popen:
-    """Start `streamlit run` and return at once (no health check).
+def launch_server(port: int, env: dict, run_log: Path | None = None, profile_dir: Path | None = None):
+    """Start `streamlit run` and return its Popen at once (no health check).
 
     Args:
       port: where it listens, on 127.0.0.1.
       env: its environment (VAE_TF_MODELS picks the models).
-      run_log: if given, the server runs through `serve_timed` and appends one JSON line per
-        script run (session, start and end time) to this file: the server-side time.
+      run_log: if given, the server runs through `serve_timed`, which logs its script runs (session,
+        start and end time), full collections and cache misses to this file: the server-side time.
+      profile_dir: with run_log, also profile every script run into this directory (see `serve_timed`).
     """
     if run_log is None:
         command = [sys.executable, "-m", "streamlit", *streamlit_args(port)]
     else:
         code = (
             f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import common; "
-            f"common.serve_timed({str(run_log)!r})"
+            f"common.serve_timed({str(run_log)!r}, {str(profile_dir) if profile_dir else None!r})"
         )
         command = [sys.executable, "-c", code, *streamlit_args(port)]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def start_server(port: int, env: dict, run_log: Path | None = None) -> subprocess.Popen:
+def start_server(port: int, env: dict, run_log: Path | None = None, profile_dir: Path | None = None):
     """`streamlit run` on 127.0.0.1:port; returns once /_stcore/health answers ok."""
-    proc = launch_server(port, env, run_log)
+    proc = launch_server(port, env, run_log, profile_dir)
     wait_healthy(proc, port)
     return proc
 
 
-def serve_timed(run_log: str) -> None:
-    """Run the streamlit CLI with every script run's start and end logged to `run_log`.
+def serve_timed(run_log: str, profile_dir: str | None = None) -> None:
+    """Run the streamlit CLI with what happens in its script runs logged to `run_log`, one JSON line each.
 
-    Hooks `AppSession._on_scriptrunner_event`, which the script thread calls synchronously
-    when a run starts and stops, so the times are the script's own, without the websocket.
-    Also logs every full (generation 2) garbage collection, as {"gc": 2, "start", "end"}.
+    - every script run: {"session", "start", "end", "event"}, from `AppSession._on_scriptrunner_event`,
+      which the script thread calls synchronously when a run starts and stops: the script's own time,
+      without the websocket;
+    - every full (generation 2) garbage collection: {"gc": 2, "start", "end"};
+    - every cache miss of an `st.cache_resource` / `st.cache_data` function: {"miss": its qualified
+      name, "start", "end"} (a model load is a miss of `vae_site.resources._load`);
+    - every first import of a module that takes 10 ms or more: {"imports": its name, "start", "end"};
+      an import inside a cached function (TensorFlow's, in the first model load) counts as part of it.
+
+    With `profile_dir`, each script run is also profiled with cProfile in its own thread (cProfile in
+    the main thread does not see Streamlit's script thread), into `profile_dir`/<start time>.prof.
     """
-    from streamlit.runtime.app_session import AppSession
-    from streamlit.runtime.scriptrunner.script_runner import ScriptRunnerEvent
     from streamlit.web import cli
 
-    original = AppSession._on_scriptrunner_event
-    lock, started = threading.Lock(), {}
-    out = open(run_log, "a", buffering=1)
+    log = _RunLog(run_log)
+    _log_script_runs(log)
+    _log_cache_misses(log)
+    _log_imports(log)
+    gc.callbacks.append(log.on_gc)
+    if profile_dir:
+        _profile_script_runs(Path(profile_dir))
+    sys.argv = ["streamlit", *sys.argv[1:]]
+    cli.main()
+
+
+class _RunLog:
+    """The server's run log: JSON lines appended from any thread."""
+
+    def __init__(self, path: str):
+        self.out, self.lock, self.gc_start = open(path, "a", buffering=1), threading.Lock(), None
+        self.inside = threading.local()  # .busy: this thread is in a logged miss or import
+
+    def timed(self, kind: str, name: str, call, min_s: float = 0.0):
+        """Return call(), logging it as {kind: name, "start", "end"}, unless it is inside another such call."""
+        if getattr(self.inside, "busy", False):
+            return call()
+        self.inside.busy, start = True, time.time()
+        try:
+            return call()
+        finally:
+            self.inside.busy = False
+            if time.time() - start >= min_s:
+                self.write(**{kind: name, "start": start, "end": time.time()})
+
+    def write(self, **entry) -> None:
+        """Append one entry."""
+        with self.lock:
+            self.out.write(json.dumps(entry) + "\n")
+
+    def on_gc(self, phase: str, info: dict) -> None:
+        """A gc callback: full collections only (Streamlit forces one after every run)."""
+        if info["generation"] == 2:
+            if phase == "start":
+                self.gc_start = time.time()
+            elif self.gc_start is not None:
+                self.write(gc=2, start=self.gc_start, end=time.time())
+                self.gc_start = None
+
+
+def _log_script_runs(log: _RunLog) -> None:
+    """Log each script run's start and stop, as the AppSession hears of them."""
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunnerEvent
+
+    original, started = AppSession._on_scriptrunner_event, {}
 
     def hooked(self, sender, event, *args, **kwargs):
         now = time.time()
         if event == ScriptRunnerEvent.SCRIPT_STARTED:
             started[self.id] = now
         elif event.name.startswith("SCRIPT_STOPPED") and self.id in started:
-            with lock:
-                out.write(
-                    json.dumps({"session": self.id, "start": started.pop(self.id), "end": now, "event": event.name})
-                    + "\n"
-                )
+            log.write(session=self.id, start=started.pop(self.id), end=now, event=event.name)
         return original(self, sender, event, *args, **kwargs)
 
-    def on_gc(phase, info):  # full collections only: Streamlit forces them after every run
-        if info["generation"] == 2:
-            if phase == "start":
-                started["gc"] = time.time()
-            elif "gc" in started:
-                with lock:
-                    out.write(json.dumps({"gc": 2, "start": started.pop("gc"), "end": time.time()}) + "\n")
-
     AppSession._on_scriptrunner_event = hooked
-    gc.callbacks.append(on_gc)
-    sys.argv = ["streamlit", *sys.argv[1:]]
-    cli.main()
+
+
+def _log_cache_misses(log: _RunLog) -> None:
+    """Log each computation of a cached function (Streamlit's CachedFunc, on a miss)."""
+    from streamlit.runtime.caching.cache_utils import CachedFunc
+
+    original = CachedFunc._handle_cache_miss
+
+    def hooked(self, *args, **kwargs):
+        func = self._info.func
+        return log.timed("miss", f"{func.__module__}.{func.__qualname__}", lambda: original(self, *args, **kwargs))
+
+    CachedFunc._handle_cache_miss = hooked
+
+
+def _log_imports(log: _RunLog) -> None:
+    """Log each outermost `import` that takes 10 ms or more: a module imported for the first time."""
+    import builtins
+
+    original = builtins.__import__
+
+    def hooked(name, *args, **kwargs):
+        return log.timed("imports", name, lambda: original(name, *args, **kwargs), min_s=0.01)
+
+    builtins.__import__ = hooked
+
+
+def _profile_script_runs(profile_dir: Path) -> None:
+    """cProfile around every script run, in the script thread, one .prof file per run."""
+    import cProfile
+
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+
+    original = ScriptRunner._run_script
+    profile_dir.mkdir(parents=True, exist_ok=True)
+
+    def profiled(self, *args, **kwargs):
+        profile, start = cProfile.Profile(), time.time()
+        try:
+            return profile.runcall(original, self, *args, **kwargs)
+        finally:
+            profile.dump_stats(profile_dir / f"{start:.6f}.prof")
+
+    ScriptRunner._run_script = profiled
 
 
 def read_runs(run_log: Path, since: float = 0.0, until: float = float("inf"), kind: str = "session") -> list[dict]:
-    """The script runs (or with kind="gc", the full collections) in `run_log` that started in [since, until]."""
+    """The entries of one kind in `run_log` ("session": script runs, "gc", "miss", "imports") that started
+    in [since, until]."""
     if not run_log.exists():
         return []
     runs = [json.loads(line) for line in run_log.read_text().splitlines() if line.strip()]
     return [r for r in runs if kind in r and since <= r["start"] <= until]
+
+
+def seconds(entries: list[dict]) -> float:
+    """The summed duration of run-log entries, in seconds."""
+    return sum(e["end"] - e["start"] for e in entries)
+
+
+def server_time(run_log: Path, since: float, until: float) -> dict:
+    """What the server did in [since, until]: its script runs' time ("server", s, nan if none), how many
+    runs, and of that time the model loads ("models": misses of `resources._load`) and the other first
+    imports ("imports"), from the run log."""
+    runs = read_runs(run_log, since, until)
+    loads = [m for m in read_runs(run_log, since, until, kind="miss") if m["miss"].endswith("resources._load")]
+    return {
+        "server": seconds(runs) if runs else float("nan"),
+        "runs": len(runs),
+        "models": seconds(loads),
+        "imports": seconds(read_runs(run_log, since, until, kind="imports")),
+    }
+
+
+def profile_summary(profile_dir: Path, since: float, until: float, top: int = 15) -> str:
+    """The script runs profiled (see `serve_timed`) in [since, until]: the project's functions by
+    cumulative time, as pstats prints them."""
+    import io
+    import pstats
+
+    files = [str(f) for f in sorted(profile_dir.glob("*.prof")) if since <= float(f.stem) <= until]
+    if not files:
+        return "(no profiled script run)"
+    out = io.StringIO()
+    stats = pstats.Stats(*files, stream=out)
+    stats.files = []  # no list of the files read
+    stats.sort_stats("cumulative").print_stats(r"/(pages|vae_site|vae_tf)/", top)
+    return out.getvalue().strip()
 
 
 # --- Memory --------------------------------------------------------------------------------------
@@ -193,15 +315,53 @@ def nav_link(page: str) -> str:
 
 
 def launch_chromium(playwright):
-    """Debian's Chromium, headless, with the flags that keep it off the network."""
+    """Debian's Chromium, headless, with the flags that keep it off the network (sync or async API)."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def wait_idle(page, timeout=120_000, settle_ms=800) -> None:
-    """Wait until the app has finished running its script, then `settle_ms` more for drawing."""
-    page.wait_for_selector(IDLE, timeout=timeout)
-    if settle_ms:
-        page.wait_for_timeout(settle_ms)
+def recorded_page(context):
+    """A new page of `context` with the interaction recorder (RECORDER_JS) installed."""
+    page = context.new_page()
+    page.add_init_script("(" + RECORDER_JS + ")()")
+    return page
+
+
+def open_page(page, url: str, timeout_ms: int) -> float:
+    """Load `url` in a recorded page; seconds until its first run is over and its h1 shows."""
+    start = time.perf_counter()
+    page.goto(url, timeout=timeout_ms)
+    page.wait_for_function(FIRST_RUN_DONE_JS, timeout=timeout_ms, polling=20)
+    page.wait_for_selector(IDLE, timeout=timeout_ms)
+    page.locator("h1").first.wait_for(state="visible", timeout=timeout_ms)
+    return time.perf_counter() - start
+
+
+def timed(page, kind: str, action, run_log: Path, timeout_ms: int) -> dict:
+    """Run `action`, which fires one `kind` event (click, keydown, change, mouseup) in a recorded page,
+    and wait for the rerun it causes to end.
+
+    Returns:
+      {"browser": ms from the event to the script state back to `notRunning` (page clock),
+       "server": ms of the script runs meanwhile (nan if none), "runs": how many,
+       "fallback": whether the end was read from the websocket (see DONE_JS)}.
+    """
+    page.evaluate(ARM_JS, kind)
+    wall = time.time()
+    action()
+    done = page.wait_for_function(DONE_JS, timeout=timeout_ms, polling=20).json_value()
+    runs = read_runs(run_log, since=wall - 0.01, until=time.time())
+    server = seconds(runs) * 1000 if runs else float("nan")
+    return {"browser": done["ms"], "server": server, "runs": len(runs), "fallback": done["fallback"]}
+
+
+def digit_pngs(directory: Path, n: int = 10) -> list[Path]:
+    """n PNG digits (0-9 in turn) to upload, drawn with PIL (see tests/browser.digit_png)."""
+    return [digit_png(directory / f"digit{i}.png", i % 10, seed=i) for i in range(n)]
+
+
+def first_line(err: Exception, limit: int = 300) -> str:
+    """The first line of an error's message, shortened (Playwright appends a long call log)."""
+    return (str(err).splitlines() or [""])[0][:limit]
 
 
 # Records, in the page's own clock, when the app's script state changes, when a websocket
@@ -299,19 +459,13 @@ def table(header: list[str], rows: list[list]) -> str:
 
 def machine_facts() -> str:
     """nproc, CPU model, load, Python, Streamlit and TensorFlow versions, as one markdown line."""
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "unknown",
-    )
+    from importlib.metadata import PackageNotFoundError, version
+
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "unknown")
     load = Path("/proc/loadavg").read_text().split()[:3]
     versions = {}
     for name in ("streamlit", "tensorflow", "playwright"):
-        from importlib.metadata import PackageNotFoundError, version
-
         try:
             versions[name] = version(name)
         except PackageNotFoundError:
@@ -359,3 +513,42 @@ def fmt(v: float) -> str:
 def verdict(value: float, target: float) -> str:
     """'met' or 'MISSED' for a value that must be at most `target`."""
     return "met" if value <= target else "**MISSED**"
+
+
+# --- The command line ----------------------------------------------------------------------------
+
+
+def parser(doc: str, section: str, env: bool = False) -> argparse.ArgumentParser:
+    """The options of a benchmark that serves the site: --models, --note, --write (its `section` of
+    BENCHMARKS.md) and, with `env`, --env; its docstring as the help."""
+    p = argparse.ArgumentParser(
+        description=doc.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=doc
+    )
+    p.add_argument("--models", default=str(ROOT / "models"), help="model directory (default: models/)")
+    p.add_argument("--note", default="", help="a remark to put in the written section (e.g. the CPU was shared)")
+    p.add_argument("--write", action="store_true", help=f"(re)write the {section} section of BENCHMARKS.md")
+    if env:
+        p.add_argument(
+            "--env",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="extra environment for the server, e.g. to try a fix: STREAMLIT_RUNNER_POST_SCRIPT_GC=false",
+        )
+    return p
+
+
+def server_env(args) -> dict:
+    """The server's environment: this process's, the models of --models, and any --env."""
+    extra = dict(e.split("=", 1) for e in getattr(args, "env", []))
+    return dict(os.environ, VAE_TF_MODELS=str(Path(args.models).resolve()), **extra)
+
+
+def finish(section: str, args, body: str, facts: str) -> None:
+    """Print the results; with --write, (re)write their section, headed by the models and any --env."""
+    print(body)
+    if args.write:
+        env = getattr(args, "env", [])
+        extra = f" Extra server environment: `{' '.join(env)}`." if env else ""
+        name = section + ("-with-env" if env else "")
+        write_section(name, f"Models: `{args.models}`.{extra}\n\n{body}", facts, args.note)

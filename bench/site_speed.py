@@ -1,13 +1,18 @@
-"""Site speed in a real browser: cold start, time per interaction on every page, server memory.
+"""Site speed in a real browser: cold start, each page's first visit, time per interaction, server memory.
 
     python bench/site_speed.py [--models DIR] [--write]
 
 Serves the site with `streamlit run` on 127.0.0.1 and drives Debian's headless Chromium
-(see ../shared/BROWSER.md). Three measurements, each against the project's target:
+(see ../shared/BROWSER.md). Four measurements, each against the project's target:
 
 1. Cold start (target <= 6 s): from launching `streamlit run` to the home page rendered in
    the browser (script state `notRunning` and the page's `h1` visible), `--repeats` times.
-2. Time per interaction (target server p95 <= 150 ms; an upload to its reconstruction <= 300 ms):
+2. First visit of each page (target <= 1 s server time once the models it uses are loaded): on
+   one fresh timed server, each page opened by URL in turn. Server: its script runs, and of them
+   the model loads and the first imports of modules, all timed inside the streamlit process
+   (`common.serve_timed`: a model load is a cache miss of `vae_site.resources._load`, the first
+   one with TensorFlow's import).
+3. Time per interaction (target server p95 <= 150 ms; an upload to its reconstruction <= 300 ms):
    on each page, one warm-up and then `--interactions` of its typical interaction (theory:
    the next test digit; sampling and AE vs VAE: the next seed; reconstruction: upload a PNG
    digit drawn with PIL, then remove it; ELBO curves: the next term; anomaly: the other
@@ -18,24 +23,19 @@ Serves the site with `streamlit run` on 127.0.0.1 and drives Debian's headless C
      messages, and, on this machine, Chromium sharing the CPU with the server;
    - server: the script runs in the streamlit process (the ScriptRunner's STARTED to
      STOPPED events, logged by `common.serve_timed`) that the interaction caused.
-3. Memory (targets: <= 900 MB with every model loaded; growth <= 50 MB over 20 sessions):
+4. Memory (targets: <= 900 MB with every model loaded; growth <= 50 MB over 20 sessions):
    VmRSS of the streamlit process and its children after each page's first visit, then
    before and after `--sessions` sequential browser sessions that each open every page,
    and again after the server has had `--settle` s to drop the disconnected sessions
    (`server.disconnectedSessionTTL` is 120 s by default).
 
-Every wait is bounded (`--timeout` per step); the whole run takes about 10 minutes.
+With `--profile DIR` every script run is profiled with cProfile in the server's script thread;
+the project's functions by cumulative time, for each page's first visit and its interactions,
+go to DIR/summary.md. Every wait is bounded (`--timeout` per step); the whole run takes about
+10 minutes (`--repeats 0 --interactions 2 --navigations 1 --sessions 0` for a short one).
 """
 
-import argparse
-import collections
-import os
-import re
-import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -61,43 +61,35 @@ INTERACTION = {
     "elbo_curves": "switch the term (radio)",
     "anomaly": "switch the score (radio)",
 }
+VIEWPORT = {"width": 1280, "height": 1000}
 
 
 class Session:
     """One browser page on the app, with the interaction recorder installed."""
 
     def __init__(self, context, port: int, run_log: Path, timeout_ms: int):
-        self.page = context.new_page()
-        self.page.add_init_script("(" + common.RECORDER_JS + ")()")
+        self.page = common.recorded_page(context)
         self.port, self.run_log, self.timeout = port, run_log, timeout_ms
         self.fallbacks = 0  # interactions whose end was read from the websocket (see common.DONE_JS)
 
-    def open(self, name: str = "") -> float:
-        """Load a page by URL; seconds until it is idle with its h1 visible."""
-        start = time.perf_counter()
-        self.page.goto(f"http://127.0.0.1:{self.port}/{name}", timeout=self.timeout)
-        self.page.wait_for_function(common.FIRST_RUN_DONE_JS, timeout=self.timeout, polling=20)
-        self.page.wait_for_selector(common.IDLE, timeout=self.timeout)
-        self.page.locator("h1").first.wait_for(state="visible", timeout=self.timeout)
-        return time.perf_counter() - start
+    def open(self, name: str = "") -> dict:
+        """Load a page by URL: seconds until it is idle with its h1 visible ("browser"), and what the
+        server did meanwhile (see `common.server_time`)."""
+        since = time.time()
+        browser = common.open_page(self.page, f"http://127.0.0.1:{self.port}/{name}", self.timeout)
+        until = time.time()
+        return {"browser": browser, "window": (since, until), **common.server_time(self.run_log, since, until)}
 
     def timed(self, kind: str, action) -> tuple[float, float]:
         """Run `action` (which fires one `kind` event); browser ms and server ms of the rerun."""
-        self.page.evaluate(common.ARM_JS, kind)
-        wall = time.time()
-        action()
-        done = self.page.wait_for_function(common.DONE_JS, timeout=self.timeout, polling=20).json_value()
-        browser_ms = done["ms"]
+        done = common.timed(self.page, kind, action, self.run_log, self.timeout)
         self.fallbacks += done["fallback"]
-        runs = common.read_runs(self.run_log, since=wall - 0.01, until=time.time())
-        server_ms = sum(r["end"] - r["start"] for r in runs) * 1000 if runs else float("nan")
         self.page.wait_for_timeout(150)  # let the frontend finish drawing before the next event
-        return browser_ms, server_ms
+        return done["browser"], done["server"]
 
     def navigate(self, name: str) -> tuple[float, float]:
         """Switch page with the sidebar link, as a visitor does."""
-        link = self.page.locator(common.nav_link(name)).first
-        return self.timed("click", link.click)
+        return self.timed("click", self.page.locator(common.nav_link(name)).first.click)
 
     def interact(self, name: str, i: int, pngs: list[Path]) -> tuple[float, float]:
         """The page's typical interaction, the i-th time."""
@@ -126,9 +118,7 @@ class PageError(RuntimeError):
     """The page shows an exception or an error alert (e.g. a missing model)."""
 
 
-def first_line(err: Exception) -> str:
-    """The first line of an error's message, shortened (Playwright appends a long call log)."""
-    return (str(err).splitlines() or [""])[0][:300]
+# --- Measuring -----------------------------------------------------------------------------------
 
 
 def cold_start(repeats: int, env: dict, timeout_ms: int) -> list[dict]:
@@ -137,19 +127,13 @@ def cold_start(repeats: int, env: dict, timeout_ms: int) -> list[dict]:
     with sync_playwright() as pw:
         browser = common.launch_chromium(pw)
         for r in range(repeats):
-            port = common.free_port()
-            start = time.perf_counter()
+            port, start = common.free_port(), time.perf_counter()
             server = common.launch_server(port, env)
             try:
                 common.wait_healthy(server, port)
                 healthy = time.perf_counter() - start
-                context = browser.new_context(viewport={"width": 1280, "height": 1000})
-                page = context.new_page()
-                page.add_init_script("(" + common.RECORDER_JS + ")()")
-                page.goto(f"http://127.0.0.1:{port}/", timeout=timeout_ms)
-                page.wait_for_function(common.FIRST_RUN_DONE_JS, timeout=timeout_ms, polling=20)
-                page.wait_for_selector(common.IDLE, timeout=timeout_ms)
-                page.locator("h1").first.wait_for(state="visible", timeout=timeout_ms)
+                context = browser.new_context(viewport=VIEWPORT)
+                common.open_page(common.recorded_page(context), f"http://127.0.0.1:{port}/", timeout_ms)
                 total = time.perf_counter() - start
                 results.append({"healthy": healthy, "rendered": total, "rss": common.rss_mb(server.pid)})
                 print(f"cold start {r + 1}: healthy after {healthy:.2f} s, rendered after {total:.2f} s", flush=True)
@@ -162,7 +146,7 @@ def cold_start(repeats: int, env: dict, timeout_ms: int) -> list[dict]:
 
 def visit_all(browser, port: int, run_log: Path, timeout_ms: int) -> None:
     """One visitor session: open the home page, then every other page through the sidebar."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context = browser.new_context(viewport=VIEWPORT)
     try:
         session = Session(context, port, run_log, timeout_ms)
         session.open("")
@@ -173,86 +157,40 @@ def visit_all(browser, port: int, run_log: Path, timeout_ms: int) -> None:
         context.close()
 
 
-def start_profiler(pid: int, out: Path) -> subprocess.Popen | None:
-    """py-spy sampling the server (collapsed stacks, 200 Hz) until `stop_profiler`, if py-spy is installed."""
-    venv_spy = Path(sys.executable).parent / "py-spy"
-    spy = str(venv_spy) if venv_spy.exists() else shutil.which("py-spy")
-    if spy is None:
-        raise SystemExit("--profile needs py-spy: pip install py-spy")
-    proc = subprocess.Popen(
-        [
-            spy,
-            "record",
-            "--pid",
-            str(pid),
-            "--rate",
-            "200",
-            "--format",
-            "raw",
-            "--nonblocking",
-            "--threads",
-            "--idle",
-            "--output",
-            str(out),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+def time_page(session: Session, name: str, args, server, out: dict) -> None:
+    """A page's first visit, then a warm-up and `--interactions` timed ones with the CPU they took."""
+    out["first"][name] = session.open(name)
+    out["rss_after"][name] = common.rss_mb(server.pid)
+    session.error_check()
+    if not args.interactions:
+        return
+    session.interact(name, 0, out["pngs"])  # warm-up
+    cpu = common.cpu_seconds(server.pid), common.browser_cpu_seconds(server.pid), time.time()
+    times = [session.interact(name, i, out["pngs"]) for i in range(1, args.interactions + 1)]
+    gcs = common.read_runs(session.run_log, since=cpu[2], kind="gc")
+    out["cpu"][name] = (
+        (common.cpu_seconds(server.pid) - cpu[0]) * 1000 / len(times),
+        (common.browser_cpu_seconds(server.pid) - cpu[1]) * 1000 / len(times),
+        common.seconds(gcs) * 1000 / len(times),
     )
-    time.sleep(1)  # let it attach
-    return proc
+    out["windows"][name] = (cpu[2], time.time())
+    session.error_check()
+    out["pages"][name] = times
 
 
-def stop_profiler(proc: subprocess.Popen) -> None:
-    """Stop py-spy (it writes its file on SIGINT)."""
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def page_switches(session: Session, args, out: dict) -> None:
+    """`--navigations` rounds of opening every page from the sidebar, starting from the home page."""
+    for r in range(args.navigations):
+        for name in common.PAGES[1:] + [""]:
+            try:
+                if r == 0 and name == common.PAGES[1]:
+                    session.open("")
+                out["nav"].setdefault(name, []).append(session.navigate(name))
+            except PlaywrightError as err:
+                out["errors"].append(f"open {TITLES[name]}: {common.first_line(err)}")
 
 
-FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]+):(?P<line>\d+)\)$")
-PAGE_FILES = {"theory.py", "sampling.py", "reconstruction.py", "ae_vs_vae.py", "elbo_curves.py", "anomaly.py"}
-
-
-def _component(path: str) -> str:
-    """The package a py-spy frame's file belongs to (py-spy names files relative to sys.path)."""
-    return path.split("/", 1)[0] if "/" in path else "Python"
-
-
-def profile_summary(raw: Path, top: int = 8) -> str:
-    """Where the script thread's samples fall: by line of the page script, and by library underneath."""
-    lines, libs, total = collections.Counter(), collections.Counter(), 0
-    for entry in raw.read_text().splitlines():
-        stack, _, count = entry.rpartition(" ")
-        frames = [m for m in (FRAME.match(f.strip()) for f in stack.split(";")) if m]
-        idx = [i for i, f in enumerate(frames) if Path(f["file"]).name in PAGE_FILES]
-        if not idx:
-            continue
-        n, page = int(count), frames[idx[-1]]
-        total += n
-        source = common.ROOT / "pages" / Path(page["file"]).name
-        text = source.read_text().splitlines()[int(page["line"]) - 1].strip()
-        lines[f"{source.name}:{page['line']} `{text[:70]}`"] += n
-        below = [_component(f["file"]) for f in frames[idx[-1] + 1 :]]
-        own = next((c for c in below if c in ("vae_tf", "vae_site")), None)
-        rest = below[below.index(own) + 1 :] if own else below
-        lib = next((c for c in rest if c not in ("vae_tf", "vae_site")), "Python")
-        libs[f"{own or 'the page'} → {lib}"] += n
-    if not total:
-        return "(no samples in the page scripts)"
-    rows = [[k, f"{100 * v / total:.0f}%"] for k, v in lines.most_common(top)]
-    rows2 = [[k, f"{100 * v / total:.0f}%"] for k, v in libs.most_common(top)]
-    return (
-        table(["page line", "share of script samples"], rows)
-        + "\n\n"
-        + table(["project module → first library below it", "share"], rows2)
-        + f"\n\n({total} samples at 200 Hz, about {total / 200:.1f} s of script time.)"
-    )
-
-
-def load_beta_family(session, out: dict) -> None:
+def load_beta_family(session: Session, out: dict) -> None:
     """Open AE vs VAE at every beta of the family, so that every model of the site is loaded."""
     from vae_tf import store
 
@@ -260,81 +198,68 @@ def load_beta_family(session, out: dict) -> None:
         try:
             session.open(f"ae_vs_vae?beta={beta:g}")
         except PlaywrightError as err:
-            out["errors"].append(f"AE vs VAE at beta {beta:g}: {first_line(err)}")
+            out["errors"].append(f"AE vs VAE at beta {beta:g}: {common.first_line(err)}")
+
+
+def sequential_sessions(browser, port: int, run_log: Path, args, server, out: dict) -> None:
+    """RSS before and after `--sessions` visitors, one after the other, each opening every page."""
+    for s in range(-1, args.sessions):  # the first one (-1) may still cache: before the count
+        try:
+            visit_all(browser, port, run_log, args.timeout * 1000)
+        except (PageError, PlaywrightError) as err:
+            out["errors"].append(f"{'first session' if s < 0 else f'session {s + 1}'}: {common.first_line(err)}")
+        if s < 0:
+            out["rss_before_sessions"] = common.rss_mb(server.pid)
+        else:
+            out["sessions_rss"].append(common.rss_mb(server.pid))
+            print(f"session {s + 1}: RSS {out['sessions_rss'][-1]:.0f} MB", flush=True)
+
+
+def every_page(browser, port: int, run_log: Path, args, server, out: dict) -> None:
+    """Each page's first visit and interactions, the page switches, then every beta model loaded."""
+    context = browser.new_context(viewport=VIEWPORT)
+    session = Session(context, port, run_log, args.timeout * 1000)
+    for name in args.pages:
+        try:
+            time_page(session, name, args, server, out)
+        except (PageError, PlaywrightError) as err:  # counted and reported; the other pages go on
+            out["errors"].append(f"{TITLES[name]}: {type(err).__name__}: {common.first_line(err)}")
+            print(out["errors"][-1], flush=True)
+            continue
+        print(page_line(name, out), flush=True)
+    page_switches(session, args, out)
+    out["fallbacks"] = session.fallbacks
+    load_beta_family(session, out)
+    context.close()
+
+
+def page_line(name: str, out: dict) -> str:
+    """One printed line about a page's first visit and interactions."""
+    first, b = out["first"][name], [t[0] for t in out["pages"].get(name, [])]
+    line = (
+        f"{TITLES[name]}: first visit {first['browser']:.2f} s in the browser, {first['server']:.2f} s server "
+        f"({first['models']:.2f} s loading models, {first['imports']:.2f} s first imports), "
+        f"RSS {out['rss_after'][name]:.0f} MB"
+    )
+    return line + (f"; browser p50 {statistics.median(b):.0f} ms p95 {common.percentile(b, 95):.0f} ms" if b else "")
 
 
 def interactions_and_memory(args, env: dict) -> dict:
-    """Per-page interaction times, then memory over sequential sessions, on one timed server."""
+    """First visits and per-page interaction times, then memory over sequential sessions, on one timed server."""
     out = {"first": {}, "rss_after": {}, "pages": {}, "nav": {}, "sessions_rss": [], "errors": [], "cpu": {}}
     workdir = Path(tempfile.mkdtemp(prefix="site_speed_"))
-    run_log = workdir / "runs.jsonl"
-    pngs = [common.digit_png(workdir / f"digit{i}.png", i % 10, seed=i) for i in range(10)]
+    run_log, out["pngs"], out["windows"] = workdir / "runs.jsonl", common.digit_pngs(workdir), {}
     port = common.free_port()
-    server = common.start_server(port, env, run_log)
+    server = common.start_server(port, env, run_log, args.profile)
     try:
         out["rss_start"] = common.rss_mb(server.pid)
         with sync_playwright() as pw:
             browser = common.launch_chromium(pw)
-            context = browser.new_context(viewport={"width": 1280, "height": 1000})
-            session = Session(context, port, run_log, args.timeout * 1000)
-            for name in args.pages:
-                try:
-                    out["first"][name] = session.open(name)
-                    out["rss_after"][name] = common.rss_mb(server.pid)
-                    session.error_check()
-                    if not args.interactions:
-                        continue
-                    session.interact(name, 0, pngs)  # warm-up
-                    spy = start_profiler(server.pid, args.profile / f"{TITLES[name]}.txt") if args.profile else None
-                    cpu = common.cpu_seconds(server.pid), common.browser_cpu_seconds(server.pid), time.time()
-                    times = [session.interact(name, i, pngs) for i in range(1, args.interactions + 1)]
-                    gcs = common.read_runs(run_log, since=cpu[2], kind="gc")
-                    out["cpu"][name] = (
-                        (common.cpu_seconds(server.pid) - cpu[0]) * 1000 / len(times),
-                        (common.browser_cpu_seconds(server.pid) - cpu[1]) * 1000 / len(times),
-                        sum(g["end"] - g["start"] for g in gcs) * 1000 / len(times),
-                    )
-                    if spy:
-                        stop_profiler(spy)
-                    session.error_check()
-                except (PageError, PlaywrightError) as err:  # counted and reported; the other pages go on
-                    out["errors"].append(f"{TITLES[name]}: {type(err).__name__}: {first_line(err)}")
-                    print(out["errors"][-1], flush=True)
-                    continue
-                out["pages"][name] = times
-                b = [t[0] for t in times]
-                print(
-                    f"{TITLES[name]}: first visit {out['first'][name]:.2f} s, browser p50 "
-                    f"{statistics.median(b):.0f} ms p95 {common.percentile(b, 95):.0f} ms, "
-                    f"RSS {out['rss_after'][name]:.0f} MB",
-                    flush=True,
-                )
-            for r in range(args.navigations):
-                for name in common.PAGES[1:] + [""]:
-                    try:
-                        if r == 0 and name == common.PAGES[1]:
-                            session.open("")
-                        out["nav"].setdefault(name, []).append(session.navigate(name))
-                    except PlaywrightError as err:
-                        out["errors"].append(f"open {TITLES[name]}: {first_line(err)}")
-            out["fallbacks"] = session.fallbacks
-            load_beta_family(session, out)
-            context.close()
+            every_page(browser, port, run_log, args, server, out)
             out["rss_loaded"] = common.rss_mb(server.pid)
             print(f"RSS with every page visited and every model loaded: {out['rss_loaded']:.0f} MB", flush=True)
             if args.sessions:
-                try:
-                    visit_all(browser, port, run_log, args.timeout * 1000)  # the first one may still cache
-                except (PageError, PlaywrightError) as err:
-                    out["errors"].append(f"first session: {first_line(err)}")
-                out["rss_before_sessions"] = common.rss_mb(server.pid)
-                for s in range(args.sessions):
-                    try:
-                        visit_all(browser, port, run_log, args.timeout * 1000)
-                    except (PageError, PlaywrightError) as err:
-                        out["errors"].append(f"session {s + 1}: {first_line(err)}")
-                    out["sessions_rss"].append(common.rss_mb(server.pid))
-                    print(f"session {s + 1}: RSS {out['sessions_rss'][-1]:.0f} MB", flush=True)
+                sequential_sessions(browser, port, run_log, args, server, out)
             browser.close()
         if args.sessions and args.settle:
             time.sleep(args.settle)
@@ -345,6 +270,9 @@ def interactions_and_memory(args, env: dict) -> dict:
     finally:
         common.stop(server)
     return out
+
+
+# --- The report ----------------------------------------------------------------------------------
 
 
 INTERACTION_HEADER = [
@@ -360,7 +288,6 @@ INTERACTION_HEADER = [
     "browser CPU",
     "target",
     "verdict",
-    "first visit (s)",
 ]
 INTERACTION_NOTE = (
     "**browser**: from the DOM event (click, keypress, file `change`) to the app's script state back to "
@@ -372,8 +299,19 @@ INTERACTION_NOTE = (
     "holding the GIL. **CPU**: CPU time per timed interaction used by the server process and by the browser "
     "(Chromium and Playwright's driver); on reconstruction these three include removing the file again. "
     'Targets apply to the server p95, as the issue sets them ("server time per interaction"); the '
-    "browser columns show what a visitor on this same machine waits. **first visit**: opening the page "
-    "by URL for the first time in this server (models loaded, cached data computed)."
+    "browser columns show what a visitor on this same machine waits."
+)
+FIRST_VISIT_HEADER = ["page", "browser (s)", "server (s)", "runs", "loading models (s)", "first imports (s)"]
+FIRST_VISIT_HEADER += ["the page's own (s)", "target", "verdict"]
+FIRST_VISIT_NOTE = (
+    "Each page opened by URL for the first time in one fresh server, in this order, so a page finds "
+    "loaded what an earlier one loaded. **browser**: from `goto` to its first run over and its `h1` "
+    "visible (the frontend's load included). **server**: its script runs, timed inside the streamlit "
+    "process; of that, **loading models**: the cache misses of `vae_site.resources._load`, and **first "
+    "imports**: modules imported for the first time in this process outside a model load (10 ms or more "
+    "each; TensorFlow's and the site's libraries, once per process: the first page visited pays for them), "
+    "both timed there too (`common.serve_timed`). **the page's own**: the rest, what the page's first visit "
+    "costs once the process has its models and libraries loaded; the target (≤ 1 s) applies to it."
 )
 
 
@@ -389,22 +327,26 @@ def cold_start_section(cold: list[dict]) -> str:
     )
 
 
-def timing_row(page: str, what: str, times: list, target: int, cpu=("", "", ""), first: str = "") -> list:
+def first_visit_section(res: dict) -> str:
+    """The first visits as markdown."""
+    rows = []
+    for name, v in res["first"].items():
+        own = v["server"] - v["models"] - v["imports"]
+        rows.append([TITLES[name], fmt(v["browser"]), fmt(v["server"]), v["runs"], fmt(v["models"])])
+        rows[-1] += [fmt(v["imports"]), f"**{fmt(own)}**", "≤ 1", verdict(own, 1)]
+    return "### First visit of each page (s)\n\n" + FIRST_VISIT_NOTE + "\n\n" + table(FIRST_VISIT_HEADER, rows)
+
+
+def timing_row(page: str, what: str, times: list, target: int, cpu=("", "", "")) -> list:
     """One row of the interaction table: browser and server p50/p95 of (browser, server) pairs, and its verdict."""
     b, s = [t[0] for t in times], [t[1] for t in times]
     p95 = common.percentile(s, 95)  # the server's: the target's
-    return [
-        TITLES[page],
-        what,
-        len(b),
-        fmt(statistics.median(b)),
-        fmt(common.percentile(b, 95)),
+    return [TITLES[page], what, len(b), fmt(statistics.median(b)), fmt(common.percentile(b, 95))] + [
         fmt(common.percentile(s, 50)),
         fmt(p95),
         *cpu,
         f"≤ {target}",
         verdict(p95, target),
-        first,
     ]
 
 
@@ -414,11 +356,7 @@ def interaction_section(args, res: dict) -> str:
     for name, times in res["pages"].items():
         cpu = res["cpu"].get(name, (float("nan"),) * 3)
         target = 300 if name == "reconstruction" else 150
-        rows.append(
-            timing_row(
-                name, INTERACTION[name], times, target, (fmt(cpu[2]), fmt(cpu[0]), fmt(cpu[1])), fmt(res["first"][name])
-            )
-        )
+        rows.append(timing_row(name, INTERACTION[name], times, target, (fmt(cpu[2]), fmt(cpu[0]), fmt(cpu[1]))))
     rows += [timing_row(name, "open it from the sidebar", times, 150) for name, times in res["nav"].items()]
     return (
         f"### Time per interaction (ms; {args.interactions} timed after one warm-up, page switches "
@@ -436,13 +374,10 @@ def memory_section(args, res: dict) -> str:
     )
     trend = ""
     if res["sessions_rss"]:
-        growth = res["sessions_rss"][-1] - res["rss_before_sessions"]
+        growth, n = res["sessions_rss"][-1] - res["rss_before_sessions"], len(res["sessions_rss"])
         rows += [
             ["before the sequential sessions", fmt(res["rss_before_sessions"])],
-            [
-                f"after {len(res['sessions_rss'])} sequential sessions (each opens every page)",
-                fmt(res["sessions_rss"][-1]),
-            ],
+            [f"after {n} sequential sessions (each opens every page)", fmt(res["sessions_rss"][-1])],
             [f"growth over the sessions (target ≤ 50): {verdict(growth, 50)}", f"**{fmt(growth)}**"],
         ]
         if "rss_settled" in res:
@@ -470,6 +405,8 @@ def errors_section(res: dict) -> str:
 def report(args, cold: list[dict], res: dict | None) -> str:
     """The results as markdown."""
     parts = [cold_start_section(cold)] if cold else []
+    if res and res["first"]:
+        parts.append(first_visit_section(res))
     if res and res["pages"]:
         parts.append(interaction_section(args, res))
     if res and res["rss_after"]:
@@ -479,11 +416,20 @@ def report(args, cold: list[dict], res: dict | None) -> str:
     return "\n\n".join(parts)
 
 
+def profiles(args, res: dict) -> str:
+    """Where each page's first visit and its interactions spent their time, from the profiled runs."""
+    parts = []
+    for name, first in res["first"].items():
+        summary = common.profile_summary(args.profile, *first["window"])
+        parts.append(f"### {TITLES[name]}: first visit\n\n{summary}")
+        if name in res["windows"]:
+            summary = common.profile_summary(args.profile, *res["windows"][name])
+            parts.append(f"### {TITLES[name]}: {INTERACTION[name]}\n\n{summary}")
+    return "\n\n".join(f"{p}\n" for p in parts)
+
+
 def main() -> None:
-    p = argparse.ArgumentParser(
-        description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
-    )
-    p.add_argument("--models", default=str(common.ROOT / "models"), help="model directory (default: models/)")
+    p = common.parser(__doc__, "site_speed", env=True)
     p.add_argument("--repeats", type=int, default=3, help="cold starts (0 to skip)")
     p.add_argument("--interactions", type=int, default=20, help="timed interactions per page (0 to skip)")
     p.add_argument("--navigations", type=int, default=5, help="timed sidebar page switches per page")
@@ -492,46 +438,20 @@ def main() -> None:
     p.add_argument("--pages", nargs="*", default=common.PAGES, help="pages to time ('' is the home page)")
     p.add_argument("--timeout", type=int, default=120, help="seconds any one step may take")
     p.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="extra environment for the server, e.g. to try a fix: STREAMLIT_RUNNER_POST_SCRIPT_GC=false",
-    )
-    p.add_argument(
         "--profile",
         type=Path,
         default=None,
-        help="also sample the server with py-spy during each page's interactions; collapsed stacks and "
-        "a summary go to this directory (the timings are then perturbed: do not --write)",
+        help="also profile every script run (cProfile, in the server's script thread) into this directory, "
+        "with a summary.md (the timings are then perturbed: do not --write)",
     )
-    p.add_argument("--note", default="", help="a remark to put in the written section (e.g. the CPU was shared)")
-    p.add_argument("--write", action="store_true", help="(re)write the site_speed section of BENCHMARKS.md")
     args = p.parse_args()
-    if args.profile:
-        args.profile.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, VAE_TF_MODELS=str(Path(args.models).resolve()), **dict(e.split("=", 1) for e in args.env))
-    facts = common.machine_facts()
+    env, facts = common.server_env(args), common.machine_facts()
     cold = cold_start(args.repeats, env, args.timeout * 1000) if args.repeats else []
-    res = interactions_and_memory(args, env) if args.interactions or args.sessions else None
-    body = report(args, cold, res)
-    print(body)
+    res = interactions_and_memory(args, env)
     if args.profile:
-        summaries = [
-            f"### {TITLES[n]}: {INTERACTION[n]}\n\n" + profile_summary(args.profile / f"{TITLES[n]}.txt")
-            for n in args.pages
-            if (args.profile / f"{TITLES[n]}.txt").exists()
-        ]
-        (args.profile / "summary.md").write_text("\n\n".join(summaries) + "\n")
-        print("\n\n".join(summaries))
-    if args.write:
-        extra = f" Extra server environment: `{' '.join(args.env)}`." if args.env else ""
-        common.write_section(
-            "site_speed" + ("-with-env" if args.env else ""),
-            f"Models: `{args.models}`.{extra}\n\n{body}",
-            facts,
-            args.note,
-        )
+        (args.profile / "summary.md").write_text(profiles(args, res))
+        print(f"profiles: {args.profile / 'summary.md'}")
+    common.finish("site_speed", args, report(args, cold, res), facts)
 
 
 if __name__ == "__main__":
