@@ -40,6 +40,11 @@ PAGES = ["", "sampling", "reconstruction", "ae_vs_vae", "elbo_curves", "anomaly"
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 
 
+def title(page: str) -> str:
+    """A page's name in the reports: its URL path, "theory" for the home page ("")."""
+    return page or "theory"
+
+
 # --- The server --------------------------------------------------------------------------------
 
 
@@ -359,7 +364,7 @@ def digit_pngs(directory: Path, n: int = 10) -> list[Path]:
     return [digit_png(directory / f"digit{i}.png", i % 10, seed=i) for i in range(n)]
 
 
-def first_line(err: Exception, limit: int = 300) -> str:
+def first_line(err: Exception, limit: int | None = 300) -> str:
     """The first line of an error's message, shortened (Playwright appends a long call log)."""
     return (str(err).splitlines() or [""])[0][:limit]
 

@@ -26,7 +26,6 @@ With replicas it also reports how the users (by their affinity cookie) and their
 sessions (by each replica's run log) spread over the replicas, and each replica's RSS.
 """
 
-import argparse
 import asyncio
 import os
 import random
@@ -94,8 +93,8 @@ class User:
         try:
             handle = await self.page.wait_for_function(common.DONE_JS, timeout=self.args.timeout * 1000, polling=100)
         except PlaywrightTimeout as err:  # say what the page saw, to tell "no rerun came" from "a rerun hung"
-            first_line = (str(err).splitlines() or [""])[0]
-            raise PlaywrightTimeout(f"{first_line} Page then: {await self.page.evaluate(STATE_JS)}") from None
+            seen = await self.page.evaluate(STATE_JS)
+            raise PlaywrightTimeout(f"{common.first_line(err, None)} Page then: {seen}") from None
         done = await handle.json_value()
         self.times.setdefault(label, []).append(done["ms"])
         self.fallbacks += done["fallback"]
@@ -112,7 +111,7 @@ class User:
         """Open another page, chosen at random, from the sidebar."""
         target = self.rng.choice([p for p in common.PAGES if p != self.current])
         link = self.page.locator(common.nav_link(target)).first
-        await self.timed(f"open {target or 'theory'}", "click", link.click)
+        await self.timed(f"open {common.title(target)}", "click", link.click)
         self.current = target
 
     async def step(self) -> None:
@@ -125,7 +124,7 @@ class User:
             old = await field.input_value()
             value = next(v for v in iter(lambda: str(self.rng.randint(0, NUMBER_RANGE[name])), None) if v != old)
             await field.fill(value)
-            await self.timed(f"{name or 'theory'}: type a number", "keydown", lambda: field.press("Enter"))
+            await self.timed(f"{common.title(name)}: type a number", "keydown", lambda: field.press("Enter"))
         elif name in ("elbo_curves", "anomaly"):
             options = page.locator("[data-testid='stRadioOption']")
             count = await options.count()
@@ -150,19 +149,15 @@ class User:
         try:
             await self.start(port)
         except Exception as err:  # noqa: BLE001 (every failure is a counted error)
-            self.errors.append(
-                f"user {self.number}, first load: {type(err).__name__}: {(str(err).splitlines() or [''])[0][:200]}"
-            )
+            self.errors.append(f"user {self.number}, first load: {type(err).__name__}: {common.first_line(err, 200)}")
             return
         while time.monotonic() < deadline:
             try:
                 await asyncio.sleep(self.rng.uniform(0.5, 1.5) * self.args.think)
                 await self.step()
             except Exception as err:  # noqa: BLE001
-                self.errors.append(
-                    f"user {self.number}, {self.current or 'theory'}: {type(err).__name__}: "
-                    f"{(str(err).splitlines() or [''])[0][:600]}"
-                )
+                where = f"user {self.number}, {common.title(self.current)}"
+                self.errors.append(f"{where}: {type(err).__name__}: {common.first_line(err, 600)}")
                 if time.monotonic() < deadline:
                     try:
                         await self.page.close()
@@ -299,7 +294,7 @@ def balancer_tally(site: Site) -> dict:
 async def load(args, env: dict, replicas: int) -> dict:
     """Start the server(s), warm up every replica, run the users until the deadline, gather the tallies."""
     workdir = Path(tempfile.mkdtemp(prefix="load_test_"))
-    pngs = [common.digit_png(workdir / f"digit{i}.png", i % 10, seed=i) for i in range(10)]
+    pngs = common.digit_pngs(workdir)
     site = Site(replicas, env, workdir)
     try:
         out = {"replicas": replicas, "rss_start": site.rss()}
@@ -323,6 +318,16 @@ def by_label(out: dict) -> dict[str, list[float]]:
         for label, ts in u.times.items():
             times.setdefault(label, []).extend(ts)
     return times
+
+
+def every_time(out: dict) -> list[float]:
+    """Browser time of every interaction, over all users."""
+    return [t for ts in by_label(out).values() for t in ts]
+
+
+def first_loads(out: dict) -> list[float]:
+    """Every user's first loads (ms), a new session each."""
+    return [t for u in out["users"] for t in u.first_loads]
 
 
 def errors_of(out: dict) -> list[str]:
@@ -356,110 +361,84 @@ def server_ms(runs: list[dict]) -> list[float]:
     return [(r["end"] - r["start"]) * 1000 for r in runs]
 
 
+def cpu_split(out: dict) -> tuple[str, str]:
+    """Core-seconds of the servers / the browser, and what is left of the machine's."""
+    other = out["machine_cpu"] - out["server_cpu"] - out["browser_cpu"]
+    return f"{fmt(out['server_cpu'])} / {fmt(out['browser_cpu'])}", fmt(other)
+
+
+def users_per_replica(out: dict) -> dict[str, int]:
+    """How many users each replica's affinity cookie pinned."""
+    return {name: sum(u.replica == name for u in out["users"]) for name in out["runs_by_replica"]}
+
+
+SUMMARY_CPU = (
+    "CPU used over the load: servers / browser / whole machine (core-seconds; the rest of the machine's "
+    "share is other processes, not this benchmark)"
+)
+SUMMARY_FALLBACKS = "of which ended without a visible 'running' state (end read from the websocket, see common.DONE_JS)"
+SUMMARY_GC = (
+    "time the servers spent in full garbage collections (s; they hold the GIL, so every session of that replica waits)"
+)
+
+
 def summary(args, out: dict) -> str:
     """The headline figures of one load, as a markdown table."""
-    every = [t for ts in by_label(out).values() for t in ts]
-    errors, runs = errors_of(out), server_ms(out["runs"])
+    every, errors, runs = every_time(out), errors_of(out), server_ms(out["runs"])
     growth = {name: out["rss_after"][name] - out["rss_before"][name] for name in out["rss_after"]}
-    return table(
-        ["measure", "value"],
+    (servers_browser, other), available = cpu_split(out), fmt(out["elapsed"] * os.cpu_count())
+    rss = {key: per_replica(out[f"rss_{key}"]) for key in ("start", "before", "peak", "after")}
+    rows = [
+        ["replicas (`streamlit run` processes; more than 1: behind HAProxy, cookie affinity)", out["replicas"]],
+        ["concurrent sessions (browser contexts in one Chromium)", args.users],
+        ["time under load (s)", fmt(out["elapsed"])],
+        ["interactions done", len(every)],
+        ["interactions per second", fmt(len(every) / out["elapsed"])],
+        [SUMMARY_FALLBACKS, sum(u.fallbacks for u in out["users"])],
+        ["user arrival over / pause between steps (s)", f"{fmt(args.ramp)} / {fmt(args.think)} (0.5 to 1.5 times)"],
         [
-            ["replicas (`streamlit run` processes; more than 1: behind HAProxy, cookie affinity)", out["replicas"]],
-            ["concurrent sessions (browser contexts in one Chromium)", args.users],
-            ["time under load (s)", fmt(out["elapsed"])],
-            ["interactions done", len(every)],
-            ["interactions per second", fmt(len(every) / out["elapsed"])],
-            [
-                "of which ended without a visible 'running' state (end read from the websocket, see common.DONE_JS)",
-                sum(u.fallbacks for u in out["users"]),
-            ],
-            ["user arrival over / pause between steps (s)", f"{fmt(args.ramp)} / {fmt(args.think)} (0.5 to 1.5 times)"],
-            [
-                "CPU used over the load: servers / browser / whole machine (core-seconds; the rest of the machine's "
-                "share is other processes, not this benchmark)",
-                f"{fmt(out['server_cpu'])} / {fmt(out['browser_cpu'])} / {fmt(out['machine_cpu'])} "
-                f"of {fmt(out['elapsed'] * os.cpu_count())} available (other processes: "
-                f"{fmt(out['machine_cpu'] - out['server_cpu'] - out['browser_cpu'])})",
-            ],
-            [f"errors (target 0): {verdict(len(errors), 0)}", f"**{len(errors)}**"],
-            ["interaction time, browser, p50 / p95 (ms)", p50_p95(every)],
-            ["script runs in the server(s), p50 / p95 (ms)", f"{p50_p95(runs)} ({len(runs)} runs)"],
-            [
-                "time the servers spent in full garbage collections (s; they hold the GIL, so every session "
-                "of that replica waits)",
-                fmt(out["gc"]),
-            ],
-            [
-                "RSS per replica after start / after warm-up, before the load (MB)",
-                f"{per_replica(out['rss_start'])} / {per_replica(out['rss_before'])}",
-            ],
-            [
-                "RSS per replica, peak during / after the load (MB)",
-                f"{per_replica(out['rss_peak'])} / {per_replica(out['rss_after'])}",
-            ],
-            ["RSS growth per replica over the load (MB)", per_replica(growth)],
+            SUMMARY_CPU,
+            f"{servers_browser} / {fmt(out['machine_cpu'])} of {available} available (other processes: {other})",
         ],
-    )
+        [f"errors (target 0): {verdict(len(errors), 0)}", f"**{len(errors)}**"],
+        ["interaction time, browser, p50 / p95 (ms)", p50_p95(every)],
+        ["script runs in the server(s), p50 / p95 (ms)", f"{p50_p95(runs)} ({len(runs)} runs)"],
+        [SUMMARY_GC, fmt(out["gc"])],
+        ["RSS per replica after start / after warm-up, before the load (MB)", f"{rss['start']} / {rss['before']}"],
+        ["RSS per replica, peak during / after the load (MB)", f"{rss['peak']} / {rss['after']}"],
+        ["RSS growth per replica over the load (MB)", per_replica(growth)],
+    ]
+    return table(["measure", "value"], rows)
+
+
+SPREAD_HEADER = ["replica", "users pinned (cookie)", "Streamlit sessions", "script runs", "script run p50 / p95 (ms)"]
+SPREAD_HEADER += ["RSS after warm-up / peak / after (MB)"]
 
 
 def spread(out: dict) -> str:
     """How the users and their Streamlit sessions spread over the replicas, with each one's server time."""
-    rows = []
+    rows, users = [], users_per_replica(out)
     for name, runs in out["runs_by_replica"].items():
-        users = sum(u.replica == name for u in out["users"])
-        sessions = len({r["session"] for r in runs})
-        rows.append(
-            [
-                name,
-                users,
-                sessions,
-                len(runs),
-                p50_p95(server_ms(runs)),
-                f"{fmt(out['rss_before'][name])} / {fmt(out['rss_peak'][name])} / {fmt(out['rss_after'][name])}",
-            ]
-        )
-    tally = out["balancer"]
-    through = (
-        ""
-        if not tally["requests"]
-        else (
+        rss = " / ".join(fmt(out[key][name]) for key in ("rss_before", "rss_peak", "rss_after"))
+        rows.append([name, users[name], len({r["session"] for r in runs}), len(runs), p50_p95(server_ms(runs)), rss])
+    tally, through = out["balancer"], ""
+    if tally["requests"]:
+        through = (
             f"\n\nThrough HAProxy: {tally['requests']} requests, {len(tally['failed'])} answered with an error, "
             f"{tally['off_affinity']} sent to another replica than their cookie named."
         )
-    )
-    return (
-        table(
-            [
-                "replica",
-                "users pinned (cookie)",
-                "Streamlit sessions",
-                "script runs",
-                "script run p50 / p95 (ms)",
-                "RSS after warm-up / peak / after (MB)",
-            ],
-            rows,
-        )
-        + through
-    )
+    return table(SPREAD_HEADER, rows) + through
 
 
 def interactions(out: dict) -> str:
     """Browser time per interaction, and the first loads, as a markdown table."""
-    rows = [
-        [label, len(ts), fmt(common.percentile(ts, 50)), fmt(common.percentile(ts, 95)), fmt(max(ts))]
-        for label, ts in sorted(by_label(out).items())
-    ]
-    loads = [t for u in out["users"] for t in u.first_loads]
-    if loads:
-        rows.append(
-            [
-                "(not an interaction) open the site by URL: a new session, frontend loaded",
-                len(loads),
-                fmt(common.percentile(loads, 50)),
-                fmt(common.percentile(loads, 95)),
-                fmt(max(loads)),
-            ]
-        )
+
+    def row(label: str, ts: list[float]) -> list:
+        return [label, len(ts), fmt(common.percentile(ts, 50)), fmt(common.percentile(ts, 95)), fmt(max(ts))]
+
+    rows = [row(label, ts) for label, ts in sorted(by_label(out).items())]
+    if first_loads(out):
+        rows.append(row("(not an interaction) open the site by URL: a new session, frontend loaded", first_loads(out)))
     return table(["interaction", "n", "p50 (ms)", "p95 (ms)", "max (ms)"], rows)
 
 
@@ -475,54 +454,45 @@ def report(args, out: dict) -> str:
     )
 
 
+COMPARED = [  # (measure, its value for one load)
+    ("errors", lambda o: f"**{len(errors_of(o))}**"),
+    ("interactions done", lambda o: len(every_time(o))),
+    ("of which uploads", lambda o: len(by_label(o).get("reconstruction: upload", []))),
+    ("script run in the server, p50 / p95 (ms)", lambda o: p50_p95(server_ms(o["runs"]))),
+    ("interaction in the browser, p50 / p95 (ms)", lambda o: p50_p95(every_time(o))),
+    ("first load of a new visitor, p50 / p95 (ms)", lambda o: p50_p95(first_loads(o))),
+    ("users per replica", lambda o: ", ".join(str(n) for n in users_per_replica(o).values())),
+    ("RSS per replica, peak (MB)", lambda o: per_replica(o["rss_peak"])),
+    ("CPU: servers / browser / other processes (core-seconds)", lambda o: " / ".join(cpu_split(o))),
+]
+
+
+def replicas_name(out: dict) -> str:
+    """'1 replica', '2 replicas'."""
+    return f"{out['replicas']} replica{'s' * (out['replicas'] > 1)}"
+
+
 def comparison(outs: list[dict]) -> str:
     """The loads side by side: one column per replica count."""
+    rows = [[label, *(value(o) for o in outs)] for label, value in COMPARED]
+    return table(["measure", *(replicas_name(o) for o in outs)], rows)
 
-    def row(label, value):
-        return [label, *(value(o) for o in outs)]
 
-    return table(
-        ["measure", *(f"{o['replicas']} replica{'s' * (o['replicas'] > 1)}" for o in outs)],
-        [
-            row("errors", lambda o: f"**{len(errors_of(o))}**"),
-            row("interactions done", lambda o: sum(len(ts) for ts in by_label(o).values())),
-            row("of which uploads", lambda o: len(by_label(o).get("reconstruction: upload", []))),
-            row("script run in the server, p50 / p95 (ms)", lambda o: p50_p95(server_ms(o["runs"]))),
-            row(
-                "interaction in the browser, p50 / p95 (ms)",
-                lambda o: p50_p95([t for ts in by_label(o).values() for t in ts]),
-            ),
-            row(
-                "first load of a new visitor, p50 / p95 (ms)",
-                lambda o: p50_p95([t for u in o["users"] for t in u.first_loads]),
-            ),
-            row(
-                "users per replica",
-                lambda o: ", ".join(str(sum(u.replica == name for u in o["users"])) for name in o["runs_by_replica"]),
-            ),
-            row("RSS per replica, peak (MB)", lambda o: per_replica(o["rss_peak"])),
-            row(
-                "CPU: servers / browser / other processes (core-seconds)",
-                lambda o: (
-                    f"{fmt(o['server_cpu'])} / {fmt(o['browser_cpu'])} / "
-                    f"{fmt(o['machine_cpu'] - o['server_cpu'] - o['browser_cpu'])}"
-                ),
-            ),
-        ],
-    )
+def write_up(args, outs: list[dict]) -> str:
+    """One load's report, or for several the comparison and then each one's report."""
+    if len(outs) == 1:
+        return report(args, outs[0])
+    parts = [f"Side by side (the loads ran one after the other, same settings):\n\n{comparison(outs)}"]
+    parts += [f"### {replicas_name(o)}\n\n{report(args, o)}" for o in outs]
+    return "\n\n".join(parts)
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(
-        description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
-    )
-    p.add_argument("--models", default=str(common.ROOT / "models"), help="model directory (default: models/)")
+    p = common.parser(__doc__, "load_test", env=True)
     p.add_argument("--users", type=int, default=20, help="concurrent browser sessions")
     p.add_argument("--seconds", type=int, default=120, help="how long the load lasts")
     p.add_argument("--ramp", type=float, default=20, help="seconds over which the users arrive")
-    p.add_argument(
-        "--think", type=float, default=1.0, help="mean pause between a user's steps, s (0.5 to 1.5 times it)"
-    )
+    p.add_argument("--think", type=float, default=1.0, help="mean pause between a user's steps, s (0.5 to 1.5 times)")
     p.add_argument("--timeout", type=int, default=60, help="seconds one step may take before it counts as an error")
     p.add_argument(
         "--replicas",
@@ -533,38 +503,10 @@ def main() -> None:
         help="1 (default): one streamlit process, as before; N > 1: N replicas behind HAProxy "
         "(scripts/serve_replicas.py). Several values run one load each, in turn, and compare them",
     )
-    p.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="extra environment for the server, e.g. to try a fix: STREAMLIT_RUNNER_POST_SCRIPT_GC=false",
-    )
-    p.add_argument("--note", default="", help="a remark to put in the written section (e.g. the CPU was shared)")
-    p.add_argument("--write", action="store_true", help="(re)write the load_test section of BENCHMARKS.md")
     args = p.parse_args()
-    env = dict(os.environ, VAE_TF_MODELS=str(Path(args.models).resolve()), **dict(e.split("=", 1) for e in args.env))
-    facts = common.machine_facts()
+    env, facts = common.server_env(args), common.machine_facts()
     outs = [asyncio.run(load(args, env, n)) for n in args.replicas]
-    body = write_up(args, outs)
-    print(body)
-    if args.write:
-        extra = f" Extra server environment: `{' '.join(args.env)}`." if args.env else ""
-        common.write_section(
-            "load_test" + ("-with-env" if args.env else ""),
-            f"Models: `{args.models}`.{extra}\n\n{body}",
-            facts,
-            args.note,
-        )
-
-
-def write_up(args, outs: list[dict]) -> str:
-    """One load's report, or for several the comparison and then each one's report."""
-    if len(outs) == 1:
-        return report(args, outs[0])
-    parts = [f"Side by side (the loads ran one after the other, same settings):\n\n{comparison(outs)}"]
-    parts += [f"### {o['replicas']} replica{'s' * (o['replicas'] > 1)}\n\n{report(args, o)}" for o in outs]
-    return "\n\n".join(parts)
+    common.finish("load_test", args, write_up(args, outs), facts)
 
 
 if __name__ == "__main__":

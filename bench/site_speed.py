@@ -45,14 +45,6 @@ from common import fmt, table, verdict
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-TITLES = {
-    "": "theory",
-    "sampling": "sampling",
-    "reconstruction": "reconstruction",
-    "ae_vs_vae": "ae_vs_vae",
-    "elbo_curves": "elbo_curves",
-    "anomaly": "anomaly",
-}
 INTERACTION = {
     "": "next test digit (number input +)",
     "sampling": "next seed (number input +)",
@@ -187,7 +179,7 @@ def page_switches(session: Session, args, out: dict) -> None:
                     session.open("")
                 out["nav"].setdefault(name, []).append(session.navigate(name))
             except PlaywrightError as err:
-                out["errors"].append(f"open {TITLES[name]}: {common.first_line(err)}")
+                out["errors"].append(f"open {common.title(name)}: {common.first_line(err)}")
 
 
 def load_beta_family(session: Session, out: dict) -> None:
@@ -223,7 +215,7 @@ def every_page(browser, port: int, run_log: Path, args, server, out: dict) -> No
         try:
             time_page(session, name, args, server, out)
         except (PageError, PlaywrightError) as err:  # counted and reported; the other pages go on
-            out["errors"].append(f"{TITLES[name]}: {type(err).__name__}: {common.first_line(err)}")
+            out["errors"].append(f"{common.title(name)}: {type(err).__name__}: {common.first_line(err)}")
             print(out["errors"][-1], flush=True)
             continue
         print(page_line(name, out), flush=True)
@@ -237,7 +229,7 @@ def page_line(name: str, out: dict) -> str:
     """One printed line about a page's first visit and interactions."""
     first, b = out["first"][name], [t[0] for t in out["pages"].get(name, [])]
     line = (
-        f"{TITLES[name]}: first visit {first['browser']:.2f} s in the browser, {first['server']:.2f} s server "
+        f"{common.title(name)}: first visit {first['browser']:.2f} s in the browser, {first['server']:.2f} s server "
         f"({first['models']:.2f} s loading models, {first['imports']:.2f} s first imports), "
         f"RSS {out['rss_after'][name]:.0f} MB"
     )
@@ -332,7 +324,7 @@ def first_visit_section(res: dict) -> str:
     rows = []
     for name, v in res["first"].items():
         own = v["server"] - v["models"] - v["imports"]
-        rows.append([TITLES[name], fmt(v["browser"]), fmt(v["server"]), v["runs"], fmt(v["models"])])
+        rows.append([common.title(name), fmt(v["browser"]), fmt(v["server"]), v["runs"], fmt(v["models"])])
         rows[-1] += [fmt(v["imports"]), f"**{fmt(own)}**", "≤ 1", verdict(own, 1)]
     return "### First visit of each page (s)\n\n" + FIRST_VISIT_NOTE + "\n\n" + table(FIRST_VISIT_HEADER, rows)
 
@@ -341,7 +333,7 @@ def timing_row(page: str, what: str, times: list, target: int, cpu=("", "", ""))
     """One row of the interaction table: browser and server p50/p95 of (browser, server) pairs, and its verdict."""
     b, s = [t[0] for t in times], [t[1] for t in times]
     p95 = common.percentile(s, 95)  # the server's: the target's
-    return [TITLES[page], what, len(b), fmt(statistics.median(b)), fmt(common.percentile(b, 95))] + [
+    return [common.title(page), what, len(b), fmt(statistics.median(b)), fmt(common.percentile(b, 95))] + [
         fmt(common.percentile(s, 50)),
         fmt(p95),
         *cpu,
@@ -367,7 +359,7 @@ def interaction_section(args, res: dict) -> str:
 def memory_section(args, res: dict) -> str:
     """The server's memory as markdown: after each page, with every model loaded, over the sessions."""
     rows = [["server started, no session yet", fmt(res["rss_start"])]]
-    rows += [[f"after first visit of {TITLES[n]}", fmt(v)] for n, v in res["rss_after"].items()]
+    rows += [[f"after first visit of {common.title(n)}", fmt(v)] for n, v in res["rss_after"].items()]
     loaded = res["rss_loaded"]
     rows.append(
         [f"every page used, every beta model loaded (target ≤ 900): {verdict(loaded, 900)}", f"**{fmt(loaded)}**"]
@@ -421,10 +413,10 @@ def profiles(args, res: dict) -> str:
     parts = []
     for name, first in res["first"].items():
         summary = common.profile_summary(args.profile, *first["window"])
-        parts.append(f"### {TITLES[name]}: first visit\n\n{summary}")
+        parts.append(f"### {common.title(name)}: first visit\n\n{summary}")
         if name in res["windows"]:
             summary = common.profile_summary(args.profile, *res["windows"][name])
-            parts.append(f"### {TITLES[name]}: {INTERACTION[name]}\n\n{summary}")
+            parts.append(f"### {common.title(name)}: {INTERACTION[name]}\n\n{summary}")
     return "\n\n".join(f"{p}\n" for p in parts)
 
 
