@@ -370,7 +370,7 @@ def first_line(err: Exception, limit: int | None = 300) -> str:
 
 
 # Records, in the page's own clock, when the app's script state changes, when a websocket
-# message arrives, and when the next event of an armed kind (click, keydown, change) happens:
+# message arrives, and when the next event of an armed kind (click, keydown, change, mouseup) happens:
 # the start of an interaction.
 RECORDER_JS = """
 () => {
@@ -393,7 +393,7 @@ RECORDER_JS = """
       .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
   };
   watch();
-  for (const kind of ['click', 'keydown', 'change']) {
+  for (const kind of ['click', 'keydown', 'change', 'mouseup']) {
     document.addEventListener(kind, () => {
       if (b.armed === kind && b.t0 === null) b.t0 = performance.now();
     }, true);

@@ -18,8 +18,6 @@ each against the target of issue 14:
    the mouse-up event to the app's script state back to `notRunning`, in the page's clock.
 """
 
-import argparse
-import os
 import random
 import statistics
 import tempfile
@@ -44,28 +42,17 @@ MAP_ROOT = "xpath=ancestor::div[contains(concat(' ', @class, ' '), ' lm ')][1]"
 # Page-clock ms from the armed event to the first 'running' state after it (the rerun's start, as seen).
 TO_RUNNING_JS = "() => { const b = window.__bench; const r = b.changes.find(([t, s]) => t >= b.t0 && s === 'running');"
 TO_RUNNING_JS += " return r ? r[0] - b.t0 : null; }"
-# A mouse-up anywhere in the page starts the interaction when the recorder is armed for it.
-MOUSEUP_JS = """
-() => document.addEventListener('mouseup', () => {
-  const b = window.__bench;
-  if (b.armed === 'mouseup' && b.t0 === null) b.t0 = performance.now();
-}, true)
-"""
 CLEAR_STATS_JS = "() => { const s = window.__latentMapStats; s.painted.length = s.compute.length = 0; s.decodes = 0; }"
 
 
 def open_page(context, port: int, name: str, timeout_ms: int):
     """A new page on /name, its first run over; returns it and its list of websocket frames."""
-    page = context.new_page()
-    page.add_init_script("(" + common.RECORDER_JS + ")()")
-    page.add_init_script("(" + MOUSEUP_JS + ")()")
-    frames = []
+    page, frames = common.recorded_page(context), []
     page.on(
         "websocket",
         lambda ws: (ws.on("framesent", lambda f: frames.append(f)), ws.on("framereceived", lambda f: frames.append(f))),
     )
-    page.goto(f"http://127.0.0.1:{port}/{name}", timeout=timeout_ms)
-    page.wait_for_function(common.FIRST_RUN_DONE_JS, timeout=timeout_ms, polling=20)
+    common.open_page(page, f"http://127.0.0.1:{port}/{name}", timeout_ms)
     common.wait_idle(page, timeout=timeout_ms, settle_ms=1000)
     return page, frames
 
@@ -140,15 +127,10 @@ def random_strokes(n: int, seed: int = 0) -> list[list[tuple[float, float]]]:
 def stroke(page, surface, points, run_log: Path, timeout_ms: int) -> tuple:
     """One timed stroke: browser ms (mouse-up to idle), server ms, the script runs it caused, fallback,
     and browser ms from mouse-up to the state 'running' (None if not seen)."""
-    page.evaluate(common.ARM_JS, "mouseup")
-    wall = time.time()
-    mouse_strokes(page, surface, [points])
-    done = page.wait_for_function(common.DONE_JS, timeout=timeout_ms, polling=20).json_value()
+    done = common.timed(page, "mouseup", lambda: mouse_strokes(page, surface, [points]), run_log, timeout_ms)
     to_running = page.evaluate(TO_RUNNING_JS)
-    runs = common.read_runs(run_log, since=wall - 0.01, until=time.time())
-    server_ms = sum(r["end"] - r["start"] for r in runs) * 1000 if runs else float("nan")
     page.wait_for_timeout(300)  # the frontend draws the new images before the next stroke
-    return done["ms"], server_ms, len(runs), done["fallback"], to_running
+    return done["browser"], done["server"], done["runs"], done["fallback"], to_running
 
 
 def strokes(browser, port: int, run_log: Path, args) -> list[tuple]:
@@ -227,21 +209,15 @@ def collections_line(counts: list[int]) -> str:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(
-        description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
-    )
-    p.add_argument("--models", default=str(common.ROOT / "models"), help="model directory (default: models/)")
+    p = common.parser(__doc__, "live_speed")
     p.add_argument("--moves", type=int, default=60, help="pointer moves per map (at least 50)")
     p.add_argument("--strokes", type=int, default=20, help="timed strokes on the drawing pad")
     p.add_argument("--timeout", type=int, default=120, help="seconds any one step may take")
-    p.add_argument("--note", default="", help="a remark to put in the written section")
-    p.add_argument("--write", action="store_true", help="(re)write the live_speed section of BENCHMARKS.md")
     args = p.parse_args()
     facts = common.machine_facts()  # the load average at the start
-    env = dict(os.environ, VAE_TF_MODELS=str(Path(args.models).resolve()))
     run_log = Path(tempfile.mkdtemp(prefix="live_speed_")) / "runs.jsonl"
     port = common.free_port()
-    server = common.start_server(port, env, run_log)
+    server = common.start_server(port, common.server_env(args), run_log)
     try:
         with sync_playwright() as pw:
             browser = common.launch_chromium(pw)
@@ -250,9 +226,7 @@ def main() -> None:
             browser.close()
     finally:
         common.stop(server)
-    print(body)
-    if args.write:
-        common.write_section("live_speed", f"Models: `{args.models}`.\n\n{body}", facts, args.note)
+    common.finish("live_speed", args, body, facts)
 
 
 if __name__ == "__main__":
