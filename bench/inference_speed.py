@@ -14,7 +14,6 @@ TensorFlow runs with its default thread pools; the machine's cores may be shared
 load average in the report).
 """
 
-import argparse
 import os
 import statistics
 import sys
@@ -45,9 +44,7 @@ def median_ms(fn, calls: int, warmup: int, budget_s: float) -> tuple[float, int]
 
 
 def measure(models_dir: Path, args) -> tuple[list[list], list[list]]:
-    """Rows for the per-model table and for the predict comparison."""
-    import numpy as np
-
+    """Rows for the per-model table and for the predict comparison (made with the first model found)."""
     from vae_tf import data, store
     from vae_tf.inference import Inference
 
@@ -61,108 +58,87 @@ def measure(models_dir: Path, args) -> tuple[list[list], list[list]]:
             rows.append([name, "missing", str(err)[:80]] + [""] * 9)
             print(f"{name}: {err}", flush=True)
             continue
-
-        def round_trip(x, served=served):
-            return served.reconstruct(x)[2]
-
-        def two_calls(x, served=served):
-            return served.decode(served.encode(x)[0])
-
-        b1, n1 = median_ms(lambda: round_trip(one), args.calls, args.warmup, args.budget)
-        two, _ = median_ms(lambda: two_calls(one), args.calls, args.warmup, args.budget)
-        assert np.allclose(two_calls(one), round_trip(one), atol=1e-5), "the two round trips differ"
-        code = served.encode(one)[0]
-        enc, _ = median_ms(lambda: served.encode(one), args.calls, args.warmup, args.budget)
-        dec, _ = median_ms(lambda: served.decode(code), args.calls, args.warmup, args.budget)
-        b100, n100 = median_ms(
-            lambda: round_trip(hundred), max(args.calls // 10, 1), args.warmup // 10 + 1, args.budget
-        )
-        rows.append(
-            [
-                name,
-                served.latent_size,
-                fmt(b1),
-                n1,
-                fmt(two),
-                fmt(enc),
-                fmt(dec),
-                fmt(b100),
-                fmt(b100 / 100),
-                n100,
-                verdict(b1, 1.0),
-                verdict(b100 / 100, 1.0),
-            ]
-        )
-        print(f"{name}: batch 1 {b1:.3f} ms, batch 100 {b100 / 100:.4f} ms per image", flush=True)
-        if not compare:
-            model = served.model
-            x1, x100 = one.reshape(-1, 28, 28, 1), hundred.reshape(-1, 28, 28, 1)
-
-            def predicted(x):
-                params = model.encoder_net.predict(x, verbose=0)
-                return model.decoder_net.predict(params[:, : served.latent_size], verbose=0)
-
-            same = np.allclose(1 / (1 + np.exp(-predicted(x1))), round_trip(one).reshape(1, -1), atol=1e-4)
-            assert same, "predict and Inference disagree"
-            calls = max(args.calls // 10, 1)
-            p1, m1 = median_ms(lambda: predicted(x1), calls, 5, args.budget)
-            p100, m100 = median_ms(lambda: predicted(x100), calls, 5, args.budget)
-            compare += [
-                [f"{name}, `Inference` (tf.function)", fmt(b1), fmt(b100), fmt(b100 / 100)],
-                [
-                    f"{name}, `encoder_net.predict` + `decoder_net.predict` ({m1} calls)",
-                    fmt(p1),
-                    fmt(p100),
-                    fmt(p100 / 100),
-                ],
-                ["ratio predict / Inference", f"{p1 / b1:.0f}×", f"{p100 / b100:.1f}×", ""],
-            ]
+        row, inference_ms = model_row(name, served, one, hundred, args)
+        rows.append(row)
+        compare = compare or predict_rows(name, served, one, hundred, args, inference_ms)
     return rows, compare
 
 
+def model_row(name: str, served, one, hundred, args) -> tuple[list, tuple[float, float]]:
+    """One model's row (the round trip at batch 1 and 100, as one call and as two, encode and decode alone),
+    and the round trip's ms at batch 1 and 100."""
+    import numpy as np
+
+    def two_calls(x):
+        return served.decode(served.encode(x)[0])
+
+    b1, n1 = median_ms(lambda: round_trip(served, one), args.calls, args.warmup, args.budget)
+    two, _ = median_ms(lambda: two_calls(one), args.calls, args.warmup, args.budget)
+    assert np.allclose(two_calls(one), round_trip(served, one), atol=1e-5), "the two round trips differ"
+    code = served.encode(one)[0]
+    enc, _ = median_ms(lambda: served.encode(one), args.calls, args.warmup, args.budget)
+    dec, _ = median_ms(lambda: served.decode(code), args.calls, args.warmup, args.budget)
+    calls = max(args.calls // 10, 1)
+    b100, n100 = median_ms(lambda: round_trip(served, hundred), calls, args.warmup // 10 + 1, args.budget)
+    print(f"{name}: batch 1 {b1:.3f} ms, batch 100 {b100 / 100:.4f} ms per image", flush=True)
+    times = [fmt(b1), n1, fmt(two), fmt(enc), fmt(dec), fmt(b100), fmt(b100 / 100), n100]
+    return [name, served.latent_size, *times, verdict(b1, 1.0), verdict(b100 / 100, 1.0)], (b1, b100)
+
+
+def round_trip(served, x):
+    """The reconstruction page's call: encode to the mean of q(z|x), decode it; the decoded means."""
+    return served.reconstruct(x)[2]
+
+
+def predict_rows(name: str, served, one, hundred, args, inference_ms: tuple[float, float]) -> list[list]:
+    """The same round trip with Keras's `predict` on the encoder's and the decoder's trunks, beside
+    `Inference`'s (`inference_ms`: its ms at batch 1 and 100)."""
+    import numpy as np
+
+    model = served.model
+    x1, x100 = one.reshape(-1, 28, 28, 1), hundred.reshape(-1, 28, 28, 1)
+
+    def predicted(x):
+        params = model.encoder_net.predict(x, verbose=0)
+        return model.decoder_net.predict(params[:, : served.latent_size], verbose=0)
+
+    same = np.allclose(1 / (1 + np.exp(-predicted(x1))), round_trip(served, one).reshape(1, -1), atol=1e-4)
+    assert same, "predict and Inference disagree"
+    (b1, b100), calls = inference_ms, max(args.calls // 10, 1)
+    p1, m1 = median_ms(lambda: predicted(x1), calls, 5, args.budget)
+    p100, _ = median_ms(lambda: predicted(x100), calls, 5, args.budget)
+    return [
+        [f"{name}, `Inference` (tf.function)", fmt(b1), fmt(b100), fmt(b100 / 100)],
+        [f"{name}, `encoder_net.predict` + `decoder_net.predict` ({m1} calls)", fmt(p1), fmt(p100), fmt(p100 / 100)],
+        ["ratio predict / Inference", f"{p1 / b1:.0f}×", f"{p100 / b100:.1f}×", ""],
+    ]
+
+
+HEADER = ["model", "latent", "batch 1 (ms)", "calls", "encode then decode (ms)", "encode alone", "decode alone"]
+HEADER += ["batch 100 (ms)", "batch 100, per image (ms)", "calls", "batch 1 target", "batch 100 target"]
+NOTE = (
+    "Encode (mean of q(z|x)) and decode, `Inference.reconstruct`, one traced call; wall time of the "
+    "NumPy-in, NumPy-out call, median over the timed calls. Target ≤ 1 ms per image. *encode then "
+    "decode*: the same round trip as two calls; *encode alone*, *decode alone*: each of those at "
+    "batch 1, to show the per-call dispatch cost."
+)
+
+
 def main() -> None:
-    p = argparse.ArgumentParser(
-        description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
-    )
-    p.add_argument("--models", default=str(common.ROOT / "models"), help="model directory (default: models/)")
+    p = common.parser(__doc__, "inference_speed")
     p.add_argument("--names", nargs="*", default=MODELS, help="models to time; the first is compared with predict")
     p.add_argument("--calls", type=int, default=1000, help="timed calls at batch 1 (a tenth of that at batch 100)")
     p.add_argument("--warmup", type=int, default=50, help="untimed calls first")
     p.add_argument("--budget", type=float, default=60, help="seconds at most per measurement")
-    p.add_argument("--note", default="", help="a remark to put in the written section (e.g. the CPU was shared)")
-    p.add_argument("--write", action="store_true", help="(re)write the inference_speed section of BENCHMARKS.md")
     args = p.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     facts = common.machine_facts()
     rows, compare = measure(Path(args.models), args)
     body = (
-        "Encode (mean of q(z|x)) and decode, `Inference.reconstruct`, one traced call; wall time of the "
-        "NumPy-in, NumPy-out call, median over the timed calls. Target ≤ 1 ms per image. *encode then "
-        "decode*: the same round trip as two calls; *encode alone*, *decode alone*: each of those at "
-        "batch 1, to show the per-call dispatch cost.\n\n"
-        + table(
-            [
-                "model",
-                "latent",
-                "batch 1 (ms)",
-                "calls",
-                "encode then decode (ms)",
-                "encode alone",
-                "decode alone",
-                "batch 100 (ms)",
-                "batch 100, per image (ms)",
-                "calls",
-                "batch 1 target",
-                "batch 100 target",
-            ],
-            rows,
-        )
-        + "\n\nThe same round trip with Keras's `predict` (median ms per call):\n\n"
+        f"{NOTE}\n\n{table(HEADER, rows)}\n\nThe same round trip with Keras's `predict` (median ms per call):\n\n"
         + table(["how", "batch 1 (ms)", "batch 100 (ms)", "batch 100 per image (ms)"], compare)
     )
-    print(body)
-    if args.write:
-        common.write_section("inference_speed", f"Models: `{args.models}`.\n\n{body}", facts, args.note)
+    common.finish("inference_speed", args, body, facts)
 
 
 if __name__ == "__main__":
