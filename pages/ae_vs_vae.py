@@ -39,23 +39,31 @@ def widths(role: str) -> str:
     return "-".join(map(str, run_args(role).get("widths", []))) or "–"
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def prior_decodes(_served, directory: str, seed: int, count: int) -> np.ndarray:
-    """`count` codes z ~ p(z) from `seed`, decoded: (count, 28, 28)."""
-    return _served.decode(_served.sample_prior(count, seed))
+def prior_decodes(role: str, seed: int, count: int) -> np.ndarray:
+    """`count` codes z ~ p(z) from `seed`, decoded by a model: (count, 28, 28).
+
+    Not cached: decoding takes a few milliseconds, and a cache per seed kept every seed's images in
+    the server's memory (BENCHMARKS.md, site_speed).
+    """
+    served = resources.require(role)
+    return served.decode(served.sample_prior(count, seed))
 
 
 @st.cache_resource(show_spinner=False)
-def real_reference() -> tuple[float, float]:
-    """Real test digits against each other: the 5th percentile of similarity to the nearest other one, and variety."""
-    similarity, _ = explain.similarity_to_nearest(digits[:CODES], digits[CODES:])
-    return float(np.percentile(similarity, 5)), explain.variety(digits[:CODES])
+def real_reference() -> tuple[np.ndarray, float, float]:
+    """The test digits as `explain.unit_pixels`, made once, and the real digits against each other.
+
+    Returns:
+      the references, the 5th percentile of a real digit's similarity to its nearest other one, and variety.
+    """
+    references = explain.unit_pixels(digits)
+    similarity, _ = explain.similarity_to_nearest(digits[:CODES], references[CODES:])
+    return references, float(np.percentile(similarity, 5)), explain.variety(digits[:CODES])
 
 
-def holes_row(role: str, seed: int, cut: float) -> dict:
+def holes_row(role: str, decoded: np.ndarray, references: np.ndarray, cut: float) -> dict:
     """How digit-like and how varied a model's decoded prior codes are."""
-    decoded = prior_decodes(resources.require(role), resources.cache_key(role), seed, CODES)
-    similarity, _ = explain.similarity_to_nearest(decoded, digits)
+    similarity, _ = explain.similarity_to_nearest(decoded, references)
     return {
         "model": resources.title(role),
         "similarity": float(np.median(similarity)),
@@ -101,16 +109,13 @@ st.caption(t("ae_vs_vae.maps_caption", ratio=spread("ae_2d") / spread("vae_2d"))
 # --- Decoding the prior: where the AE fails -----------------------------------------------------
 st.header(t("ae_vs_vae.holes_heading"))
 seed = share.number_input(t("ae_vs_vae.seed"), "prior_seed", 0, 0, 2**31 - 1)
+decoded = {role: prior_decodes(role, seed, CODES) for role in PAIRS}
 for role in PAIRS:
     st.markdown(f"**{resources.title(role)}**")
-    st.image(
-        display.grid(
-            prior_decodes(resources.require(role), resources.cache_key(role), seed, CODES)[:16], columns=16, size=48
-        )
-    )
+    st.image(display.grid(decoded[role][:16], columns=16, size=48))
 st.markdown(t("ae_vs_vae.holes_caption", ae_spread=spread("ae_2d"), count=CODES))
-cut, real_variety = real_reference()
-rows = [holes_row(role, seed, cut) for role in PAIRS]
+references, cut, real_variety = real_reference()
+rows = [holes_row(role, decoded[role], references, cut) for role in PAIRS]
 rows.append({"model": t("ae_vs_vae.real_digits"), "similarity": None, "unlike": 5.0, "variety": real_variety})
 table(
     rows,
@@ -187,7 +192,7 @@ else:
             st.caption(t("ae_vs_vae.beta_map_caption", count=len(RINGED)))
     with right:
         st.subheader(t("ae_vs_vae.beta_prior"))
-        st.image(display.grid(prior_decodes(served, resources.cache_key(role), seed, 16), columns=4, size=56))
+        st.image(display.grid(prior_decodes(role, seed, 16), columns=4, size=56))
         st.subheader(t("ae_vs_vae.beta_recon"))
         _, _, recon = served.reconstruct(resources.binary_test_digits()[RECONSTRUCTED])
         st.image(display.grid(np.concatenate([digits[RECONSTRUCTED], recon]), columns=len(RECONSTRUCTED), size=40))

@@ -82,10 +82,10 @@ def test_similarity_to_nearest_is_the_best_pixel_correlation():
     rng = np.random.default_rng(2)
     refs = rng.uniform(size=(20, 28, 28))
     queries = np.stack([0.5 * refs[4] + 0.1, rng.uniform(size=(28, 28))])  # a fainter copy of #4, noise
-    similarity, index = explain.similarity_to_nearest(queries, refs)
-    assert index[0] == 4 and similarity[0] == pytest.approx(1.0)
+    similarity, index = explain.similarity_to_nearest(queries, explain.unit_pixels(refs))
+    assert index[0] == 4 and similarity[0] == pytest.approx(1.0, abs=1e-5)
     expected = max(np.corrcoef(queries[1].ravel(), r.ravel())[0, 1] for r in refs)
-    assert similarity[1] == pytest.approx(expected) and similarity[1] < 0.5
+    assert similarity[1] == pytest.approx(expected, abs=1e-5) and similarity[1] < 0.5
 
 
 def test_variety_is_the_mean_pairwise_rms_difference():

@@ -72,6 +72,24 @@ def test_the_served_process_never_imports_keras_3():
     assert out.stdout.strip() == "False"
 
 
+def test_the_served_process_runs_numpy_on_one_thread():
+    """NumPy's OpenBLAS on one thread per product, like TensorFlow's ops: every session already
+    runs in a thread of its own. A fresh process set up as streamlit_app.py does."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("threadpoolctl")
+    code = (
+        "from vae_site import process; process.configure(); import numpy, threadpoolctl; "
+        "print(sorted({p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'}))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[1]"
+
+
 def _menu_and_link():
     import streamlit as st
 
