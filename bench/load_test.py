@@ -43,8 +43,7 @@ sys.path.insert(0, str(common.ROOT / "scripts"))
 import serve_replicas  # noqa: E402  (N replicas behind HAProxy, for --replicas N)
 
 EXPECTED_ERRORS = ("Unusual for this model",)
-NUMBER_FIELD = {"": 0, "sampling": 0, "ae_vs_vae": 0}  # which number input a page's interaction types into
-NUMBER_RANGE = {"": 999, "sampling": 2**31 - 1, "ae_vs_vae": 2**31 - 1}
+NUMBER_RANGE = {"": 999, "sampling": 2**31 - 1, "ae_vs_vae": 2**31 - 1}  # pages that take a typed number (the first)
 # What a timed-out step saw: whether its event fired, and the script states and messages since.
 STATE_JS = """() => { const b = window.__bench; const app = document.querySelector("[data-testid='stApp']");
   const since = b.t0 === null ? [] : b.changes.filter(([t]) => t >= b.t0).map(([, s]) => s);
@@ -119,8 +118,8 @@ class User:
         page, name = self.page, self.current
         if self.rng.random() < 1 / 3:
             await self.switch_page()
-        elif name in NUMBER_FIELD:
-            field = page.locator("[data-testid='stNumberInputField']").nth(NUMBER_FIELD[name])
+        elif name in NUMBER_RANGE:
+            field = page.locator("[data-testid='stNumberInputField']").first
             old = await field.input_value()
             value = next(v for v in iter(lambda: str(self.rng.randint(0, NUMBER_RANGE[name])), None) if v != old)
             await field.fill(value)
@@ -179,23 +178,18 @@ class Site:
         env: the servers' environment.
         workdir: where the run logs (and HAProxy's files) go.
         """
-        self.n, self.balancer = n, None
+        self.balancer = None
         if n == 1:
             self.port = common.free_port()
-            self.ports = {"r1": self.port}
-            self.run_logs = {"r1": workdir / "runs-r1.jsonl"}
-            self.procs = {"r1": common.start_server(self.port, env, self.run_logs["r1"])}
+            ports, procs = [self.port], [common.start_server(self.port, env, workdir / f"runs-{self.port}.jsonl")]
         else:
-
-            def launch(port, replica_env):
-                return common.launch_server(port, replica_env, workdir / f"runs-{port}.jsonl")
-
+            launch = lambda port, replica_env: common.launch_server(port, replica_env, workdir / f"runs-{port}.jsonl")
             self.balancer = serve_replicas.Replicas(n, env=env, launch=launch, workdir=workdir)
             self.balancer.start()
-            self.port = self.balancer.port
-            self.ports = {f"r{i}": p for i, p in enumerate(self.balancer.replica_ports, 1)}
-            self.procs = {f"r{i}": p for i, p in enumerate(self.balancer.processes, 1)}
-            self.run_logs = {name: workdir / f"runs-{port}.jsonl" for name, port in self.ports.items()}
+            self.port, ports, procs = self.balancer.port, self.balancer.replica_ports, self.balancer.processes
+        names = [f"r{i}" for i in range(1, n + 1)]
+        self.ports, self.procs = dict(zip(names, ports, strict=True)), dict(zip(names, procs, strict=True))
+        self.run_logs = {name: workdir / f"runs-{port}.jsonl" for name, port in self.ports.items()}
 
     def pids(self) -> list[int]:
         """Every server process: the replicas and, if any, HAProxy."""

@@ -22,30 +22,19 @@ REFERENCES = [  # (model, kind, trunk, NLL)
     ("Burda et al. 2015, table 1", "IWAE (k=50 training)", "dense 200-200 tanh, 50-D", 84.78),
     ("Burda et al. 2015, table 1", "IWAE (k=50), 2 stochastic layers", "dense, 100-D and 50-D", 82.90),
 ]
-HEADER = [
-    "model",
-    "kind",
-    "prior",
-    "trunk",
-    "epochs",
-    "test −ELBO",
-    "reconstruction",
-    "KL",
-    "NLL (IWAE)",
-    "± s.e.",
-    "k",
-    "pixel MSE",
-    "test images",
-    "train min",
-    "eval min",
-]
+HEADER = ["model", "kind", "prior", "trunk", "epochs", "test −ELBO", "reconstruction", "KL", "NLL (IWAE)", "± s.e."]
+HEADER += ["k", "pixel MSE", "test images", "train min", "eval min"]
+
+
+def read(directory: Path, name: str) -> dict:
+    """A model's config.json, metrics.json or run.json ({} if it has no such file)."""
+    path = directory / name
+    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def describe(directory: Path) -> list:
     """One row for a model directory with a metrics.json."""
-    config = json.loads((directory / "config.json").read_text())
-    m = json.loads((directory / "metrics.json").read_text())
-    run = json.loads((directory / "run.json").read_text()) if (directory / "run.json").is_file() else {}
+    config, m, run = (read(directory, name) for name in ("config.json", "metrics.json", "run.json"))
     nll = store.iwae_nll(m)
     prior = (
         "–"
@@ -74,8 +63,7 @@ def describe(directory: Path) -> list:
 
 def provenance(directory: Path) -> str:
     """A markdown list item: the training and evaluation commands and the devices they ran on."""
-    run = json.loads((directory / "run.json").read_text()) if (directory / "run.json").is_file() else {}
-    m = json.loads((directory / "metrics.json").read_text())
+    run, m = read(directory, "run.json"), read(directory, "metrics.json")
     devices = ", ".join(run.get("devices", ["?"]))
     return (
         f"- `{directory.name}`: `{run.get('command', '?')}` on {devices} ({run.get('platform', '?')}, "

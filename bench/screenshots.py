@@ -10,7 +10,7 @@ import argparse
 import os
 from pathlib import Path
 
-from common import CHROMIUM_ARGS, PAGES, ROOT, start_server, wait_idle
+from common import PAGES, ROOT, launch_chromium, start_server, stop, wait_idle
 from playwright.sync_api import sync_playwright
 
 
@@ -21,13 +21,13 @@ def shoot(page, url: str, name: str, upload: Path | None) -> None:
     """
     page.set_viewport_size({"width": page.viewport_size["width"], "height": 1200})
     page.goto(url)
-    wait_idle(page)
+    wait_idle(page, settle_ms=800)
     if name == "reconstruction" and upload:
         page.set_input_files("[data-testid='stFileUploaderDropzoneInput']", str(upload))
-        wait_idle(page)
+        wait_idle(page, settle_ms=800)
     height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": page.viewport_size["width"], "height": min(int(height) + 40, 16000)})
-    wait_idle(page)
+    wait_idle(page, settle_ms=800)
 
 
 def main() -> None:
@@ -45,8 +45,7 @@ def main() -> None:
     server = start_server(args.port, env)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            # Streamlit scrolls inside its own container, so a tall window shows the whole page.
+            browser = launch_chromium(pw)
             for width, suffix in ((1280, "laptop"), (390, "phone")):
                 page = browser.new_page(viewport={"width": width, "height": args.height})
                 for name in args.pages:
@@ -57,8 +56,7 @@ def main() -> None:
                 page.close()
             browser.close()
     finally:
-        server.terminate()
-        server.wait()
+        stop(server)
 
 
 if __name__ == "__main__":

@@ -267,20 +267,8 @@ def interactions_and_memory(args, env: dict) -> dict:
 # --- The report ----------------------------------------------------------------------------------
 
 
-INTERACTION_HEADER = [
-    "page",
-    "interaction",
-    "n",
-    "browser p50",
-    "browser p95",
-    "server p50",
-    "server p95",
-    "full GC",
-    "server CPU",
-    "browser CPU",
-    "target",
-    "verdict",
-]
+INTERACTION_HEADER = ["page", "interaction", "n", "browser p50", "browser p95", "server p50", "server p95"]
+INTERACTION_HEADER += ["full GC", "server CPU", "browser CPU", "target", "verdict"]
 INTERACTION_NOTE = (
     "**browser**: from the DOM event (click, keypress, file `change`) to the app's script state back to "
     "`notRunning`, in the page's clock; includes the websocket round trips (and for uploads the HTTP PUT "
