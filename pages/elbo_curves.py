@@ -28,13 +28,18 @@ st.title(t("elbo_curves.title"))
 st.info(t("elbo_curves.try"), icon=":material/touch_app:")
 
 
-def history_frame(role: str) -> pd.DataFrame | None:
-    """A model's history.json as long rows: epoch, term, split, nats, model (its title)."""
+@st.cache_resource(show_spinner=False)
+def history_frame(role: str, lang: str) -> pd.DataFrame | None:
+    """A model's history.json as long rows: epoch, term, split, nats, model (its title in `lang`).
+
+    Made once per model and language, shared by every session: the page filters it, never changes it.
+    """
     history = resources.model_json(role, store.HISTORY)
     if history is None:
         return None
+    model = resources.title(role)  # in `lang`, the run's language
     rows = [
-        {"epoch": epoch, "term": term, "split": split, "nats": value, "model": resources.title(role)}
+        {"epoch": epoch, "term": term, "split": split, "nats": value, "model": model}
         for term in TERMS
         for split, prefix in zip(SPLITS, ("", "val_"), strict=True)
         for epoch, value in zip(history["epoch"], history.get(prefix + term, []), strict=False)  # an AE has no KL
@@ -204,7 +209,8 @@ def kl_spec(lang: str) -> dict:
 
 # --- 1. Training histories ---------------------------------------------------------------
 st.header(t("elbo_curves.history_header"))
-frames = {role: history_frame(role) for role in store.SHIPPED}
+lang = i18n.current()
+frames = {role: history_frame(role, lang) for role in store.SHIPPED}
 missing = [resources.title(r) for r in store.CORE if frames[r] is None]
 if missing:
     st.warning(t("elbo_curves.no_history", models=", ".join(missing)))
@@ -229,7 +235,6 @@ chosen = share.multiselect(
     format_func=resources.title,
     help=t("elbo_curves.models_help"),
 )
-lang = i18n.current()
 data = pd.concat([frames[r] for r in chosen]) if chosen else pd.DataFrame()
 data = data[data["term"] == term] if len(data) else data
 if data.empty:
