@@ -29,6 +29,7 @@ from tests.browser import (  # noqa: E402, F401
     IDLE,
     digit_png,
     free_port,
+    launch,
     stop,
     streamlit_command,
     wait_healthy,
@@ -48,11 +49,6 @@ def title(page: str) -> str:
 # --- The server --------------------------------------------------------------------------------
 
 
-def streamlit_args(port: int) -> list[str]:
-    """The `streamlit run` arguments every benchmark (and the screenshots) use: the tests' own."""
-    return streamlit_command(port)[3:]  # without "python -m streamlit"
-
-
 def launch_server(port: int, env: dict, run_log: Path | None = None, profile_dir: Path | None = None):
     """Start `streamlit run` and return its Popen at once (no health check).
 
@@ -64,14 +60,12 @@ def launch_server(port: int, env: dict, run_log: Path | None = None, profile_dir
       profile_dir: with run_log, also profile every script run into this directory (see `serve_timed`).
     """
     if run_log is None:
-        command = [sys.executable, "-m", "streamlit", *streamlit_args(port)]
-    else:
-        code = (
-            f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import common; "
-            f"common.serve_timed({str(run_log)!r}, {str(profile_dir) if profile_dir else None!r})"
-        )
-        command = [sys.executable, "-c", code, *streamlit_args(port)]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return launch(streamlit_command(port), env)
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import common; "
+        f"common.serve_timed({str(run_log)!r}, {str(profile_dir) if profile_dir else None!r})"
+    )
+    return launch([sys.executable, "-c", code, *streamlit_command(port)[3:]], env)  # [3:]: after "python -m streamlit"
 
 
 def start_server(port: int, env: dict, run_log: Path | None = None, profile_dir: Path | None = None):

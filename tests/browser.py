@@ -86,18 +86,17 @@ def wait_healthy(proc: subprocess.Popen, port: int, timeout: float = 60) -> None
 def serving(env: dict | None = None):
     """A fresh `streamlit run` of the site; yields its base URL and stops it afterwards."""
     port = free_port()
-    proc = subprocess.Popen(
-        streamlit_command(port),
-        cwd=ROOT,
-        env=env or dict(os.environ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = launch(streamlit_command(port), env or dict(os.environ))
     try:
         wait_healthy(proc, port)
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(proc)
+
+
+def launch(command: list[str], env: dict) -> subprocess.Popen:
+    """Start a server command in the repository, its output discarded; returns at once."""
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def stop(proc: subprocess.Popen) -> None:
