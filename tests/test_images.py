@@ -15,7 +15,7 @@ import zlib
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFile, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFile, ImageFilter
 
 from vae_tf import images
 from vae_tf.images import (
@@ -347,6 +347,66 @@ def test_hollow_letters_become_a_pen_stroke() -> None:
     row = digit[14]  # across the middle of the bar
     lit = np.flatnonzero(row > 0.5)
     assert len(lit) >= 2 and (row[lit[0] : lit[-1] + 1] > 0.5).all()  # no hollow inside
+
+
+@pytest.mark.parametrize("pen", [1, 2], ids=["1-px", "2-px"])
+def test_hairline_strokes_come_out_at_mnist_median_width(pen: int) -> None:
+    # A 1 or 2 px pen on a 400 px sheet is a tenth of a pixel at 28x28: redrawn 2-3 px wide.
+    result = preprocess_upload(_seven_with_pen(pen))
+    assert_mnist_like(result)
+    assert 2.0 <= images.stroke_width(result.digit) <= 3.0
+
+
+def _outlined(solid: Image.Image, line: int = 3) -> Image.Image:
+    """Black outline letters on white: a `line` px contour around the white ink of `solid`."""
+    inner = solid.filter(ImageFilter.MinFilter(2 * line + 1))
+    return black_on_white(ImageChops.subtract(solid, inner))
+
+
+def _thick_seven() -> Image.Image:
+    """A 7 drawn white on black with a 40 px pen on a 400 px canvas."""
+    sheet = Image.new("L", (400, 400), 0)
+    draw = ImageDraw.Draw(sheet)
+    draw.line([(110, 50), (290, 50), (170, 360)], 255, 40, "curve")
+    draw.line([(160, 200), (260, 200)], 255, 40)
+    return sheet
+
+
+def test_outline_digit_is_filled() -> None:
+    # Hollow letters: a thin line around a bold 7. Filled, it is the bold 7 itself.
+    solid = _thick_seven()
+    result = preprocess_upload(encode(_outlined(solid)))
+    assert_mnist_like(result)
+    assert "Outline filled" in [caption for caption, _ in result.steps]
+    assert any("drawn as an outline" in note for note in result.notes)
+    filled = next(image for caption, image in result.steps if caption == "Outline filled")
+    assert filled.dtype == np.float32 and 0.0 <= filled.min() and filled.max() <= 1.0
+    assert correlation(result.digit, preprocess_upload(encode(black_on_white(solid))).digit) > 0.9
+
+
+def test_outline_zero_is_filled_to_a_ring() -> None:
+    # An outlined 0 is two closed lines; between them is the stroke, inside the inner one the loop.
+    solid = Image.new("L", (400, 400), 0)
+    ImageDraw.Draw(solid).ellipse((110, 40, 290, 360), outline=255, width=40)
+    result = preprocess_upload(encode(_outlined(solid)))
+    assert "Outline filled" in [caption for caption, _ in result.steps]
+    assert result.digit[14, 14] == 0.0  # the loop stays open
+    assert correlation(result.digit, preprocess_upload(encode(black_on_white(solid))).digit) > 0.9
+
+
+@pytest.mark.parametrize("digit", ["0", "8"])
+def test_loops_drawn_with_a_thin_pen_stay_open(digit: str) -> None:
+    # A thin pen's 0 or 8 is closed curves too, but its holes are round loops, not a stroke's inside.
+    if digit == "0":
+        mask = Image.new("L", (400, 400), 0)
+        ImageDraw.Draw(mask).ellipse((120, 40, 280, 360), outline=255, width=3)
+    else:
+        mask = eight_mask((400, 400), (120, 30, 280, 370), 3)
+    result = preprocess_upload(encode(black_on_white(mask)))
+    assert_mnist_like(result)
+    assert "Outline filled" not in [caption for caption, _ in result.steps]
+    row, col = (14, 14) if digit == "0" else (8, 14)  # the middle of the (upper) loop
+    assert result.digit[row, col] == 0.0
 
 
 def test_a_blob_is_not_eroded_away() -> None:

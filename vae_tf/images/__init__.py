@@ -8,8 +8,8 @@ it composes three modules, one per kind of work:
   files, odd colour modes); every failure is an ``ImageError`` worded for the visitor;
 - ``clean``: the photo to white ink on black holding only the digit (transparency, ink
   polarity, even lighting, Otsu's threshold, the digit's mark among the others);
-- ``recipe``: MNIST's recipe (LeCun et al. 1998): crop, normalise the stroke to MNIST's
-  pen, fit into 20x20, centre by mass in 28x28.
+- ``recipe``: MNIST's recipe (LeCun et al. 1998): crop, fill hollow (outline) letters,
+  normalise the stroke to MNIST's pen, fit into 20x20, centre by mass in 28x28.
 
 Every intermediate image is kept in ``Preprocessed.steps`` so the site can show how the
 upload was transformed. ``preprocess_canvas`` does the same for a drawing, ``shrink_as_is``
@@ -66,8 +66,9 @@ def preprocess_upload(data: bytes) -> Preprocessed:
     Returns:
         The digit, the intermediate steps and notes. Steps are captioned, in order:
         "Grayscale", "Even lighting", "Ink made white", "Background removed", "Stray marks
-        removed", "Cropped", "Strokes redrawn at MNIST's width" (only when they were far
-        thinner or thicker than MNIST's), "Fitted into 20x20", "Centred by mass in 28x28".
+        removed", "Cropped", "Outline filled" (only for hollow letters), "Strokes redrawn at
+        MNIST's width" (only when they were far thinner or thicker than MNIST's), "Fitted into
+        20x20", "Centred by mass in 28x28".
 
     Raises:
         NoDigitFound: (an ``ImageError``) if the picture holds nothing like a digit.
@@ -97,7 +98,7 @@ def preprocess_canvas(rgba: np.ndarray) -> Preprocessed:
 
     Returns:
         ``Preprocessed`` whose steps are captioned, in order: "Canvas ink", "Cropped",
-        (the stroke step when needed), "Fitted into 20x20", "Centred by mass in 28x28".
+        (the outline and stroke steps when needed), "Fitted into 20x20", "Centred by mass in 28x28".
 
     Raises:
         ImageError: if the canvas is empty (or is not an image array).

@@ -32,6 +32,7 @@ ENGLISH = {
     "touches_edge": "The digit touches the edge of the picture, so part of it may be cut off.",
     "strokes_thin": "The strokes were very thin, so they were redrawn at the width of MNIST's pen.",
     "strokes_thick": "The strokes were very thick, so they were redrawn at the width of MNIST's pen.",
+    "outline_filled": "The digit was drawn as an outline, so its inside was filled in.",
     "as_is": "No digit-like shape found: the whole picture is used as it is.",
     # Steps
     "step_grayscale": "Grayscale",
@@ -40,6 +41,7 @@ ENGLISH = {
     "step_background": "Background removed",
     "step_stray_marks": "Stray marks removed",
     "step_cropped": "Cropped",
+    "step_outline": "Outline filled",
     "step_strokes": "Strokes redrawn at MNIST's width",
     "step_fitted": "Fitted into 20x20",
     "step_centred": "Centred by mass in 28x28",

@@ -11,6 +11,10 @@ marker, would be a faint wisp or a blob after fitting. Thin strokes are redrawn 
 skeleton (Zhang & Suen thinning, scikit-image) at MNIST's median width; thick ones are eroded
 evenly from the outside to that width (a loop a marker filled in stays filled).
 
+Hollow (outline) letters are filled first: a thin line closed around a shape is the outline
+of a stroke when its inside is a band (many times longer than wide, or holding more ink
+inside it, as the ring between an outline 0's outer and inner lines), not a round loop.
+
 Centre-of-mass convention: array index coordinates (row, column), as
 ``scipy.ndimage.center_of_mass``. MNIST's training digits have their centre of mass between
 13.5 and 14.5 on both axes, i.e. an integer shift towards (14, 14); this module does the same.
@@ -18,6 +22,7 @@ Centre-of-mass convention: array index coordinates (row, column), as
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,9 +43,12 @@ _BOLD_STROKE = 3.6  # what very thick strokes are thinned to (MNIST's 85th perce
 _NARROW_HOLE = 5.0  # px at 20x20: holes narrower than this may be the inside of a hollow stroke ...
 _BAND = 8.0  # ... if they are also this many times longer than wide
 _MIN_DETAIL = 2.0  # source pixels per output pixel needed to trace a skeleton faithfully
+_OUTLINE_BAND = 2.5  # a closed outline's hole this many times longer than wide is a stroke's inside
+_TINY_HOLE = 1.0  # px at 20x20: gaps narrower than this are grain inside a stroke, not shapes
 
 NOTE_EDGE = Text("touches_edge")
 STEP_STROKES = Text("step_strokes")
+STEP_OUTLINE = Text("step_outline")
 
 
 @dataclass(frozen=True)
@@ -64,9 +72,9 @@ def finish(ink: np.ndarray, steps: list, notes: list[str]) -> Preprocessed:
 
     Args:
         ink: (H, W) float32 in [0, 1], white ink on black, holding only the digit.
-        steps: the (caption, image) steps so far; "Cropped", possibly the stroke step,
-            "Fitted into 20x20" and "Centred by mass in 28x28" are appended.
-        notes: remarks so far; notes on the edge and on the strokes are appended.
+        steps: the (caption, image) steps so far; "Cropped", possibly the outline and the
+            stroke steps, "Fitted into 20x20" and "Centred by mass in 28x28" are appended.
+        notes: remarks so far; notes on the edge, an outline and the strokes are appended.
 
     Returns:
         The ``Preprocessed`` digit.
@@ -76,6 +84,11 @@ def finish(ink: np.ndarray, steps: list, notes: list[str]) -> Preprocessed:
         notes.append(NOTE_EDGE)
     crop = _crop(ink, box)
     steps.append((Text("step_cropped"), crop))
+    filled, note = fill_outlines(crop)
+    if note:
+        crop = filled
+        steps.append((STEP_OUTLINE, crop))
+        notes.append(note)
     redrawn, note = normalise_strokes(crop)
     if note:
         crop = redrawn
@@ -117,6 +130,60 @@ def stroke_width(ink: np.ndarray) -> float:
     return float(ink.sum()) / max(length, 1)
 
 
+def fill_outlines(crop: np.ndarray) -> tuple[np.ndarray, str]:
+    """Fill hollow (outline) letters, so that the shape they outline is what gets fitted.
+
+    Args:
+        crop: (H, W) float32 cropped white ink, before fitting into 20x20.
+
+    Returns:
+        (ink, note): the ink with the insides of its outlined strokes filled at full
+        strength and a note for the user, or (crop, "") when nothing looks hollow.
+    """
+    scale = _fit_scale(crop)
+    if scale * _MIN_DETAIL > 1.0 or stroke_width(_fit(crop)) >= _NORMALISE_BELOW:
+        return crop, ""  # too small to tell, or a pen's stroke rather than a hairline outline
+    mask = crop > 0.5 * crop.max()
+    holes, count = ndimage.label(ndimage.binary_fill_holes(mask) & ~mask)
+    closed = _endpoints(mask) == 0 if count else False  # closed curves only, as an outline is
+    windows = ndimage.find_objects(holes)
+    inside = [i + 1 for i, w in enumerate(windows) if _is_stroke_inside(holes[w] == i + 1, mask[w], scale, closed)]
+    if not inside:
+        return crop, ""
+    filled = np.maximum(crop, np.isin(holes, inside) * crop.max())
+    return filled.astype(np.float32), Text("outline_filled")
+
+
+def _is_stroke_inside(hole: np.ndarray, mask: np.ndarray, scale: float, closed: bool) -> bool:
+    """Whether a hole (cut to its box, with the ink there) is the inside of an outlined stroke."""
+    hole = np.pad(hole, 1)  # the distance transform needs background around the hole
+    width = 2 * float(ndimage.distance_transform_edt(hole).max()) * scale  # at 20x20
+    if width < _TINY_HOLE:
+        return False
+    if (ndimage.binary_fill_holes(hole) & np.pad(mask, 1)).any():
+        return True  # a ring around more ink: between an outline's outer and inner lines
+    # A band many times longer than wide, closed all round (a pen's path has ends): the
+    # inside of an outlined 1, 2, 3, 5 or 7. A loop of a 0, 6, 8 or 9 is rounder.
+    return closed and float(hole.sum()) * scale**2 >= _OUTLINE_BAND * width**2
+
+
+def _endpoints(mask: np.ndarray) -> int:
+    """How many ends the mask's skeleton has, not counting spurs up to twice the line's width."""
+    # Skeletons grow short spurs at the sharp corners of a line; a pen's path keeps its ends.
+    path, kernel = skeletonize(mask), np.ones((3, 3), np.int8)
+    spur = math.ceil(2 * float(mask.sum()) / max(int(path.sum()), 1))
+    for _ in range(spur + 1):
+        ends = path & (ndimage.convolve(path.astype(np.int8), kernel, mode="constant") == 2)
+        path &= ~ends
+    return int(ends.sum())
+
+
+def _fit_scale(crop: np.ndarray) -> float:
+    """The factor that fitting into 20x20 will apply to this crop."""
+    top, bottom, left, right = _bbox(crop)
+    return FIT_SIZE / max(bottom - top, right - left)
+
+
 def normalise_strokes(crop: np.ndarray) -> tuple[np.ndarray, str]:
     """Redraw strokes far thinner or thicker than MNIST's at MNIST's width.
 
@@ -127,8 +194,7 @@ def normalise_strokes(crop: np.ndarray) -> tuple[np.ndarray, str]:
         (ink, note): the redrawn ink and a note for the user, or (crop, "") when the
         strokes are in MNIST's range or the crop is too small to trace.
     """
-    top, bottom, left, right = _bbox(crop)
-    scale = FIT_SIZE / max(bottom - top, right - left)
+    scale = _fit_scale(crop)
     if scale * _MIN_DETAIL > 1.0:
         return crop, ""  # too few source pixels for a faithful skeleton
     # Measured as MNIST's was, at 20x20: thick strokes' skeletons grow spurs at full size.
