@@ -25,11 +25,11 @@ sys.path.insert(0, str(ROOT))
 # Serving and the browser, shared with the real-browser tests.
 from tests.browser import (  # noqa: E402, F401
     CHROMIUM,
-    CHROMIUM_ARGS,
     IDLE,
     digit_png,
     free_port,
     launch,
+    launch_chromium,
     stop,
     streamlit_command,
     wait_healthy,
@@ -311,11 +311,6 @@ def nav_link(page: str) -> str:
     menu (relative hrefs, perhaps with a query such as ?lang=ko)."""
     bar = "[data-testid='stSidebar'] a"
     return f"{bar}[href$='/{page}'], {bar}[href='{page}'], {bar}[href^='{page}?']"
-
-
-def launch_chromium(playwright):
-    """Debian's Chromium, headless, with the flags that keep it off the network (sync or async API)."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
 def recorded_page(context):

@@ -110,13 +110,18 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+def launch_chromium(playwright):
+    """Debian's Chromium, headless, with the flags that keep it off the network (Playwright's sync or async API)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
 @contextlib.contextmanager
 def chromium():
     """Debian's Chromium, headless, with the flags that keep it off the network."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(pw)
         try:
             yield browser
         finally:
