@@ -123,9 +123,10 @@ class _RunLog:
                 self.write(**{kind: name, "start": start, "end": time.time()})
 
     def write(self, **entry) -> None:
-        """Append one entry."""
+        """Append one entry (made outside the lock: a collection it sets off logs itself, taking the lock)."""
+        line = json.dumps(entry) + "\n"
         with self.lock:
-            self.out.write(json.dumps(entry) + "\n")
+            self.out.write(line)
 
     def on_gc(self, phase: str, info: dict) -> None:
         """A gc callback: full collections only (Streamlit forces one after every run)."""
