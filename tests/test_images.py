@@ -461,6 +461,26 @@ def test_photo_of_paper(mask, reference, table: bool) -> None:
     assert not any("separate marks" in note for note in result.notes)
 
 
+def _warm_paper_in_shadow(mask: Image.Image) -> bytes:
+    """A PNG photo: warm white paper, a deep shadow over its top-left half, sensor noise, black ink."""
+    rng = np.random.default_rng(4)
+    yy, xx = np.mgrid[0:450, 0:450]
+    light = 0.3 + 0.7 / (1 + np.exp(-((xx + yy) / 1.4 - 250) / 25))  # a soft diagonal edge across the digit
+    img = np.array([1.0, 0.97, 0.9]) * light[..., None] * 0.95
+    ink = np.asarray(mask.resize((250, 250), Image.Resampling.LANCZOS), dtype=float)[..., None] / 255
+    img[100:350, 150:400] *= 1 - 0.9 * ink
+    img += rng.normal(0, 0.015, img.shape)
+    return encode(Image.fromarray(np.round(np.clip(img, 0, 1) * 255).astype(np.uint8)))
+
+
+def test_noise_on_warm_paper_in_shadow_is_not_paper_light(mask, reference) -> None:
+    # Single noisy pixels of a skin-like hue are not a finger: were they made paper-bright,
+    # the estimate of the paper's light would be too bright in the shadow, and the shadow ink.
+    result = preprocess_upload(_warm_paper_in_shadow(mask))
+    assert_mnist_like(result)
+    assert correlation(result.digit, reference.digit) > 0.9
+
+
 def test_grainy_faint_pencil(mask, reference) -> None:
     rng = np.random.default_rng(3)
     grey = 220 - 0.2 * np.asarray(mask, dtype=float) + rng.normal(0, 10, (200, 200))

@@ -91,7 +91,10 @@ def _skin_or_wood(rgb: np.ndarray) -> np.ndarray:
     hue = 60.0 * (green - blue) / np.maximum(spread, 1e-6)  # degrees, 0 = red, 60 = yellow
     saturation = spread / np.maximum(red, 1e-6)
     warm = (red >= green) & (green >= blue) & (red > 0.2)
-    return warm & (hue > 8.0) & (hue < 48.0) & (saturation > 0.15) & (saturation < 0.75)
+    hued = warm & (hue > 8.0) & (hue < 48.0) & (saturation > 0.15) & (saturation < 0.75)
+    # A finger or a table is a large patch; single pixels of that hue are sensor noise on
+    # dim or tinted paper, and turned bright they would pass for paper light in the shadows.
+    return ndimage.binary_opening(hued, _EIGHT_CONNECTED)
 
 
 # --------------------------------------------------------------------------- lighting
