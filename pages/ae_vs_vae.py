@@ -106,28 +106,39 @@ for where, role in ((left, "vae_2d"), (right, "ae_2d")):
         latent_map.draw(role, height=320, key=f"map_{role}")
 st.caption(t("ae_vs_vae.maps_caption", ratio=spread("ae_2d") / spread("vae_2d")))
 
+
 # --- Decoding the prior: where the AE fails -----------------------------------------------------
+def holes(seed: int) -> None:
+    """Each model's decoded prior codes, and how digit-like they are.
+
+    A function, so that its arrays (~2.5 MB of decodes) are freed after the run. The page's globals
+    live as long as its widgets do (their callbacks hold them): for a visitor who closes the tab on
+    this page, until Streamlit drops the disconnected session.
+    """
+    decoded = {role: prior_decodes(role, seed, CODES) for role in PAIRS}
+    for role in PAIRS:
+        st.markdown(f"**{resources.title(role)}**")
+        st.image(display.grid(decoded[role][:16], columns=16, size=48))
+    st.markdown(t("ae_vs_vae.holes_caption", ae_spread=spread("ae_2d"), count=CODES))
+    references, cut, real_variety = real_reference()
+    rows = [holes_row(role, decoded[role], references, cut) for role in PAIRS]
+    rows.append({"model": t("ae_vs_vae.real_digits"), "similarity": None, "unlike": 5.0, "variety": real_variety})
+    table(
+        rows,
+        {"similarity": 2, "unlike": 0, "variety": 2},
+        {
+            "similarity": t("ae_vs_vae.col_similarity"),
+            "unlike": t("ae_vs_vae.col_unlike"),
+            "variety": t("ae_vs_vae.col_variety"),
+        },
+    )
+    with st.expander(t("ae_vs_vae.holes_how_heading")):
+        st.markdown(t("ae_vs_vae.holes_how", count=CODES, cut=cut, real=real_variety))
+
+
 st.header(t("ae_vs_vae.holes_heading"))
 seed = share.number_input(t("ae_vs_vae.seed"), "prior_seed", 0, 0, 2**31 - 1)
-decoded = {role: prior_decodes(role, seed, CODES) for role in PAIRS}
-for role in PAIRS:
-    st.markdown(f"**{resources.title(role)}**")
-    st.image(display.grid(decoded[role][:16], columns=16, size=48))
-st.markdown(t("ae_vs_vae.holes_caption", ae_spread=spread("ae_2d"), count=CODES))
-references, cut, real_variety = real_reference()
-rows = [holes_row(role, decoded[role], references, cut) for role in PAIRS]
-rows.append({"model": t("ae_vs_vae.real_digits"), "similarity": None, "unlike": 5.0, "variety": real_variety})
-table(
-    rows,
-    {"similarity": 2, "unlike": 0, "variety": 2},
-    {
-        "similarity": t("ae_vs_vae.col_similarity"),
-        "unlike": t("ae_vs_vae.col_unlike"),
-        "variety": t("ae_vs_vae.col_variety"),
-    },
-)
-with st.expander(t("ae_vs_vae.holes_how_heading")):
-    st.markdown(t("ae_vs_vae.holes_how", count=CODES, cut=cut, real=real_variety))
+holes(seed)
 
 
 # --- The beta family ---------------------------------------------------------------------------
