@@ -85,7 +85,8 @@ def serve_timed(run_log: str, profile_dir: str | None = None) -> None:
     - every cache miss of an `st.cache_resource` / `st.cache_data` function: {"miss": its qualified
       name, "start", "end"} (a model load is a miss of `vae_site.resources._load`);
     - every first import of a module that takes 10 ms or more: {"imports": its name, "start", "end"};
-      an import inside a cached function (TensorFlow's, in the first model load) counts as part of it.
+      an import inside a cached function (TensorFlow's, in the first model load) counts as part of it;
+    - every served function's trace at its first call (`vae_tf.inference`): {"trace": 1, "start", "end"}.
 
     With `profile_dir`, each script run is also profiled with cProfile in its own thread (cProfile in
     the main thread does not see Streamlit's script thread), into `profile_dir`/<start time>.prof.
@@ -96,6 +97,7 @@ def serve_timed(run_log: str, profile_dir: str | None = None) -> None:
     _log_script_runs(log)
     _log_cache_misses(log)
     _log_imports(log)
+    _log_first_traces(log)
     gc.callbacks.append(log.on_gc)
     if profile_dir:
         _profile_script_runs(Path(profile_dir))
@@ -110,15 +112,17 @@ class _RunLog:
         self.out, self.lock, self.gc_start = open(path, "a", buffering=1), threading.Lock(), None
         self.inside = threading.local()  # .busy: this thread is in a logged miss or import
 
-    def timed(self, kind: str, name: str, call, min_s: float = 0.0):
-        """Return call(), logging it as {kind: name, "start", "end"}, unless it is inside another such call."""
-        if getattr(self.inside, "busy", False):
+    def timed(self, kind: str, name: str, call, min_s: float = 0.0, nested: bool = False):
+        """Return call(), logging it as {kind: name, "start", "end"}, unless it is inside another such call
+        (or even then, if `nested`)."""
+        outer = getattr(self.inside, "busy", False)
+        if outer and not nested:
             return call()
         self.inside.busy, start = True, time.time()
         try:
             return call()
         finally:
-            self.inside.busy = False
+            self.inside.busy = outer
             if time.time() - start >= min_s:
                 self.write(**{kind: name, "start": start, "end": time.time()})
 
@@ -181,6 +185,39 @@ def _log_imports(log: _RunLog) -> None:
     builtins.__import__ = hooked
 
 
+def _log_first_traces(log: _RunLog) -> None:
+    """Log each served function's first call, which traces it (`vae_tf.inference._TracedOnFirstCall`).
+
+    Hooked once `vae_tf.inference` is imported (by the first model load), so that the server starts
+    without TensorFlow, as it does unmeasured.
+    """
+    import builtins
+
+    original_import, hooked_class = builtins.__import__, []
+
+    def hooked_import(name, *args, **kwargs):
+        module = original_import(name, *args, **kwargs)
+        if name == "vae_tf.inference" and not hooked_class:  # its import is over: the module is complete
+            hooked_class.append(sys.modules[name]._TracedOnFirstCall)
+            _time_first_calls(log, hooked_class[0])
+        return module
+
+    builtins.__import__ = hooked_import
+
+
+def _time_first_calls(log: _RunLog, traced) -> None:
+    """Log the calls of `traced` objects that find them not yet traced, also inside a logged cache miss
+    (a model load traces nothing: its functions are traced by their first calls)."""
+    original = traced.__call__
+
+    def hooked(self, *args):
+        if self._ready:
+            return original(self, *args)
+        return log.timed("trace", 1, lambda: original(self, *args), nested=True)  # e.g. inside `_codes`
+
+    traced.__call__ = hooked
+
+
 def _profile_script_runs(profile_dir: Path) -> None:
     """cProfile around every script run, in the script thread, one .prof file per run."""
     import cProfile
@@ -216,14 +253,14 @@ def seconds(entries: list[dict]) -> float:
 
 def server_time(run_log: Path, since: float, until: float) -> dict:
     """What the server did in [since, until]: its script runs' time ("server", s, nan if none), how many
-    runs, and of that time the model loads ("models": misses of `resources._load`) and the other first
-    imports ("imports"), from the run log."""
+    runs, and of that time the model loads ("models": misses of `resources._load`, and the served
+    functions' traces at their first calls) and the other first imports ("imports"), from the run log."""
     runs = read_runs(run_log, since, until)
     loads = [m for m in read_runs(run_log, since, until, kind="miss") if m["miss"].endswith("resources._load")]
     return {
         "server": seconds(runs) if runs else float("nan"),
         "runs": len(runs),
-        "models": seconds(loads),
+        "models": seconds(loads) + seconds(read_runs(run_log, since, until, kind="trace")),
         "imports": seconds(read_runs(run_log, since, until, kind="imports")),
     }
 
