@@ -29,10 +29,11 @@ st.info(t("elbo_curves.try"), icon=":material/touch_app:")
 
 
 @st.cache_resource(show_spinner=False)
-def history_frame(role: str, lang: str) -> pd.DataFrame | None:
-    """A model's history.json as long rows: epoch, term, split, nats, model (its title in `lang`).
+def history_frame(role: str, directory: str, lang: str) -> pd.DataFrame | None:
+    """A model's history.json (in `directory`, the role's) as long rows: epoch, term, split, nats, model
+    (its title in `lang`).
 
-    Made once per model and language, shared by every session: the page filters it, never changes it.
+    Made once per model directory and language, shared by every session: the page filters it, never changes it.
     """
     history = resources.model_json(role, store.HISTORY)
     if history is None:
@@ -210,7 +211,7 @@ def kl_spec(lang: str) -> dict:
 # --- 1. Training histories ---------------------------------------------------------------
 st.header(t("elbo_curves.history_header"))
 lang = i18n.current()
-frames = {role: history_frame(role, lang) for role in store.SHIPPED}
+frames = {role: history_frame(role, resources.cache_key(role), lang) for role in store.SHIPPED}
 missing = [resources.title(r) for r in store.CORE if frames[r] is None]
 if missing:
     st.warning(t("elbo_curves.no_history", models=", ".join(missing)))
