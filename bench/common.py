@@ -253,10 +253,12 @@ def seconds(entries: list[dict]) -> float:
 
 def server_time(run_log: Path, since: float, until: float) -> dict:
     """What the server did in [since, until]: its script runs' time ("server", s, nan if none), how many
-    runs, and of that time the model loads ("models": misses of `resources._load`, and the served
-    functions' traces at their first calls) and the other first imports ("imports"), from the run log."""
+    runs, and of that time the model loads ("models": misses of `resources._load` and of
+    `resources.model_code`, TensorFlow's import, and the served functions' traces at their first calls)
+    and the other first imports ("imports"), from the run log."""
     runs = read_runs(run_log, since, until)
-    loads = [m for m in read_runs(run_log, since, until, kind="miss") if m["miss"].endswith("resources._load")]
+    loading = ("resources._load", "resources.model_code")  # a model, and the model code (TensorFlow's import)
+    loads = [m for m in read_runs(run_log, since, until, kind="miss") if m["miss"].endswith(loading)]
     return {
         "server": seconds(runs) if runs else float("nan"),
         "runs": len(runs),

@@ -10,8 +10,8 @@ Serves the site with `streamlit run` on 127.0.0.1 and drives Debian's headless C
 2. First visit of each page (target <= 1 s server time once the models it uses are loaded): on
    one fresh timed server, each page opened by URL in turn. Server: its script runs, and of them
    the model loads and the first imports of modules, all timed inside the streamlit process
-   (`common.serve_timed`: a model load is a cache miss of `vae_site.resources._load`, the first
-   one with TensorFlow's import, plus the first call of each served function, which traces it).
+   (`common.serve_timed`: a model load is a cache miss of `vae_site.resources._load`, TensorFlow's
+   import one of `resources.model_code`, plus the first call of each served function, which traces it).
 3. Time per interaction (target server p95 <= 150 ms; an upload to its reconstruction <= 300 ms):
    on each page, one warm-up and then `--interactions` of its typical interaction (theory:
    the next test digit; sampling and AE vs VAE: the next seed; reconstruction: upload a PNG
@@ -287,7 +287,8 @@ FIRST_VISIT_NOTE = (
     "Each page opened by URL for the first time in one fresh server, in this order, so a page finds "
     "loaded what an earlier one loaded. **browser**: from `goto` to its first run over and its `h1` "
     "visible (the frontend's load included). **server**: its script runs, timed inside the streamlit "
-    "process; of that, **loading models**: the cache misses of `vae_site.resources._load` and the "
+    "process; of that, **loading models**: the cache misses of `vae_site.resources._load` and "
+    "`model_code` (TensorFlow's import, with the first model or the first code expander) and the "
     "served functions' traces (`vae_tf.inference` traces each function at its first call), and **first "
     "imports**: modules imported for the first time in this process outside a model load (10 ms or more "
     "each; TensorFlow's and the site's libraries, once per process: the first page visited pays for them), "

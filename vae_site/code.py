@@ -14,6 +14,7 @@ import textwrap
 
 import streamlit as st
 
+from vae_site import resources
 from vae_site.i18n import t
 
 # key -> (module, qualified name, {placeholder of the note: a piece of the line it points at}).
@@ -41,6 +42,7 @@ SNIPPETS = {
 
 def resolve(module: str, qualname: str):
     """The object `module.qualname` (e.g. "vae_tf.models", "LatentVariableModel.__init__")."""
+    resources.model_code()  # the model code's first import is TensorFlow's: the site makes it in one place
     obj = importlib.import_module(module)
     for part in qualname.split("."):
         obj = getattr(obj, part)

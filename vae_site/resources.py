@@ -5,6 +5,7 @@ makes that safe. A missing or damaged model gives a message on the page that nam
 command that remakes it, and the rest of the site keeps working.
 """
 
+import contextlib
 import gc
 from pathlib import Path
 
@@ -25,11 +26,31 @@ def title(role: str) -> str:
 @st.cache_resource(show_spinner="Loading the model… · 모델을 불러오는 중…")  # made once: both languages
 def _load(directory: str):
     """The served model in `directory`, one per process."""
-    gc.disable()  # see _freeze_heap
-    try:
-        from vae_tf.inference import Inference  # TensorFlow is imported on the first model load
+    inference = model_code()
+    with _collector_off():
+        return inference(store.load(directory))
 
-        return Inference(store.load(directory))
+
+@st.cache_resource(show_spinner="Loading the model… · 모델을 불러오는 중…")
+def model_code():
+    """The served model's class, `vae_tf.inference.Inference`, imported once per process.
+
+    Its import is TensorFlow's, which comes with the first model load or with a page's first code
+    expander (`vae_site.code` reads the model code's source), whichever comes first: both go
+    through here, so that it runs with the collector off (see `_freeze_heap`).
+    """
+    with _collector_off():
+        from vae_tf.inference import Inference
+
+    return Inference
+
+
+@contextlib.contextmanager
+def _collector_off():
+    """The garbage collector off inside, then every object alive frozen (see `_freeze_heap`)."""
+    gc.disable()
+    try:
+        yield
     finally:
         _freeze_heap()
         gc.enable()
@@ -41,7 +62,7 @@ def _freeze_heap() -> None:
     Streamlit runs a full collection after every script run (`runner.postScriptGC`); with
     TensorFlow loaded each one took ~300 ms holding the GIL, longer than the script itself.
     After `gc.freeze()` a collection only walks the objects made since. The collector is also
-    off while a model loads: importing TensorFlow makes ~450,000 objects, and the collections
+    off while TensorFlow is imported and a model loads: importing TensorFlow makes ~450,000 objects, and the collections
     they set off were ~0.45 s of the first load (3.7 -> 3.2 s for import, build and tracing;
     the one collection here, before freezing, is counted in both).
     """
