@@ -121,3 +121,23 @@ def test_without_the_optional_canvas_package_the_page_says_so_and_works(monkeypa
     at = open_page(PAGE)
     assert text("en", "drawing.missing") in [i.value for i in at.info]
     assert len(sections(at)) == 3
+
+
+def outline_seven_png() -> bytes:
+    """A 7 drawn as a hollow outline (a 2-px pen around a thick 7), dark on white, 300x300 px."""
+    image = Image.new("L", (300, 300), 255)
+    outline = [(85, 65), (212, 65), (212, 90), (147, 233), (105, 233), (165, 97), (85, 97)]
+    ImageDraw.Draw(image).polygon(outline, outline=0, width=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_an_outlined_digit_is_filled_and_the_page_says_so(lang):
+    at = open_page(PAGE, first_lang=lang)
+    at.file_uploader(key="upload").set_value([("outline.png", outline_seven_png(), "image/png")]).run()
+    assert not at.exception
+    captions = [img.caption for element in at.get("image") for img in element.proto.imgs]
+    assert text(lang, "images.step_outline") in captions  # among the upload's steps
+    assert any(text(lang, "images.outline_filled") in i.value for i in at.info)
