@@ -19,9 +19,9 @@ SERVING_ENVIRONMENT = {
     # One thread per TensorFlow op: every session runs in a thread of its own already, and on
     # 2 cores the default op pools made the sessions' small graph calls wait on each other.
     "TF_NUM_INTRAOP_THREADS": "1",
-    # The same for NumPy's and SciPy's OpenBLAS (read when NumPy is first imported, after this): with
-    # two threads on 2 shared cores a (200, 784) x (784, 1000) product took ~30 ms, with one ~3 ms
-    # (AE vs VAE scores 4 x 200 decoded codes per seed; BENCHMARKS.md, site_speed).
+    # The same for NumPy's and SciPy's OpenBLAS (read when NumPy is first imported, after this): two
+    # threads spinning on 2 shared cores made AE vs VAE's products (4 x 200 decoded codes scored per
+    # seed) several times slower. The gain is in BENCHMARKS.md, "Settings kept for their measured gain".
     "OPENBLAS_NUM_THREADS": "1",
     "TF_CPP_MIN_LOG_LEVEL": "2",
 }
