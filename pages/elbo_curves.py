@@ -14,12 +14,6 @@ from vae_tf.figures import bounds as bounds_figure
 navigation.enter()
 
 
-def _fit_width(spec: dict) -> dict:
-    """The spec sized to the page's width only: its height is the plot's, legends below add to it
-    (Streamlit's default "fit" squeezes the plot to make room for a tall legend on a phone)."""
-    return {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
-
-
 TERMS = ("neg_elbo", "recon", "kl")
 SPLITS = ("train", "validation")
 ACTIVE = 0.01  # nats of KL above which a latent dimension counts as used
@@ -48,11 +42,6 @@ def history_frame(role: str, directory: str, lang: str) -> pd.DataFrame | None:
     return pd.DataFrame(rows, columns=["epoch", "term", "split", "nats", "model"])
 
 
-def _labels(codes, names) -> str:
-    """A Vega label expression showing translated `names` for neutral `codes`."""
-    return " : ".join(f"datum.label === '{c}' ? '{n}'" for c, n in zip(codes, names, strict=True)) + " : datum.label"
-
-
 def _legend(columns: int = 1) -> alt.Legend:
     """A legend under the chart, one model a row: a long Korean model name is never cut at phone width."""
     return alt.Legend(orient="bottom", columns=columns, title=None, labelLimit=260)
@@ -65,10 +54,12 @@ def history_spec(lang: str, term: str, roles: tuple) -> dict:
         "split:N",
         scale=alt.Scale(domain=list(SPLITS)),
         legend=alt.Legend(
-            orient="top", title=None, labelExpr=_labels(SPLITS, [t(f"elbo_curves.split_{s}") for s in SPLITS])
+            orient="top",
+            title=None,
+            labelExpr=display.label_expr(SPLITS, [t(f"elbo_curves.split_{s}") for s in SPLITS]),
         ),
     )
-    return _fit_width(
+    return display.fit_width(
         display.vega_lite_spec(
             alt.Chart(alt.Data(name="history"))
             .mark_line()
@@ -96,7 +87,7 @@ def history_spec(lang: str, term: str, roles: tuple) -> dict:
 @st.cache_resource(show_spinner=False, max_entries=64)
 def gap_spec(lang: str, roles: tuple) -> dict:
     """The gap IWAE_k - ELBO against k on a log axis, a line per model (data "gap")."""
-    return _fit_width(
+    return display.fit_width(
         display.vega_lite_spec(
             alt.Chart(alt.Data(name="gap"))
             .mark_line(point=True)
@@ -185,13 +176,13 @@ def plane_spec(lang: str, roles: tuple) -> dict:
         .encode(x=x, y=y, text=alt.value(t("elbo_curves.collapse_label")))
     )
     layers = alt.layer(lines, line_labels, aes, ae_labels, path, points, collapse, collapse_label)
-    return _fit_width(display.vega_lite_spec(layers.properties(height=420).interactive()))
+    return display.fit_width(display.vega_lite_spec(layers.properties(height=420).interactive()))
 
 
 @st.cache_resource(show_spinner=False)
 def kl_spec(lang: str) -> dict:
     """KL per latent dimension as bars in the main VAE's colour, largest first (data "kl")."""
-    return _fit_width(
+    return display.fit_width(
         display.vega_lite_spec(
             alt.Chart(alt.Data(name="kl"))
             .mark_bar(color=resources.colour("vae_main"))

@@ -14,12 +14,6 @@ from vae_tf.figures import theory as figure
 navigation.enter()
 
 
-def _fit_width(spec: dict) -> dict:
-    """The spec sized to the page's width only: its height is the plot's, legends below add to it
-    (Streamlit's default "fit" squeezes the plot to make room for a tall legend on a phone)."""
-    return {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
-
-
 ROLE = "vae_32d"  # the N(0, I) VAE: the textbook model that this page derives
 LIVE_ROLE = "vae_2d"  # the reparameterisation graph: two numbers per node fit on a phone
 PROPOSALS = ("prior", "importance")
@@ -112,9 +106,9 @@ def estimates_spec(lang: str) -> dict:
         "proposal:N",
         title=None,
         scale=alt.Scale(domain=list(PROPOSALS), range=["#868e96", "#e8590c"]),
-        legend=alt.Legend(orient="bottom", columns=1, labelLimit=0, labelExpr=_label_expr(PROPOSALS, names)),
+        legend=alt.Legend(orient="bottom", columns=1, labelLimit=0, labelExpr=display.label_expr(PROPOSALS, names)),
     )
-    return _fit_width(
+    return display.fit_width(
         display.vega_lite_spec(
             alt.Chart(alt.Data(name="estimates"))
             .mark_line(point=True)
@@ -131,12 +125,6 @@ def estimates_spec(lang: str) -> dict:
             .interactive()
         )
     )
-
-
-def _label_expr(codes, names) -> str:
-    """A Vega label expression showing `names` for the neutral `codes` of a legend."""
-    cases = " : ".join(f"datum.label === '{c}' ? '{n}'" for c, n in zip(codes, names, strict=True))
-    return f"{cases} : datum.label"
 
 
 frame = estimates(index)

@@ -118,6 +118,18 @@ def vega_lite_spec(chart) -> dict:
         return chart.to_dict()
 
 
+def fit_width(spec: dict) -> dict:
+    """The spec sized to the page's width only: its height is the plot's, legends below add to it
+    (Streamlit's default "fit" squeezes the plot to make room for a tall legend on a phone)."""
+    return {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
+
+
+def label_expr(codes, names) -> str:
+    """A Vega label expression showing translated `names` for the neutral `codes` of a legend."""
+    cases = " : ".join(f"datum.label === '{c}' ? '{n}'" for c, n in zip(codes, names, strict=True))
+    return f"{cases} : datum.label"
+
+
 def chart(spec: dict, **datasets: pd.DataFrame) -> None:
     """Draw a spec from `vega_lite_spec`, page-wide, with its named datasets filled in."""
     st.vega_lite_chart({**copy.deepcopy(spec), "datasets": datasets}, width="stretch")
