@@ -52,42 +52,40 @@ def test_a_corrupt_model_is_reported_and_the_other_pages_still_work(tmp_path, mo
     assert len(charts(curves)) >= 2
 
 
+def _fresh_served_process(code: str, unset: str) -> str:
+    """What `code` prints in a fresh Python process, without the variable `unset` in its environment."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != unset}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.strip()
+
+
 def test_the_served_process_never_imports_keras_3():
     """Streamlit clears a Keras 3 session after every script run, which empties TensorFlow's
     kernel cache (every graph call's first run then rebuilds its kernels); vae_site keeps Keras 3
     out. A fresh process, set up as streamlit_app.py does (`process.configure()` first), without
     the variable set by hand."""
-    import os
-    import subprocess
-    import sys
-
     code = (
         "import sys; from vae_site import process; process.configure(); from vae_site import resources; "
         "resources._load.__wrapped__(resources.cache_key('vae_2d')); "
         "assert 'tensorflow' in sys.modules; print('keras' in sys.modules)"
     )
-    env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "False"
+    assert _fresh_served_process(code, unset="TF_USE_LEGACY_KERAS") == "False"
 
 
 def test_the_served_process_runs_numpy_on_one_thread():
     """NumPy's OpenBLAS on one thread per product, like TensorFlow's ops: every session already
     runs in a thread of its own. A fresh process set up as streamlit_app.py does."""
-    import os
-    import subprocess
-    import sys
-
     pytest.importorskip("threadpoolctl")
     code = (
         "from vae_site import process; process.configure(); import numpy, threadpoolctl; "
         "print(sorted({p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'}))"
     )
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "[1]"
+    assert _fresh_served_process(code, unset="OPENBLAS_NUM_THREADS") == "[1]"
 
 
 def _menu_and_link():
