@@ -97,7 +97,6 @@ def serve_timed(run_log: str, profile_dir: str | None = None) -> None:
     _log_script_runs(log)
     _log_cache_misses(log)
     _log_imports(log)
-    _log_first_traces(log)
     gc.callbacks.append(log.on_gc)
     if profile_dir:
         _profile_script_runs(Path(profile_dir))
@@ -174,35 +173,24 @@ def _log_cache_misses(log: _RunLog) -> None:
 
 
 def _log_imports(log: _RunLog) -> None:
-    """Log each outermost `import` that takes 10 ms or more: a module imported for the first time."""
-    import builtins
+    """Log each outermost `import` that takes 10 ms or more: a module imported for the first time.
 
-    original = builtins.__import__
-
-    def hooked(name, *args, **kwargs):
-        return log.timed("imports", name, lambda: original(name, *args, **kwargs), min_s=0.01)
-
-    builtins.__import__ = hooked
-
-
-def _log_first_traces(log: _RunLog) -> None:
-    """Log each served function's first call, which traces it (`vae_tf.inference._TracedOnFirstCall`).
-
-    Hooked once `vae_tf.inference` is imported (by the first model load), so that the server starts
-    without TensorFlow, as it does unmeasured.
+    The same hook times the served functions' first calls (`_time_first_calls`) once `vae_tf.inference`
+    is imported (by the first model load), so that the server starts without TensorFlow, as it does
+    unmeasured.
     """
     import builtins
 
-    original_import, hooked_class = builtins.__import__, []
+    original, hooked_class = builtins.__import__, []
 
-    def hooked_import(name, *args, **kwargs):
-        module = original_import(name, *args, **kwargs)
+    def hooked(name, *args, **kwargs):
+        module = log.timed("imports", name, lambda: original(name, *args, **kwargs), min_s=0.01)
         if name == "vae_tf.inference" and not hooked_class:  # its import is over: the module is complete
             hooked_class.append(sys.modules[name]._TracedOnFirstCall)
             _time_first_calls(log, hooked_class[0])
         return module
 
-    builtins.__import__ = hooked_import
+    builtins.__import__ = hooked
 
 
 def _time_first_calls(log: _RunLog, traced) -> None:
