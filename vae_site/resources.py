@@ -23,7 +23,10 @@ def title(role: str) -> str:
     return t("site.model_beta", beta=beta) if beta is not None else t("site.model_" + role)
 
 
-@st.cache_resource(show_spinner="Loading the model… · 모델을 불러오는 중…")  # made once: both languages
+_LOADING = "Loading the model… · 모델을 불러오는 중…"  # made once, before any language: both
+
+
+@st.cache_resource(show_spinner=_LOADING)
 def _load(directory: str):
     """The served model in `directory`, one per process."""
     inference = model_code()
@@ -31,7 +34,7 @@ def _load(directory: str):
         return inference(store.load(directory))
 
 
-@st.cache_resource(show_spinner="Loading the model… · 모델을 불러오는 중…")
+@st.cache_resource(show_spinner=_LOADING)
 def model_code():
     """The served model's class, `vae_tf.inference.Inference`, imported once per process.
 
