@@ -5,8 +5,8 @@ Two sources of digit shapes, both laid on the same paper-like photos:
 - fonts: 22 handwriting-like fonts from Debian's packages (FONTS), including a sketchy and a
   hollow outline font, drawn with outline strokes of 0-5% of the size;
 - UCI: real handwriting by 43 writers other than MNIST's, scikit-learn's bundled UCI digits
-  (`sklearn.datasets.load_digits`, 8x8 ink counts), upsampled smoothly (bicubic, then a
-  Gaussian blur of a third of a source pixel) into pen strokes.
+  (`sklearn.datasets.load_digits`, 8x8 ink counts), each rebuilt as a 32x32 bitmap that holds
+  exactly its counts (`uci_bitmap`), then upsampled smoothly into pen strokes.
 
 Each image varies one thing (VARIATIONS): paper, ink, light, shadow, framing, pen width (a
 pencil's hairline to a marker), hollow letters, ruled or squared paper, a phone's perspective,
@@ -143,16 +143,40 @@ def _uci():
     return digits.images / 16.0, digits.target
 
 
+def uci_bitmap(cells: np.ndarray) -> np.ndarray:
+    """A 32x32 binary bitmap of a UCI digit, consistent with its 8x8 ink counts.
+
+    Each count is the number of ink pixels (0-16) in a 4x4 block of the writer's 32x32 bitmap.
+    The bitmap puts exactly that many pixels in each block, where the bicubic upsampling of the
+    counts is densest (ties go to the block's centre), so thin strokes and the holes of 6, 8 and
+    9 survive: thresholding the smooth counts instead keeps only the densest blocks.
+    """
+    counts = np.rint(np.asarray(cells) * 16).astype(int)
+    density = np.asarray(
+        Image.fromarray(np.clip(counts * 16, 0, 255).astype(np.uint8)).resize((32, 32), Image.Resampling.BICUBIC),
+        np.float32,
+    )
+    centre = np.abs(np.arange(4) - 1.5)
+    density = density - 1e-3 * np.tile(np.add.outer(centre, centre), (8, 8))
+    blocks = density.reshape(8, 4, 8, 4).transpose(0, 2, 1, 3).reshape(8, 8, 16)
+    rank = np.argsort(np.argsort(-blocks, axis=-1), axis=-1)
+    ink = (rank < counts[..., None]).reshape(8, 8, 4, 4).transpose(0, 2, 1, 3).reshape(32, 32)
+    assert (ink.reshape(8, 4, 8, 4).sum(axis=(1, 3)) == counts).all()
+    return ink
+
+
 def uci_glyph(index: int, height: int) -> np.ndarray:
-    """A UCI digit upsampled smoothly to about `height` px: ink coverage in [0, 1]."""
-    cells = _uci()[0][index]
-    scale = max(2, round(height / 8))
-    big = Image.fromarray((cells * 255).astype(np.uint8)).resize((8 * scale, 8 * scale), Image.Resampling.BICUBIC)
-    smooth = ndimage.gaussian_filter(np.asarray(big, np.float32) / 255.0, scale / 3)
-    # The 8x8 counts are ink per 4x4 block of a 32x32 bitmap: a stroke about one block wide
-    # covers ~40% of the blocks it crosses, so its edge is drawn there.
-    ink = np.clip((smooth - 0.3) / 0.25, 0.0, 1.0)
-    return _crop_ink(ink)
+    """A UCI digit as pen strokes about `height` px tall: ink coverage in [0, 1].
+
+    Its 32x32 bitmap (`uci_bitmap`) is upsampled smoothly (bicubic, then a Gaussian blur of
+    0.8 bitmap pixels), its edge drawn at half coverage, and the result sized to `height`.
+    """
+    scale = max(2, -(-height // 32))
+    bitmap = Image.fromarray(uci_bitmap(_uci()[0][index]).astype(np.uint8) * 255)
+    big = np.asarray(bitmap.resize((32 * scale, 32 * scale), Image.Resampling.BICUBIC), np.float32) / 255.0
+    ink = np.clip((ndimage.gaussian_filter(big, 0.8 * scale) - 0.5) / 0.2 + 0.5, 0.0, 1.0)
+    side = max(12, height)
+    return _crop_ink(np.asarray(Image.fromarray(ink).resize((side, side), Image.Resampling.BOX), np.float32))
 
 
 def font_glyph(label: int, font_path: str, height: int, stroke_frac: float) -> np.ndarray:
