@@ -3,7 +3,7 @@
     .venv/bin/python bench/preprocess_quality.py --n-per-class 3 --seed 0 --write
 
 The uploads come from `upload_set` (fonts and real UCI handwriting, on paper-like photos in
-21 variations), split by writer into a tuning half and a held-out half. Each upload's bytes go
+21 variations), split by font and by image into a tuning half and a held-out half. Each upload's bytes go
 through the site's own path, `vae_site.uploads.convert` (`vae_tf.images.preprocess_upload`);
 a small CNN trained on MNIST's training images only classifies the 28x28 result. Reported per
 source and variation, for the held-out half (and the tuning half beside it), as accuracy over
@@ -384,7 +384,7 @@ Per variation (site path / VAE recon):
 
 {variation_table(rows)}
 
-Per writer (fonts are split whole between the halves, UCI images one by one):
+Per writer (fonts are split whole between the halves; UCI images one by one, as they carry no writer):
 
 {font_table(rows)}
 

@@ -4,8 +4,8 @@ Two sources of digit shapes, both laid on the same paper-like photos:
 
 - fonts: 22 handwriting-like fonts from Debian's packages (FONTS), including a sketchy and a
   hollow outline font, drawn with outline strokes of 0-5% of the size;
-- UCI: real handwriting by 43 writers other than MNIST's, scikit-learn's bundled UCI digits
-  (`sklearn.datasets.load_digits`, 8x8 ink counts), each rebuilt as a 32x32 bitmap that holds
+- UCI: real handwriting by 13 writers other than MNIST's, scikit-learn's bundled UCI digits
+  (`sklearn.datasets.load_digits`: the test set of UCI's optdigits, 8x8 ink counts), each rebuilt as a 32x32 bitmap that holds
   exactly its counts (`uci_bitmap`), then upsampled smoothly into pen strokes.
 
 Each image varies one thing (VARIATIONS): paper, ink, light, shadow, framing, pen width (a
@@ -13,9 +13,10 @@ pencil's hairline to a marker), hollow letters, ruled or squared paper, a phone'
 low light, a second digit or a finger at the edge, or all at once. Everything is seeded:
 (seed, source, variation, label, index) gives the same file.
 
-The split is by writer: every UCI image and every font belongs to one half, by a hash of its
-name (`split_of`). Tuning looks at the "tune" half only; the "held-out" half is reported and
-never tuned on, so its writers and fonts are unseen.
+Every font and every UCI image belongs to one half, by a hash of its name (`split_of`).
+Tuning looks at the "tune" half only; the "held-out" half is reported and never tuned on, so
+its fonts and its UCI images are unseen. Its UCI writers are not: the images do not say who
+wrote them, so the 13 writers have digits in both halves.
 """
 
 from __future__ import annotations
