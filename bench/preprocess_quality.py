@@ -3,11 +3,11 @@
     .venv/bin/python bench/preprocess_quality.py --n-per-class 9 --seed 0 --write
 
 The uploads come from `upload_set` (fonts and real UCI handwriting, on paper-like photos in
-21 variations), split by font and by image into a tuning half and a held-out half. Each upload's bytes go
-through the site's own path, `vae_site.uploads.convert` (`vae_tf.images.preprocess_upload`);
-a small CNN trained on MNIST's training images only classifies the 28x28 result. Reported per
-source and variation, for the held-out half (and the tuning half beside it), as accuracy over
-all uploads (a refused upload counts as wrong):
+21 variations), split by font and by image into a tuning half and a held-out half. Each
+upload's bytes go through the site's own path, `vae_site.uploads.convert`
+(`vae_tf.images.preprocess_upload`); a small CNN trained on MNIST's training images only
+classifies the 28x28 result. Reported per source and variation, for the held-out half (and the
+tuning half beside it), as accuracy over all uploads (a refused upload counts as wrong):
 
 - site path: the classifier on the 28x28 digit the site makes from the upload;
 - VAE recon: the classifier on the main VAE's reconstruction decode(encode(digit).mean);

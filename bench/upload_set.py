@@ -5,8 +5,9 @@ Two sources of digit shapes, both laid on the same paper-like photos:
 - fonts: 22 handwriting-like fonts from Debian's packages (FONTS), including a sketchy and a
   hollow outline font, drawn with outline strokes of 0-5% of the size;
 - UCI: real handwriting by 13 writers other than MNIST's, scikit-learn's bundled UCI digits
-  (`sklearn.datasets.load_digits`: the test set of UCI's optdigits, 8x8 ink counts), each rebuilt as a 32x32 bitmap that holds
-  exactly its counts (`uci_bitmap`), then upsampled smoothly into pen strokes.
+  (`sklearn.datasets.load_digits`: the test set of UCI's optdigits, 8x8 ink counts), each
+  rebuilt as a 32x32 bitmap that holds exactly its counts (`uci_bitmap`), then upsampled
+  smoothly into pen strokes.
 
 Each image varies one thing (VARIATIONS): paper, ink, light, shadow, framing, pen width (a
 pencil's hairline to a marker), hollow letters, ruled or squared paper, a phone's perspective,
