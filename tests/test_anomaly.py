@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from vae_tf import anomaly, explain, figures, store
+from vae_tf import anomaly, data, explain, figures, store
 from vae_tf.figures import anomaly as figure
 
 
@@ -38,6 +38,34 @@ def test_the_check_calls_out_a_high_score_or_a_changed_digit():
     assert not anomaly.check_reconstruction(160.0, 0.2, scores, distances).keeps_digit
     changed = anomaly.check_reconstruction(100.0, 0.5, scores, distances)
     assert not changed.keeps_digit and changed.differs and not changed.score_high
+
+
+class _Scores:
+    """Stands in for an Inference: records what it is asked to score and answers a fixed -ELBO."""
+
+    def __init__(self, neg_elbo: float):
+        self.neg_elbo, self.asked = neg_elbo, []
+
+    def elbo_terms(self, images, seed, draws):
+        self.asked.append((images, seed, draws))
+        terms = {"recon": self.neg_elbo - 20.0, "kl": 20.0, "neg_elbo": self.neg_elbo}
+        return {name: np.array([value]) for name, value in terms.items()}
+
+
+def test_an_upload_is_scored_binarized_once_and_checked_against_the_test_digits(bundled):
+    digit = bundled[0][0]
+    reference = {"mnist/neg_elbo": np.linspace(50, 150, 101), "mnist/distance": np.linspace(0.1, 0.3, 101)}
+    served = _Scores(100.0)
+    terms, check = anomaly.upload_check(served, digit, digit, reference, draws=7)
+    images, seed, draws = served.asked[0]
+    np.testing.assert_array_equal(images, data.binarize(digit, seed=0)[None])
+    assert (seed, draws) == (0, 7) and terms["neg_elbo"][0] == 100.0
+    assert check == anomaly.check_reconstruction(100.0, 0.0, reference["mnist/neg_elbo"], reference["mnist/distance"])
+    assert check.keeps_digit
+    _, lost = anomaly.upload_check(_Scores(160.0), digit, digit, reference)
+    assert lost.score_high and not lost.keeps_digit
+    _, changed = anomaly.upload_check(served, digit, np.zeros_like(digit), reference)
+    assert changed.differs and not changed.score_high
 
 
 def test_reasons_name_what_lies_outside_the_digits_range():

@@ -24,7 +24,7 @@ import dataclasses
 
 import numpy as np
 
-from vae_tf import explain
+from vae_tf import data, explain
 
 PERCENTILE = 99.0  # test digits above this percentile of a quantity are called unusual
 INK = 0.5  # a pixel is ink above this grey level
@@ -126,6 +126,30 @@ def check_reconstruction(
     distance_cut = float(np.percentile(reference_distance, percentile))
     score_high, differs = neg_elbo > score_cut, difference > distance_cut
     return Check(not (score_high or differs), bool(score_high), bool(differs), score_cut, distance_cut)
+
+
+def upload_check(
+    served, digit: np.ndarray, reconstruction: np.ndarray, reference: dict[str, np.ndarray], draws: int = 100
+) -> tuple[dict[str, np.ndarray], Check]:
+    """The ELBO's terms of one grey digit as the reconstruction page reports them, and its `Check`.
+
+    Args:
+      served: the model's `vae_tf.inference.Inference` (any object with its `elbo_terms`).
+      digit: (28, 28) grey digit in [0, 1]; binarized once, with seed 0, as the test digits are.
+      reconstruction: (28, 28), the decoded mean of q(z|x).
+      reference: the model's "anomaly" figure (`vae_tf.figures`), with the test digits'
+        "mnist/neg_elbo" and "mnist/distance".
+      draws: codes drawn from q(z|x) for the terms.
+
+    Returns:
+      the terms ("recon", "kl", "neg_elbo", arrays of one), and whether the reconstruction kept the digit.
+    """
+    terms = served.elbo_terms(data.binarize(digit, seed=0)[None], seed=0, draws=draws)
+    difference = float(distance(digit[None], reconstruction[None])[0])
+    check = check_reconstruction(
+        float(terms["neg_elbo"][0]), difference, reference["mnist/neg_elbo"], reference["mnist/distance"]
+    )
+    return terms, check
 
 
 @dataclasses.dataclass(frozen=True)
