@@ -7,13 +7,14 @@ import streamlit as st
 
 from vae_site import display, drawing, i18n, navigation, resources, share, uploads
 from vae_site.i18n import t
-from vae_tf import anomaly
+from vae_tf import anomaly, explain
 
 navigation.enter()
 
 DEFAULT_PICKS = (0, 1, 2)  # what an empty page shows
 MAX_PICKS = 8
 DRAWS = 6  # codes z ~ q(z|x) decoded per digit
+NEIGHBOURS = 10  # test digits' codes nearest to a digit's, whose labels the page names
 _PICKED = "_reconstruction_picked"  # session key: the visitor chose test digits themselves
 
 display.crisp_images()
@@ -115,6 +116,15 @@ def honest_note(check: anomaly.Check) -> None:
     navigation.link("pages/anomaly.py", "reconstruction.see_anomaly", icon=":material/report:")
 
 
+def neighbours(code: np.ndarray) -> None:
+    """Name the labels of the test digits whose codes lie nearest to this one, and say so when none has a majority."""
+    found = explain.nearest_labels(code, resources.test_codes("vae_main"), resources.test_digits()[1], NEIGHBOURS)
+    counted = ", ".join(t("reconstruction.neighbour", label=label, count=count) for label, count in found)
+    st.caption(t("reconstruction.neighbours", k=NEIGHBOURS, dims=len(code), found=counted))
+    if not explain.has_majority(found):
+        st.info(t("reconstruction.between", k=NEIGHBOURS, most=found[0][1]), icon=":material/call_split:")
+
+
 def section(number: int, title: str, item: uploads.Digit) -> tuple[np.ndarray, np.ndarray]:
     """One digit's story: preprocessing, reconstruction, the ELBO's terms, q(z|x). Returns its 2-D q(z|x)."""
     st.divider()
@@ -140,6 +150,7 @@ def section(number: int, title: str, item: uploads.Digit) -> tuple[np.ndarray, n
     c2.metric(t("reconstruction.metric_kl"), t("reconstruction.nats", value=terms["kl"][0]))
     c3.metric(t("reconstruction.metric_elbo"), t("reconstruction.nats", value=terms["neg_elbo"][0]))
     honest_note(check)
+    neighbours(mean[0])
     with st.expander(t("reconstruction.posterior_heading")):
         display.chart(
             posterior_spec(i18n.current()),

@@ -78,6 +78,21 @@ def test_nearest_finds_the_closest_reference_by_brute_force():
     np.testing.assert_allclose(distance, brute.min(1))
 
 
+def test_nearest_labels_count_the_k_nearest_codes_labels():
+    references = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [3.0, 3.0], [0.0, -0.5], [10.0, 10.0]])
+    labels = np.array([7, 1, 1, 4, 7, 9])
+    # distances from (0, 0): 0, 1, 2, 4.2, 0.5, 14.1
+    assert explain.nearest_labels(np.zeros(2), references, labels, k=4) == [(7, 2), (1, 2)]  # 7's are nearer
+    assert explain.nearest_labels(np.zeros(2), references, labels, k=1) == [(7, 1)]
+    # from (3, 3.1): the 4 at 0.1, then the 1's at 3.2 and 3.7: the majority first, the nearest label after it
+    assert explain.nearest_labels(np.array([3.0, 3.1]), references, labels, k=3) == [(1, 2), (4, 1)]
+    counts = explain.nearest_labels(np.zeros(2), references, labels, k=6)
+    assert sum(c for _, c in counts) == 6 and dict(counts) == {7: 2, 1: 2, 4: 1, 9: 1}
+    assert not explain.has_majority(counts) and not explain.has_majority([(7, 2), (1, 2)])
+    assert explain.has_majority([(1, 2), (4, 1)]) and explain.has_majority([(3, 6), (5, 4)])
+    assert not explain.has_majority([(3, 5), (5, 5)])
+
+
 def test_similarity_to_nearest_is_the_best_pixel_correlation():
     rng = np.random.default_rng(2)
     refs = rng.uniform(size=(20, 28, 28))

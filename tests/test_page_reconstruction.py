@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pages import charts, image_urls, metric, open_page, png_bytes
 from vae_site.i18n import text
-from vae_tf import data
+from vae_tf import data, explain
 
 PAGE = "pages/reconstruction.py"
 
@@ -98,6 +98,29 @@ def test_a_shape_the_model_has_not_seen_is_called_out():
     assert sections(at) == ["1. `w.png`"]
     assert any("The model has not seen digits like this one" in w.value for w in at.warning)
     assert [link.proto.page for link in at.get("page_link")][:1] == ["anomaly"]  # the link to Anomaly scores
+
+
+def neighbours_of(served, bundled, index: int) -> list[tuple[int, int]]:
+    """The labels of the 10 test digits nearest to test digit `index` in the main VAE's latent space."""
+    references, _ = served["vae_main"].encode(data.binarize(bundled[0], seed=0))
+    code, _ = served["vae_main"].encode(bundled[0][index][None])
+    return explain.nearest_labels(code[0], references, bundled[1], k=10)
+
+
+def test_the_page_names_the_nearest_test_digits_and_says_when_none_has_a_majority(served, bundled):
+    clear = neighbours_of(served, bundled, 42)
+    assert clear[0][1] > 5  # a plain 4
+    at = open_page(PAGE, picks="42")
+    found = ", ".join(f"{label}\u00a0({count})" for label, count in clear)  # never broken inside
+    assert [c.value for c in at.caption if "nearest" in c.value] == [
+        f"The 10 test digits whose codes lie nearest to this one's (in all 32 latent dimensions), by digit: {found}."
+    ]
+    assert not any("between digits" in i.value for i in at.info)
+    torn = next(i for i in range(len(bundled[1])) if neighbours_of(served, bundled, i)[0][1] <= 5)
+    at = open_page(PAGE, picks=str(torn))
+    assert any("The model places this one between digits" in i.value for i in at.info)
+    at = open_page(PAGE, first_lang="ko", picks=str(torn))
+    assert any("여러 숫자 사이에" in i.value for i in at.info)
 
 
 def test_the_page_in_korean(bundled):

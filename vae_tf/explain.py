@@ -169,6 +169,27 @@ def similarity_to_nearest(images: np.ndarray, references: np.ndarray) -> tuple[n
     return similarity[np.arange(len(index)), index], index
 
 
+def nearest_labels(code: np.ndarray, references: np.ndarray, labels: np.ndarray, k: int = 10) -> list[tuple[int, int]]:
+    """The labels of the `k` reference codes nearest to `code` (Euclidean), counted.
+
+    Args:
+      code: (L,) one latent code; references: (N, L) codes of labelled images; labels: (N,).
+
+    Returns:
+      (label, count) pairs, the most frequent first; a tie goes to the label met first, nearest first.
+    """
+    distance = ((np.asarray(references, np.float64) - np.asarray(code, np.float64).reshape(1, -1)) ** 2).sum(axis=1)
+    counts: dict[int, int] = {}
+    for index in np.argsort(distance, kind="stable")[:k]:
+        counts[int(labels[index])] = counts.get(int(labels[index]), 0) + 1
+    return sorted(counts.items(), key=lambda pair: -pair[1])
+
+
+def has_majority(counted: list[tuple[int, int]]) -> bool:
+    """Whether one label holds more than half of the neighbours `nearest_labels` counted."""
+    return 2 * counted[0][1] > sum(count for _, count in counted)
+
+
 def variety(images: np.ndarray) -> float:
     """Mean root-mean-square pixel difference over every pair of images: how different they are."""
     flat = np.asarray(images, np.float64).reshape(len(images), -1)
