@@ -16,6 +16,11 @@ tuning half beside it), as accuracy over all uploads (a refused upload counts as
   through the library's own MNIST recipe (`vae_tf.images.mnist_recipe`): how MNIST-like the
   shapes are for this classifier, i.e. what perfect cleaning could reach.
 
+And whether the reconstruction page says so when the reconstruction loses the digit: its own
+check (`vae_tf.anomaly.upload_check`) and its nearest-test-digits note (`vae_tf.explain`) on
+every upload, among those whose reconstruction the classifier misreads and those it reads
+correctly, beside MNIST's own test digits.
+
 `--split tune` runs the tuning half alone, without the VAE: the loop for changing the
 preprocessing. Contact sheets of failures are drawn from the tuning half only, so nobody
 tunes on the held-out half by looking at it. The classifier's weights and the generated
@@ -184,6 +189,34 @@ def reconstruct(vae, digits: np.ndarray) -> np.ndarray:
     return vae.decode(vae.encode(digits)[0])
 
 
+def add_warnings(rows: list[dict], digits: dict, vae, directory: Path, mnist: np.ndarray) -> dict[str, float]:
+    """What the reconstruction page says of each upload (None if refused); returns the shares of MNIST digits.
+
+    "warned": its -ELBO or shape check says the model has not kept the digit (`anomaly.upload_check`);
+    "between": no digit has a majority among its nearest test digits' codes (`explain.has_majority`).
+    """
+    from vae_tf import anomaly, data, explain, figures, store
+
+    reference = figures.load(directory)["anomaly"]
+    bundled = data.load_npz_split(store.ASSETS_DIR / "mnist_test_1000.npz")
+    codes, labels = vae.encode(data.binarize(bundled.x[..., 0], seed=0))[0], bundled.y
+
+    def warned(digit: np.ndarray, recon: np.ndarray) -> bool:
+        return not anomaly.upload_check(vae, digit, recon, reference)[1].keeps_digit
+
+    def between(digit: np.ndarray) -> bool:
+        return not explain.has_majority(explain.nearest_labels(vae.encode(digit[None])[0][0], codes, labels))
+
+    for row, digit, recon in zip(rows, digits["site"], digits["recon"], strict=True):
+        row["warned"] = None if row["refused"] else warned(digit, recon)
+        row["between"] = None if row["refused"] else between(digit)
+    mnist_recon = reconstruct(vae, mnist)
+    return {
+        "warned": float(np.mean([warned(d, r) for d, r in zip(mnist, mnist_recon, strict=True)])),
+        "between": float(np.mean([between(d) for d in mnist])),
+    }
+
+
 def add_predictions(rows: list[dict], digits: dict, model) -> None:
     """Each row's predicted label per kind of digit (-1 for a refused upload's site and recon)."""
     for kind, batch in digits.items():
@@ -223,6 +256,26 @@ def summary_table(rows: list[dict]) -> str:
             body.append([split, source, len(subset), *(accuracy(subset, k) for k in KINDS), refused])
     header = ["half", "source", "uploads", "site path", "VAE recon", "naive resize", "glyph ceiling", "refused"]
     return markdown(header, body)
+
+
+def share_of(rows: list[dict], *keys: str) -> str:
+    """Share of rows for which the page says any of `keys` ("warned", "between"), as a percentage."""
+    return f"{100.0 * sum(any(r[k] for k in keys) for r in rows) / len(rows):.1f}%" if rows else "-"
+
+
+def warning_table(rows: list[dict]) -> str:
+    """Per half and source: what the page says when the reconstruction is misread, and when it is not."""
+    body = []
+    for split in ("held-out", "tune"):
+        for source in (*upload_set.SOURCES, "all"):
+            match = {"split": split, **({} if source == "all" else {"source": source})}
+            subset = [r for r in where(rows, **match) if r.get("warned") is not None]
+            lost = [r for r in subset if r["pred_recon"] != r["label"]]
+            kept = [r for r in subset if r["pred_recon"] == r["label"]]
+            said = [share_of(lost, "warned"), share_of(lost, "between"), share_of(lost, "warned", "between")]
+            body.append([split, source, len(subset), len(lost), *said, share_of(kept, "warned", "between")])
+    header = ["half", "source", "uploads", "recon misread", "misread: warned", "misread: between digits"]
+    return markdown([*header, "misread: either", "read correctly: either"], body)
 
 
 def variation_table(rows: list[dict]) -> str:
@@ -326,7 +379,8 @@ def tuning_failures(rows: list[dict], per_variation: int = 3, most: int = 40) ->
 
 def save_records(rows: list[dict]) -> None:
     """Every prediction as CSV, and the tuning half's failures as a contact sheet."""
-    keys = ["source", "variation", "writer", "split", "label", "fmt", "bytes", *(f"pred_{k}" for k in KINDS), "refused"]
+    keys = ["source", "variation", "writer", "split", "label", "fmt", "bytes", *(f"pred_{k}" for k in KINDS)]
+    keys += ["warned", "between", "refused"]
     with open(OUT / "preprocess_records.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=keys, extrasaction="ignore")
         writer.writeheader()
@@ -379,6 +433,14 @@ Targets on the held-out half:
 {verdicts(rows)}
 
 {summary_table(rows)}
+
+Does the page say so when the reconstruction loses the digit (the classifier reads another digit in
+it)? **warned**: its check of the −ELBO and of the difference from the input says "the model has not
+seen digits like this one"; **between digits**: no digit has a majority among the 10 test digits whose
+codes lie nearest ("the model places this one between digits"). Of 2,000 MNIST test digits, the check
+warns about {100 * facts["mnist"]["warned"]:.1f}% and {100 * facts["mnist"]["between"]:.1f}% lie between digits.
+
+{warning_table(rows)}
 
 Per variation (site path / VAE recon):
 
@@ -455,6 +517,7 @@ def evaluate(args: argparse.Namespace) -> tuple[list[dict], dict]:
     if args.split == "both":
         vae, directory, sha = main_vae()
         digits["recon"] = reconstruct(vae, digits["site"])
+        facts["mnist"] = add_warnings(rows, digits, vae, directory, test.x[:2000, ..., 0])
         ref = float((predict(model, reconstruct(vae, test.x[:2000, ..., 0])) == test.y[:2000]).mean())
         facts["vae"] = (
             f"VAE `{directory.relative_to(ROOT)}` (weights sha256 {sha}), classifier on its "
@@ -480,6 +543,7 @@ def main(argv: list[str] | None = None) -> int:
         facts["summary"],
         verdicts(rows),
         summary_table(rows),
+        *([warning_table(rows)] if "mnist" in facts else []),
         variation_table(rows),
         font_table(rows),
         digit_table(rows),

@@ -14,7 +14,6 @@ navigation.enter()
 DEFAULT_PICKS = (0, 1, 2)  # what an empty page shows
 MAX_PICKS = 8
 DRAWS = 6  # codes z ~ q(z|x) decoded per digit
-NEIGHBOURS = 10  # test digits' codes nearest to a digit's, whose labels the page names
 _PICKED = "_reconstruction_picked"  # session key: the visitor chose test digits themselves
 
 display.crisp_images()
@@ -118,11 +117,12 @@ def honest_note(check: anomaly.Check) -> None:
 
 def neighbours(code: np.ndarray) -> None:
     """Name the labels of the test digits whose codes lie nearest to this one, and say so when none has a majority."""
-    found = explain.nearest_labels(code, resources.test_codes("vae_main"), resources.test_digits()[1], NEIGHBOURS)
+    found = explain.nearest_labels(code, resources.test_codes("vae_main"), resources.test_digits()[1])
+    k = sum(count for _, count in found)
     counted = ", ".join(t("reconstruction.neighbour", label=label, count=count) for label, count in found)
-    st.caption(t("reconstruction.neighbours", k=NEIGHBOURS, dims=len(code), found=counted))
+    st.caption(t("reconstruction.neighbours", k=k, dims=len(code), found=counted))
     if not explain.has_majority(found):
-        st.info(t("reconstruction.between", k=NEIGHBOURS, most=found[0][1]), icon=":material/call_split:")
+        st.info(t("reconstruction.between", k=k, most=found[0][1]), icon=":material/call_split:")
 
 
 def section(number: int, title: str, item: uploads.Digit) -> tuple[np.ndarray, np.ndarray]:
