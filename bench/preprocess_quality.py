@@ -204,16 +204,17 @@ def add_warnings(rows: list[dict], digits: dict, vae, directory: Path, mnist: np
     def warned(digit: np.ndarray, recon: np.ndarray) -> bool:
         return not anomaly.upload_check(vae, digit, recon, reference)[1].keeps_digit
 
-    def between(digit: np.ndarray) -> bool:
-        return not explain.has_majority(explain.nearest_labels(vae.encode(digit[None])[0][0], codes, labels))
+    def between(images: np.ndarray) -> list[bool]:
+        means = vae.encode(images)[0]  # one call for all: each row's code is the page's for that digit
+        return [not explain.has_majority(explain.nearest_labels(m, codes, labels)) for m in means]
 
-    for row, digit, recon in zip(rows, digits["site"], digits["recon"], strict=True):
+    for row, digit, recon, apart in zip(rows, digits["site"], digits["recon"], between(digits["site"]), strict=True):
         row["warned"] = None if row["refused"] else warned(digit, recon)
-        row["between"] = None if row["refused"] else between(digit)
+        row["between"] = None if row["refused"] else apart
     mnist_recon = reconstruct(vae, mnist)
     return {
         "warned": float(np.mean([warned(d, r) for d, r in zip(mnist, mnist_recon, strict=True)])),
-        "between": float(np.mean([between(d) for d in mnist])),
+        "between": float(np.mean(between(mnist))),
     }
 
 
