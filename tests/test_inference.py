@@ -4,6 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tests.conftest import closed_form_kl
 from vae_tf import models, store
@@ -93,6 +94,49 @@ def test_vamp_prior_samples_come_from_its_components(tiny_vamp):
     )
 
 
+def test_a_fitted_q_has_a_lower_neg_elbo_than_the_encoders(mnist_small):
+    """Fitting q(z|x) to each test digit narrows the amortization gap (scored with other draws than the fit's)."""
+    from vae_tf import data
+
+    served = Inference(store.load(store.model_dir(store.SHIPPED["vae_main"])))
+    x = data.binarize(mnist_small["test"].x[:32], seed=0)
+    mean, std, reconstruction = served.fit(x, seed=0)
+    assert mean.shape == std.shape == (32, 32) and np.all(std > 0) and reconstruction.shape == (32, 28, 28)
+    np.testing.assert_allclose(reconstruction, served.decode(mean), rtol=1e-5, atol=1e-6)
+    encoder = served.elbo_terms(x, seed=7, draws=200)["neg_elbo"]
+    fitted = served.elbo_terms(x, seed=7, draws=200, posterior=(mean, std))["neg_elbo"]
+    gap = encoder - fitted
+    assert gap.mean() > 1.0 and (gap > 0).mean() >= 0.8, gap
+
+
+def test_fitting_an_image_does_not_depend_on_the_others_or_the_run(served, binary_test_images):
+    alone = served.fit(binary_test_images[3:4], seed=2)
+    together = served.fit(binary_test_images, seed=2)
+    for a, b in zip(alone, together, strict=True):
+        np.testing.assert_allclose(a[0], b[3], rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(served.fit(binary_test_images, seed=2)[0], together[0])
+    assert not np.allclose(served.fit(binary_test_images, seed=3)[0], together[0])
+
+
+def test_no_fitting_steps_leave_the_encoders_q(tiny_vamp, binary_test_images):
+    x = tf.constant(binary_test_images[..., None])
+    mean, std = models.fitted_q_z_given_x(tiny_vamp, x, tf.constant([0, 0]), steps=0)
+    for a, b in zip((mean, std), models.encode(tiny_vamp, x), strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+
+
+def test_elbo_terms_at_the_encoders_own_posterior_are_the_encoders(served, binary_test_images):
+    x = binary_test_images[:5]
+    at = served.elbo_terms(x, seed=3, draws=4, posterior=served.encode(x))
+    for name, value in served.elbo_terms(x, seed=3, draws=4).items():
+        np.testing.assert_allclose(at[name], value, rtol=1e-5)
+
+
+def test_an_ae_has_no_q_to_fit(tiny_ae, binary_test_images):
+    with pytest.raises(ValueError, match="needs a VAE"):
+        Inference(tiny_ae).fit(binary_test_images[:2])
+
+
 @pytest.mark.parametrize("name", ["tiny_vae", "tiny_vamp"])
 def test_many_threads_at_once_match_serial(name, binary_test_images, request):
     """The TFP layers fail when shared across threads; the served path must not, from its first call on."""
@@ -102,7 +146,8 @@ def test_many_threads_at_once_match_serial(name, binary_test_images, request):
     def work(x):
         mean, std = served.encode(x)
         terms, prior_codes = served.elbo_terms(x, seed=1), served.sample_prior(4, seed=3, temperature=0.8)
-        return mean, std, served.decode(mean), terms["neg_elbo"], served.iwae(x, 20, seed=2), prior_codes
+        fitted = served.fit(x, seed=4)[0]
+        return mean, std, served.decode(mean), terms["neg_elbo"], served.iwae(x, 20, seed=2), prior_codes, fitted
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         runs = [list(pool.map(work, images)) for _ in range(3)]  # the first run traces every function

@@ -40,10 +40,18 @@ class Inference:
         self._decode = _traced(lambda z: models.decode(model, z), codes)
         self._reconstruct = _traced(lambda x: models.reconstruct(model, x), _IMAGES)
         self._elbo = _traced(lambda x, s: models.elbo_terms(model, x, s), _IMAGES, _SEED)
+        self._elbo_at = _traced(
+            lambda x, m, sd, s: models.elbo_terms(model, x, s, models.diagonal_normal(m, sd)),
+            _IMAGES,
+            codes,
+            codes,
+            _SEED,
+        )
         self._kl = _traced(lambda x, s: models.kl_per_dimension(model, x, s), _IMAGES, _SEED)
         self._log_px_z = _traced(lambda x, z: models.log_likelihood(model, x, z), _IMAGES, codes)
-        self._log_weights = None
+        self._log_weights = self._fit = None
         if model.config.kind == "vae":
+            self._fit = _traced(lambda x, s: models.fitted_reconstruction(model, x, s), _IMAGES, _SEED)
             self._log_weights = _traced(
                 lambda x, k, s, i: models.iwae_log_weights(model, x, k, s, i), _IMAGES, _COUNT, _SEED, _COUNT
             )
@@ -75,6 +83,17 @@ class Inference:
         """
         return tuple(t.numpy() for t in self._reconstruct(_as_images(images)))
 
+    def fit(self, images: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """q(z|x) fitted to each image alone (`models.fitted_q_z_given_x`), and the decoded mean: as `reconstruct`.
+
+        Args:
+          images: (N, 28, 28[, 1]) in [0, 1], grey or binary.
+          seed: seed of the fixed noise draws of each image's -ELBO.
+        """
+        if self._fit is None:
+            raise ValueError("fitting q(z|x) needs a VAE: an AE has none")
+        return tuple(t.numpy() for t in self._fit(_as_images(images), _seed(seed)))
+
     def sample_prior(self, n: int, seed: int, temperature: float = 1.0) -> np.ndarray:
         """n codes z ~ p(z), reproducible from `seed`. Shape (n, L).
 
@@ -89,7 +108,9 @@ class Inference:
         eps = np.random.default_rng(seed).standard_normal((n, self.latent_size))
         return (mean + std * eps).astype(np.float32)
 
-    def elbo_terms(self, images: np.ndarray, seed: int = 0, draws: int = 1) -> dict[str, np.ndarray]:
+    def elbo_terms(
+        self, images: np.ndarray, seed: int = 0, draws: int = 1, posterior: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> dict[str, np.ndarray]:
         """Per-image `recon` (-log p(x|z)), `kl` and `neg_elbo`, in nats; each (N,).
 
         Args:
@@ -97,9 +118,16 @@ class Inference:
           seed: seed of the draws z ~ q(z|x).
           draws: each term is averaged over this many draws (one draw is an unbiased estimate;
             averaging steadies a number shown for one image).
+          posterior: the mean and spread (N, L) of another q(z|x) of a VAE (e.g. `fit`'s); the encoder's if None.
         """
-        x = np.repeat(_as_images(images).numpy(), draws, axis=0)  # (N * draws, 28, 28, 1)
-        terms = self._elbo(tf.convert_to_tensor(x), _seed(seed))
+        x = tf.convert_to_tensor(np.repeat(_as_images(images).numpy(), draws, axis=0))  # (N * draws, 28, 28, 1)
+        if posterior is None:
+            terms = self._elbo(x, _seed(seed))
+        else:
+            mean, std = (
+                np.repeat(np.asarray(p, np.float32).reshape(-1, self.latent_size), draws, 0) for p in posterior
+            )
+            terms = self._elbo_at(x, mean, std, _seed(seed))
         return {name: t.numpy().reshape(-1, draws).mean(axis=1) for name, t in terms.items()}
 
     def kl_per_dimension(self, images: np.ndarray, seed: int = 0) -> np.ndarray:

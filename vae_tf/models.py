@@ -229,24 +229,43 @@ def decode(model: LatentVariableModel, z: tf.Tensor) -> tf.Tensor:
 
 def reconstruct(model: LatentVariableModel, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """q(z|x)'s mean and spread (B, L) each, and p(x|z)'s pixel probabilities at the mean (B, 28, 28)."""
-    mean, std = encode(model, x)
+    return decoded_at_mean(model, *encode(model, x))
+
+
+def fitted_reconstruction(model: LatentVariableModel, x: tf.Tensor, seed) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """`reconstruct` with q(z|x) fitted to each image alone (`fitted_q_z_given_x`)."""
+    return decoded_at_mean(model, *fitted_q_z_given_x(model, x, seed))
+
+
+def decoded_at_mean(
+    model: LatentVariableModel, mean: tf.Tensor, std: tf.Tensor
+) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """A q(z|x)'s mean and spread, and p(x|z)'s pixel probabilities at its mean (B, 28, 28)."""
     return mean, std, tf.reshape(decode(model, mean), (-1, 28, 28))
 
 
-def elbo_terms(model: LatentVariableModel, x: tf.Tensor, seed) -> dict[str, tf.Tensor]:
+def diagonal_normal(mean: tf.Tensor, std: tf.Tensor) -> tfd.Distribution:
+    """N(mean, diag std^2) with batch (B,) and event (L,): a q(z|x) given by its parameters, as the encoder's is."""
+    return tfd.Independent(tfd.Normal(mean, std), reinterpreted_batch_ndims=1)
+
+
+def elbo_terms(
+    model: LatentVariableModel, x: tf.Tensor, seed, q: tfd.Distribution | None = None
+) -> dict[str, tf.Tensor]:
     """The ELBO's two terms per image, computed explicitly with one z ~ q(z|x).
 
     Args:
       model: a VAE or AE.
       x: binary images (B, 28, 28, 1).
       seed: a stateless seed, an int tensor of shape (2,).
+      q: another q(z|x) for a VAE (batch (B,), event (L,)), e.g. `fitted_q_z_given_x`'s; the encoder's if None.
 
     Returns:
       `recon` = -log p(x|z), `kl` = KL(q(z|x) || p(z)) (0 for an AE; see `kl_divergence`) and
       `neg_elbo` = recon + kl, each of shape (B,), in nats.
     """
     if model.config.kind == "vae":
-        q = q_z_given_x(model, x)
+        q = q_z_given_x(model, x) if q is None else q
         z = q.sample(seed=seed)
         kl = model.prior.kl(q, z)
     else:
@@ -289,15 +308,79 @@ def iwae_log_weights(model: LatentVariableModel, x: tf.Tensor, k, seed, first=0)
 
 def _draws_per_image(q: tfd.Distribution, k, seed, first) -> tf.Tensor:
     """k reparameterised draws from q (batch (B,), event (L,)), image b's from seed folded with first + b: (k, B, L)."""
-    mean, std = q.mean(), q.stddev()  # (B, L)
-    shape = tf.stack([k, tf.shape(mean)[1]])
+    mean = q.mean()  # (B, L)
+    return mean + q.stddev() * _noise_per_image(tf.shape(mean), k, seed, first)
+
+
+def _noise_per_image(batch_shape: tf.Tensor, k, seed, first) -> tf.Tensor:
+    """k standard normal draws per row of a (B, L) batch, row b's from seed folded with first + b: (k, B, L)."""
+    shape = tf.stack([k, batch_shape[1]])
 
     def noise(index):
         return tf.random.stateless_normal(shape, tf.random.experimental.stateless_fold_in(seed, index))
 
-    index = tf.cast(first, tf.int32) + tf.range(tf.shape(mean)[0])
+    index = tf.cast(first, tf.int32) + tf.range(batch_shape[0])
     eps = tf.map_fn(noise, index, fn_output_signature=tf.float32)  # (B, k, L)
-    return mean + std * tf.transpose(eps, (1, 0, 2))
+    return tf.transpose(eps, (1, 0, 2))
+
+
+def fitted_q_z_given_x(
+    model: LatentVariableModel, x: tf.Tensor, seed, steps: int = 50, draws: int = 8, learning_rate: float = 0.05
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """q(z|x) fitted to each image alone: its mean and spread (B, L) each, starting from the encoder's.
+
+    The encoder answers for every image in one pass, so its q(z|x) is a compromise, and the
+    further an image lies from the training digits the worse it is: the amortization gap
+    (Cremer et al. 2018). Here Adam minimises each image's own -ELBO over q's mean and log
+    spread, as stochastic variational inference does (and the refinement of semi-amortized
+    VAEs, Kim et al. 2018), with `draws` fresh draws of the noise per step. The draws come
+    from `seed` and the step alone, the same for every image, so an image's q does not
+    depend on the others fitted with it. The images may be grey: their log-likelihood is then
+    the cross-entropy of the Bernoulli pixels, the expected log-likelihood of the image
+    binarized (see `vae_tf.data.binarize`). The graph holds no variables (the optimiser's
+    state is loop tensors), so it is safe from many threads.
+
+    Args:
+      model: a VAE.
+      x: images (B, 28, 28, 1) in [0, 1].
+      seed: a stateless seed (2,).
+      steps, draws, learning_rate: Adam's steps, the noise draws per step, Adam's step size.
+    """
+    q = q_z_given_x(model, x)
+    start = (q.mean(), tf.math.log(q.stddev()))
+    prior = model.prior if model.prior.exact_kl else priors.GaussianMixture(*model.prior.components())
+    pixels = tf.reshape(x, (1, -1, NUM_PIXELS))
+
+    def neg_elbo(mean, log_std, eps):
+        """Each image's -ELBO estimated at the draws eps (draws, 1, L): (B,)."""
+        std = tf.exp(log_std)
+        z = mean + std * eps
+        logits = tf.reshape(model.decoder_net(tf.reshape(z, (-1, z.shape[-1]))), (draws, -1, NUM_PIXELS))
+        recon = tf.reduce_sum(
+            tf.nn.sigmoid_cross_entropy_with_logits(tf.broadcast_to(pixels, tf.shape(logits)), logits), -1
+        )
+        kl = prior.kl(diagonal_normal(mean, std), z)  # (B,) closed form, else (draws, B)
+        return tf.reduce_mean(recon + kl, 0)
+
+    def step(i, params, moments):
+        eps = tf.random.stateless_normal(
+            (draws, 1, start[0].shape[-1]), tf.random.experimental.stateless_fold_in(seed, i)
+        )
+        with tf.GradientTape() as tape:
+            tape.watch(params)
+            loss = tf.reduce_sum(neg_elbo(*params, eps))  # images are independent: each gets its own gradient
+        grads = tape.gradient(loss, params)
+        t = tf.cast(i + 1, tf.float32)
+        step_size = learning_rate * tf.sqrt(1.0 - 0.999**t) / (1.0 - 0.9**t)
+        moments = tuple(
+            (0.9 * m + 0.1 * g, 0.999 * v + 0.001 * tf.square(g)) for g, (m, v) in zip(grads, moments, strict=True)
+        )
+        params = tuple(p - step_size * m / (tf.sqrt(v) + 1e-7) for p, (m, v) in zip(params, moments, strict=True))
+        return i + 1, params, moments
+
+    zeros = tuple((tf.zeros_like(p), tf.zeros_like(p)) for p in start)
+    _, (mean, log_std), _ = tf.while_loop(lambda i, *_: i < steps, step, (tf.constant(0), start, zeros))
+    return mean, tf.exp(log_std)
 
 
 def kl_per_dimension(model: LatentVariableModel, x: tf.Tensor, seed=None) -> tf.Tensor:
