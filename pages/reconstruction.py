@@ -31,6 +31,9 @@ def test_picker(brought: list) -> list[int]:
     chosen = st.session_state.get(_PICKED) or "picks" in st.query_params
     if brought and not chosen and tuple(st.session_state["picks"]) == DEFAULT_PICKS:
         st.session_state["picks"] = ()  # defaults belong to an empty page
+    # The options' language is bound now: a Korean visitor's picks were dropped at the next rerun
+    # (the toggle's, a drawing's) when the label was looked up again as the widget's value was read.
+    lang = i18n.current()
     # A typed number means that digit: no "select all matches" row, and options that start
     # with their number, so Enter takes the first option whose number starts with the typed one.
     picks = st.multiselect(
@@ -40,7 +43,7 @@ def test_picker(brought: list) -> list[int]:
         max_selections=MAX_PICKS,
         select_all=False,
         filter_mode="prefix",
-        format_func=lambda i: t("reconstruction.pick_option", index=i, label=int(labels[i])),
+        format_func=lambda i: i18n.text(lang, "reconstruction.pick_option", index=i, label=int(labels[i])),
         help=t("reconstruction.picks_help", high=len(digits) - 1, most=MAX_PICKS),
     )
     if tuple(picks) != DEFAULT_PICKS:
@@ -70,6 +73,7 @@ if not chosen:
     st.info(t("reconstruction.empty"))
     share.share_box(["picks"], note=t("share.uploads_stay"))
     st.stop()
+fit_each = st.toggle(t("reconstruction.fit_toggle"), key="fit", help=t("reconstruction.fit_help"))
 
 
 @st.cache_resource(show_spinner=False)
@@ -137,10 +141,12 @@ def section(number: int, title: str, item: uploads.Digit) -> tuple[np.ndarray, n
         st.info(uploads.say(note))
     mean, std, reconstruction = vae.reconstruct(item.digit[None])
     posterior = vae.decode(vae.sample_posterior(item.digit, DRAWS, seed=number))
+    fitted = anomaly.fitted_reconstruction(vae, item.digit) if fit_each else None
     display.digits(
-        [item.digit, reconstruction[0], *posterior],
+        [item.digit, reconstruction[0], *([fitted[0]] if fitted else []), *posterior],
         size=84,
         captions=[t("reconstruction.cap_input"), t("reconstruction.cap_mean")]
+        + ([t("reconstruction.cap_fitted")] if fitted else [])
         + [t("reconstruction.cap_draw", i=i + 1) for i in range(DRAWS)],
     )
     st.caption(t("reconstruction.images_caption", draws=DRAWS))
@@ -149,6 +155,10 @@ def section(number: int, title: str, item: uploads.Digit) -> tuple[np.ndarray, n
     c1.metric(t("reconstruction.metric_recon"), t("reconstruction.nats", value=terms["recon"][0]))
     c2.metric(t("reconstruction.metric_kl"), t("reconstruction.nats", value=terms["kl"][0]))
     c3.metric(t("reconstruction.metric_elbo"), t("reconstruction.nats", value=terms["neg_elbo"][0]))
+    if fitted:
+        encoder, gap = float(terms["neg_elbo"][0]), float(terms["neg_elbo"][0]) - fitted[1]
+        key = "reconstruction.fitted" if gap >= 0.05 else "reconstruction.fitted_no_gap"
+        st.markdown(t(key, fitted=fitted[1], encoder=encoder, gap=gap))
     honest_note(check)
     neighbours(mean[0])
     with st.expander(t("reconstruction.posterior_heading")):

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pages import charts, image_urls, metric, open_page, png_bytes
 from vae_site.i18n import text
-from vae_tf import data, explain
+from vae_tf import anomaly, data, explain
 
 PAGE = "pages/reconstruction.py"
 
@@ -164,3 +164,18 @@ def test_an_outlined_digit_is_filled_and_the_page_says_so(lang):
     captions = [img.caption for element in at.get("image") for img in element.proto.imgs]
     assert text(lang, "images.step_outline") in captions  # among the upload's steps
     assert any(text(lang, "images.outline_filled") in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_fitting_q_to_each_digit_shows_the_fitted_reconstruction_and_the_gap(served, bundled, lang):
+    at = open_page(PAGE, first_lang=lang, picks="42")
+    shown = len(image_urls(at))
+    assert not [m for m in at.markdown if "amortization gap" in m.value or "상각 간극" in m.value]
+    at.toggle(key="fit").set_value(True).run()
+    assert not at.exception
+    assert len(image_urls(at)) == shown + 1  # the fitted reconstruction beside the encoder's
+    encoder = served["vae_main"].elbo_terms(data.binarize(bundled[0][42], seed=0)[None], seed=0, draws=100)
+    _, fitted = anomaly.fitted_reconstruction(served["vae_main"], bundled[0][42])
+    assert fitted < encoder["neg_elbo"][0]  # a plain 4: the fit still gains a little
+    numbers = dict(fitted=fitted, encoder=encoder["neg_elbo"][0], gap=encoder["neg_elbo"][0] - fitted)
+    assert text(lang, "reconstruction.fitted", **numbers) in [m.value for m in at.markdown]

@@ -152,6 +152,23 @@ def upload_check(
     return terms, check
 
 
+def fitted_reconstruction(served, digit: np.ndarray, draws: int = 100) -> tuple[np.ndarray, float]:
+    """One grey digit's reconstruction from q(z|x) fitted to it alone, and that q's -ELBO in nats.
+
+    The digit is binarized and its -ELBO estimated as in `upload_check` (seed 0, `draws` codes),
+    so the number compares with the encoder's there; the gap between them is the encoder's
+    amortization gap for this digit (see `vae_tf.models.fitted_q_z_given_x`).
+
+    Args:
+      served: the model's `vae_tf.inference.Inference` (any object with its `fit` and `elbo_terms`).
+      digit: (28, 28) grey digit in [0, 1].
+    """
+    binary = data.binarize(digit, seed=0)[None]
+    mean, std, reconstruction = served.fit(binary, seed=0)
+    terms = served.elbo_terms(binary, seed=0, draws=draws, posterior=(mean, std))
+    return reconstruction[0], float(terms["neg_elbo"][0])
+
+
 @dataclasses.dataclass(frozen=True)
 class Reason:
     """One way an image differs from the test digits: `code` names it; value and the digits' range."""
