@@ -14,8 +14,8 @@ from common import PAGES, ROOT, launch_chromium, start_server, stop, wait_idle
 from playwright.sync_api import sync_playwright
 
 
-def shoot(page, url: str, name: str, upload: Path | None) -> None:
-    """Open `url`, upload on the reconstruction page if asked, then make the window the page's height.
+def shoot(page, url: str, name: str, upload: Path | None, fit: bool = False) -> None:
+    """Open `url`, upload (and fit q(z|x)) on the reconstruction page if asked, then make the window the page's height.
 
     Streamlit scrolls inside its own container, so a window as tall as the page shows all of it.
     """
@@ -24,6 +24,9 @@ def shoot(page, url: str, name: str, upload: Path | None) -> None:
     wait_idle(page, settle_ms=800)
     if name == "reconstruction" and upload:
         page.set_input_files("[data-testid='stFileUploaderDropzoneInput']", str(upload))
+        wait_idle(page, settle_ms=800)
+    if name == "reconstruction" and fit:
+        page.locator("[data-testid='stMain'] [data-testid='stCheckbox'] label").first.click()
         wait_idle(page, settle_ms=800)
     height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": page.viewport_size["width"], "height": min(int(height) + 40, 16000)})
@@ -39,6 +42,7 @@ def main() -> None:
     p.add_argument("--height", type=int, default=1200, help="first window height; then the page's own height")
     p.add_argument("--langs", nargs="*", default=["en", "ko"], help="languages to visit each page in")
     p.add_argument("--upload", type=Path, default=None, help="an image to upload on the reconstruction page")
+    p.add_argument("--fit", action="store_true", help="turn on the reconstruction page's fitting of q(z|x)")
     args = p.parse_args()
     env = dict(os.environ, **({"VAE_TF_MODELS": args.models} if args.models else {}))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -50,7 +54,7 @@ def main() -> None:
                 page = browser.new_page(viewport={"width": width, "height": args.height})
                 for name in args.pages:
                     for lang in args.langs:
-                        shoot(page, f"http://127.0.0.1:{args.port}/{name}?lang={lang}", name, args.upload)
+                        shoot(page, f"http://127.0.0.1:{args.port}/{name}?lang={lang}", name, args.upload, args.fit)
                         page.screenshot(path=str(args.out / f"{name or 'theory'}-{suffix}-{lang}.png"), full_page=False)
                         print("saved", name or "theory", suffix, lang, flush=True)
                 page.close()
