@@ -88,7 +88,7 @@ class Inference:
 
         Args:
           images: (N, 28, 28[, 1]) in [0, 1], grey or binary.
-          seed: seed of the fixed noise draws of each image's -ELBO.
+          seed: seed of the noise drawn at each of the fit's steps (the same for every image).
         """
         if self._fit is None:
             raise ValueError("fitting q(z|x) needs a VAE: an AE has none")
