@@ -31,8 +31,9 @@ def test_picker(brought: list) -> list[int]:
     chosen = st.session_state.get(_PICKED) or "picks" in st.query_params
     if brought and not chosen and tuple(st.session_state["picks"]) == DEFAULT_PICKS:
         st.session_state["picks"] = ()  # defaults belong to an empty page
-    # The options' language is bound now: a Korean visitor's picks were dropped at the next rerun
-    # (the toggle's, a drawing's) when the label was looked up again as the widget's value was read.
+    # The options' language is bound now: AppTest reads a multiselect's value back through its
+    # labels outside the script run, where `t` falls back to English, and dropped Korean picks at
+    # the next rerun (a browser kept them: checked in Chromium before and after).
     lang = i18n.current()
     # A typed number means that digit: no "select all matches" row, and options that start
     # with their number, so Enter takes the first option whose number starts with the typed one.
