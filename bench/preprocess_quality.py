@@ -257,8 +257,8 @@ def summary_table(rows: list[dict]) -> str:
             subset = where(rows, split=split, **({} if source == "all" else {"source": source}))
             refused = sum(bool(r["refused"]) for r in subset)
             body.append([split, source, len(subset), *(accuracy(subset, k) for k in KINDS), refused])
-    header = ["half", "source", "uploads", "site path", "VAE recon", "fitted recon", "naive resize", "glyph ceiling"]
-    header.append("refused")
+    header = ["half", "source", "uploads", "site path", "VAE recon", "fitted recon", "naive resize"]
+    header += ["glyph ceiling", "refused"]
     return markdown(header, body)
 
 

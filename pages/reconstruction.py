@@ -157,7 +157,8 @@ def section(number: int, title: str, item: uploads.Digit) -> tuple[np.ndarray, n
     c2.metric(t("reconstruction.metric_kl"), t("reconstruction.nats", value=terms["kl"][0]))
     c3.metric(t("reconstruction.metric_elbo"), t("reconstruction.nats", value=terms["neg_elbo"][0]))
     if fitted:
-        encoder, gap = float(terms["neg_elbo"][0]), float(terms["neg_elbo"][0]) - fitted[1]
+        encoder = float(terms["neg_elbo"][0])
+        gap = encoder - fitted[1]
         key = "reconstruction.fitted" if gap >= 0.05 else "reconstruction.fitted_no_gap"
         st.markdown(t(key, fitted=fitted[1], encoder=encoder, gap=gap))
     honest_note(check)

@@ -308,20 +308,15 @@ def iwae_log_weights(model: LatentVariableModel, x: tf.Tensor, k, seed, first=0)
 
 def _draws_per_image(q: tfd.Distribution, k, seed, first) -> tf.Tensor:
     """k reparameterised draws from q (batch (B,), event (L,)), image b's from seed folded with first + b: (k, B, L)."""
-    mean = q.mean()  # (B, L)
-    return mean + q.stddev() * _noise_per_image(tf.shape(mean), k, seed, first)
-
-
-def _noise_per_image(batch_shape: tf.Tensor, k, seed, first) -> tf.Tensor:
-    """k standard normal draws per row of a (B, L) batch, row b's from seed folded with first + b: (k, B, L)."""
-    shape = tf.stack([k, batch_shape[1]])
+    mean, std = q.mean(), q.stddev()  # (B, L)
+    shape = tf.stack([k, tf.shape(mean)[1]])
 
     def noise(index):
         return tf.random.stateless_normal(shape, tf.random.experimental.stateless_fold_in(seed, index))
 
-    index = tf.cast(first, tf.int32) + tf.range(batch_shape[0])
+    index = tf.cast(first, tf.int32) + tf.range(tf.shape(mean)[0])
     eps = tf.map_fn(noise, index, fn_output_signature=tf.float32)  # (B, k, L)
-    return tf.transpose(eps, (1, 0, 2))
+    return mean + std * tf.transpose(eps, (1, 0, 2))
 
 
 def fitted_q_z_given_x(
@@ -349,16 +344,12 @@ def fitted_q_z_given_x(
     q = q_z_given_x(model, x)
     start = (q.mean(), tf.math.log(q.stddev()))
     prior = model.prior if model.prior.exact_kl else priors.GaussianMixture(*model.prior.components())
-    pixels = tf.reshape(x, (1, -1, NUM_PIXELS))
 
     def neg_elbo(mean, log_std, eps):
         """Each image's -ELBO estimated at the draws eps (draws, 1, L): (B,)."""
         std = tf.exp(log_std)
-        z = mean + std * eps
-        logits = tf.reshape(model.decoder_net(tf.reshape(z, (-1, z.shape[-1]))), (draws, -1, NUM_PIXELS))
-        recon = tf.reduce_sum(
-            tf.nn.sigmoid_cross_entropy_with_logits(tf.broadcast_to(pixels, tf.shape(logits)), logits), -1
-        )
+        z = mean + std * eps  # (draws, B, L)
+        recon = -p_x_given_z(model, z).log_prob(x)  # (draws, B): x broadcasts over the draws
         kl = prior.kl(diagonal_normal(mean, std), z)  # (B,) closed form, else (draws, B)
         return tf.reduce_mean(recon + kl, 0)
 
