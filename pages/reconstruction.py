@@ -15,6 +15,7 @@ DEFAULT_PICKS = (0, 1, 2)  # what an empty page shows
 MAX_PICKS = 8
 DRAWS = 6  # codes z ~ q(z|x) decoded per digit
 _PICKED = "_reconstruction_picked"  # session key: the visitor chose test digits themselves
+SHARED = ["picks", "fit"]  # what the share link holds (uploads and drawings stay in the browser)
 
 display.crisp_images()
 st.title(t("reconstruction.title"))
@@ -70,9 +71,11 @@ with tab_test:
         for i in test_picker(brought)
     ]
 
+# Restored before the empty page stops: the toggle is drawn only beside digits, and its link value stays.
+share.restore("fit", False, share.BOOLEAN)
 if not chosen:
     st.info(t("reconstruction.empty"))
-    share.share_box(["picks"], note=t("share.uploads_stay"))
+    share.share_box(SHARED, note=t("share.uploads_stay"))
     st.stop()
 fit_each = st.toggle(t("reconstruction.fit_toggle"), key="fit", help=t("reconstruction.fit_help"))
 
@@ -180,4 +183,4 @@ st.subheader(t("reconstruction.map_heading"))
 resources.latent_map("vae_2d", posteriors=posteriors)
 st.caption(t("reconstruction.map_caption"))
 navigation.link("pages/ae_vs_vae.py", "site.next_page", icon=":material/arrow_forward:", page=t("site.nav_ae_vs_vae"))
-share.share_box(["picks"], note=t("share.uploads_stay"))
+share.share_box(SHARED, note=t("share.uploads_stay"))

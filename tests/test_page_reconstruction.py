@@ -179,3 +179,21 @@ def test_fitting_q_to_each_digit_shows_the_fitted_reconstruction_and_the_gap(ser
     assert fitted < encoder["neg_elbo"][0]  # a plain 4: the fit still gains a little
     numbers = dict(fitted=fitted, encoder=encoder["neg_elbo"][0], gap=encoder["neg_elbo"][0] - fitted)
     assert text(lang, "reconstruction.fitted", **numbers) in [m.value for m in at.markdown]
+
+
+def share_link(at: AppTest) -> str:
+    return next(code.value for code in at.sidebar.code if "?" in code.value)
+
+
+def test_the_fit_toggle_travels_in_the_link_and_survives_an_empty_page(served, bundled):
+    at = open_page(PAGE, picks="42")
+    shown = len(image_urls(at))
+    at.toggle(key="fit").set_value(True).run()
+    assert at.query_params["fit"] == "True" and "fit=True" in share_link(at)
+    at.multiselect(key="picks").set_value([]).run()  # no digit: the toggle is not drawn
+    assert text("en", "reconstruction.empty") in [i.value for i in at.info] and "fit=True" in share_link(at)
+    at.multiselect(key="picks").set_value([42]).run()
+    assert at.toggle(key="fit").value and len(image_urls(at)) == shown + 1
+    opened = open_page(PAGE, picks="42", fit="True")  # the link opens with the fit on
+    assert opened.toggle(key="fit").value and len(image_urls(opened)) == shown + 1
+    assert not open_page(PAGE, picks="42", fit="yes").toggle(key="fit").value  # an unknown value: off

@@ -59,6 +59,9 @@ def one_of(choices):
     return parse
 
 
+BOOLEAN = one_of((False, True))  # a toggle's value: ?key=True or ?key=False
+
+
 def list_of(item, max_items: int, min_items: int = 0):
     """A parser of 'a,b,c' into a tuple of distinct items, each parsed by `item`, min..max long."""
 
