@@ -14,8 +14,10 @@ each against the target of issue 14:
    log, websocket frames (either way) from Playwright.
 2. A drawing stroke (target <= 300 ms server p95): on the Reconstruction page's pad, one warm-up
    stroke and then `--strokes` mouse strokes; each reruns the page (reconstruction, posterior,
-   the map's ellipse). Server: the script runs the stroke caused, from the run log. Browser: from
-   the mouse-up event to the app's script state back to `notRunning`, in the page's clock.
+   the map's ellipse). Twice: as the page opens, and with its toggle that fits q(z|x) to the
+   digit on (opened from its share link, `?fit=True`). Server: the script runs the stroke caused,
+   from the run log. Browser: from the mouse-up event to the app's script state back to
+   `notRunning`, in the page's clock.
 """
 
 import random
@@ -42,6 +44,7 @@ MAP_ROOT = "xpath=ancestor::div[contains(concat(' ', @class, ' '), ' lm ')][1]"
 # Page-clock ms from the armed event to the first 'running' state after it (the rerun's start, as seen).
 TO_RUNNING_JS = "() => { const b = window.__bench; const r = b.changes.find(([t, s]) => t >= b.t0 && s === 'running');"
 TO_RUNNING_JS += " return r ? r[0] - b.t0 : null; }"
+FIT = "?fit=True"  # the Reconstruction page's link with its fitting of q(z|x) on
 CLEAR_STATS_JS = "() => { const s = window.__latentMapStats; s.painted.length = s.compute.length = 0; s.decodes = 0; }"
 
 
@@ -133,10 +136,10 @@ def stroke(page, surface, points, run_log: Path, timeout_ms: int) -> tuple:
     return done["browser"], done["server"], done["runs"], done["fallback"], to_running
 
 
-def strokes(browser, port: int, run_log: Path, args) -> list[tuple]:
-    """One warm-up stroke, then `--strokes` timed ones on the Reconstruction page's pad."""
+def strokes(browser, port: int, run_log: Path, args, query: str = "") -> list[tuple]:
+    """One warm-up stroke, then `--strokes` timed ones on the Reconstruction page's pad (opened with `query`)."""
     context = browser.new_context(viewport=LAPTOP)
-    page, _ = open_page(context, port, "reconstruction", args.timeout * 1000)
+    page, _ = open_page(context, port, "reconstruction" + query, args.timeout * 1000)
     page.get_by_role("tab", name="Draw").click()
     surface = canvas(page)
     common.wait_idle(page, settle_ms=1000)  # the pad is resized to the measured column
@@ -176,16 +179,20 @@ def hover_report(results: list[tuple[str, dict]], moves: int) -> str:
     )
 
 
-def stroke_report(times: list[tuple]) -> str:
-    """The stroke table."""
+def stroke_row(label: str, times: list[tuple]) -> list:
+    """One row of the stroke table."""
     b, s = [t[0] for t in times], [t[1] for t in times]
     p95 = common.percentile(s, 95)
-    runs = collections_line([t[2] for t in times])
-    rows = [["draw one stroke on the Reconstruction pad", len(times), fmt(common.percentile(s, 50)), fmt(p95)]]
     starts = [t[4] for t in times if t[4] is not None]
-    rows[0] += [fmt(max(s)), fmt(common.percentile(b, 50)), fmt(common.percentile(b, 95))]
-    rows[0] += [fmt(common.percentile(starts, 50)), runs, verdict(p95, 300)]
-    fallbacks = sum(t[3] for t in times)
+    row = [label, len(times), fmt(common.percentile(s, 50)), fmt(p95), fmt(max(s))]
+    row += [fmt(common.percentile(b, 50)), fmt(common.percentile(b, 95)), fmt(common.percentile(starts, 50))]
+    return row + [collections_line([t[2] for t in times]), verdict(p95, 300)]
+
+
+def stroke_report(by_label: dict[str, list[tuple]]) -> str:
+    """The stroke table: a row per way the page was opened."""
+    rows = [stroke_row(label, times) for label, times in by_label.items()]
+    fallbacks = sum(t[3] for times in by_label.values() for t in times)
     lagged = f"\n\n{fallbacks} strokes ended without a visible 'running' state (see `common.DONE_JS`)."
     return (
         "### A drawing stroke to its reconstruction and ellipse (target ≤ 300 ms server p95)\n\n"
@@ -222,7 +229,11 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = common.launch_chromium(pw)
             body = hover_report(hovers(browser, port, run_log, args), args.moves)
-            body += "\n\n" + stroke_report(strokes(browser, port, run_log, args))
+            drawn = {
+                "draw one stroke on the Reconstruction pad": strokes(browser, port, run_log, args),
+                "the same, q(z|x) fitted to the drawing (`?fit=True`)": strokes(browser, port, run_log, args, FIT),
+            }
+            body += "\n\n" + stroke_report(drawn)
             browser.close()
     finally:
         common.stop(server)
