@@ -9,6 +9,7 @@ median over `--calls // 10` calls, divided by 100 for the time per image. Target
 image. Beside it, `encode` and `decode` called one after the other (two dispatches). For
 comparison it times Keras's `predict` on the same input for the main VAE (its encoder trunk's
 `predict`, then its decoder trunk's: the same work), which builds a data pipeline and a callback loop on every call.
+And it times fitting q(z|x) to one digit, the Reconstruction page's toggle, for the same model.
 
 TensorFlow runs with its default thread pools; the machine's cores may be shared (see the
 load average in the report).
@@ -29,8 +30,8 @@ from vae_tf.store import SHIPPED  # noqa: E402  (no TensorFlow: that comes with 
 MODELS = list(SHIPPED.values())
 
 
-def median_ms(fn, calls: int, warmup: int, budget_s: float) -> tuple[float, int]:
-    """Median wall time of fn() in ms over up to `calls` calls (stops after `budget_s`), and the count."""
+def times_ms(fn, calls: int, warmup: int, budget_s: float) -> list[float]:
+    """Wall times of fn() in ms over up to `calls` calls after `warmup` untimed ones (stops after `budget_s`)."""
     for _ in range(warmup):
         fn()
     times, stop = [], time.perf_counter() + budget_s
@@ -40,17 +41,23 @@ def median_ms(fn, calls: int, warmup: int, budget_s: float) -> tuple[float, int]
         times.append((time.perf_counter() - start) * 1000)
         if start > stop:
             break
+    return times
+
+
+def median_ms(fn, calls: int, warmup: int, budget_s: float) -> tuple[float, int]:
+    """Median wall time of fn() in ms over up to `calls` calls (stops after `budget_s`), and the count."""
+    times = times_ms(fn, calls, warmup, budget_s)
     return statistics.median(times), len(times)
 
 
-def measure(models_dir: Path, args) -> tuple[list[list], list[list]]:
-    """Rows for the per-model table and for the predict comparison (made with the first model found)."""
+def measure(models_dir: Path, args) -> tuple[list[list], list[list], list[list]]:
+    """Rows for the per-model table, the predict comparison and the fit (both with the first model found)."""
     from vae_tf import data, store
     from vae_tf.inference import Inference
 
     split = data.load_npz_split(store.ASSETS_DIR / "mnist_test_1000.npz")
     one, hundred = split.x[:1, ..., 0], split.x[:100, ..., 0]
-    rows, compare = [], []
+    rows, compare, fit = [], [], []
     for name in args.names:
         try:
             served = Inference(store.load(models_dir / name))
@@ -61,7 +68,30 @@ def measure(models_dir: Path, args) -> tuple[list[list], list[list]]:
         row, inference_ms = model_row(name, served, one, hundred, args)
         rows.append(row)
         compare = compare or predict_rows(name, served, one, hundred, args, inference_ms)
-    return rows, compare
+        fit = fit or fit_rows(name, served, one[0], args)
+    return rows, compare, fit
+
+
+def fit_rows(name: str, served, digit, args) -> list[list]:
+    """q(z|x) fitted to one digit, as the reconstruction page's toggle does: the fit alone and the page's call."""
+    from vae_tf import anomaly, data
+
+    binarized = data.binarize(digit, seed=0)[None]
+    calls = [
+        (f"{name}, `Inference.fit` (50 Adam steps, 8 draws each)", lambda: served.fit(binarized)),
+        (
+            f"{name}, `anomaly.fitted_reconstruction` (the page's: binarize, fit, −ELBO from 100 draws)",
+            lambda: anomaly.fitted_reconstruction(served, digit),
+        ),
+    ]
+    rows = []
+    for label, fn in calls:
+        start = time.perf_counter()
+        fn()  # the first call traces
+        first = (time.perf_counter() - start) * 1000
+        times = times_ms(fn, max(args.calls // 20, 1), 3, args.budget)
+        rows.append([label, fmt(first), fmt(statistics.median(times)), fmt(common.percentile(times, 95)), len(times)])
+    return rows
 
 
 def model_row(name: str, served, one, hundred, args) -> tuple[list, tuple[float, float]]:
@@ -133,10 +163,12 @@ def main() -> None:
     args = p.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     facts = common.machine_facts()
-    rows, compare = measure(Path(args.models), args)
+    rows, compare, fit = measure(Path(args.models), args)
     body = (
         f"{NOTE}\n\n{table(HEADER, rows)}\n\nThe same round trip with Keras's `predict` (median ms per call):\n\n"
         + table(["how", "batch 1 (ms)", "batch 100 (ms)", "batch 100 per image (ms)"], compare)
+        + "\n\nFitting q(z|x) to one test digit (the Reconstruction page's toggle), batch 1:\n\n"
+        + table(["call", "first call, traced (ms)", "p50 (ms)", "p95 (ms)", "calls"], fit)
     )
     common.finish("inference_speed", args, body, facts)
 
