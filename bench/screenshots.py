@@ -15,18 +15,16 @@ from playwright.sync_api import sync_playwright
 
 
 def shoot(page, url: str, name: str, upload: Path | None, fit: bool = False) -> None:
-    """Open `url`, upload (and fit q(z|x)) on the reconstruction page if asked, then make the window the page's height.
+    """Open `url` (with the fit of q(z|x) on, from the page's link, if asked), upload on the reconstruction page
+    if asked, then make the window the page's height.
 
     Streamlit scrolls inside its own container, so a window as tall as the page shows all of it.
     """
     page.set_viewport_size({"width": page.viewport_size["width"], "height": 1200})
-    page.goto(url)
+    page.goto(url + ("&fit=True" if name == "reconstruction" and fit else ""))
     wait_idle(page, settle_ms=800)
     if name == "reconstruction" and upload:
         page.set_input_files("[data-testid='stFileUploaderDropzoneInput']", str(upload))
-        wait_idle(page, settle_ms=800)
-    if name == "reconstruction" and fit:
-        page.locator("[data-testid='stMain'] [data-testid='stCheckbox'] label").first.click()
         wait_idle(page, settle_ms=800)
     height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": page.viewport_size["width"], "height": min(int(height) + 40, 16000)})
