@@ -15,7 +15,7 @@ DEFAULT_PICKS = (0, 1, 2)  # what an empty page shows
 MAX_PICKS = 8
 DRAWS = 6  # codes z ~ q(z|x) decoded per digit
 _PICKED = "_reconstruction_picked"  # session key: the visitor chose test digits themselves
-SHARED = ["picks", "fit"]  # what the share link holds (uploads and drawings stay in the browser)
+SHARED = ["picks", "fit"]  # what the share link holds (uploads and drawings cannot travel in a link)
 
 display.crisp_images()
 st.title(t("reconstruction.title"))

@@ -34,6 +34,11 @@ def open_page(page: str | None = None, first_lang: str | None = None, **query) -
     return at
 
 
+def share_link(at: AppTest) -> str:
+    """The link in the sidebar's share box."""
+    return next(code.value for code in at.sidebar.code if "?" in code.value)
+
+
 def png_bytes(image: np.ndarray) -> bytes:
     """A white-on-black (28, 28) float image as dark-ink-on-paper PNG bytes, 4x larger."""
     pixels = (255 - np.clip(image, 0, 1) * 255).astype(np.uint8)

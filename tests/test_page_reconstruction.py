@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-from tests.pages import charts, image_urls, metric, open_page, png_bytes
+from tests.pages import charts, image_urls, metric, open_page, png_bytes, share_link
 from vae_site.i18n import text
 from vae_tf import anomaly, data, explain
 
@@ -181,11 +181,7 @@ def test_fitting_q_to_each_digit_shows_the_fitted_reconstruction_and_the_gap(ser
     assert text(lang, "reconstruction.fitted", **numbers) in [m.value for m in at.markdown]
 
 
-def share_link(at: AppTest) -> str:
-    return next(code.value for code in at.sidebar.code if "?" in code.value)
-
-
-def test_the_fit_toggle_travels_in_the_link_and_survives_an_empty_page(served, bundled):
+def test_the_fit_toggle_travels_in_the_link_and_survives_an_empty_page():
     at = open_page(PAGE, picks="42")
     shown = len(image_urls(at))
     at.toggle(key="fit").set_value(True).run()

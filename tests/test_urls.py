@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from tests.pages import APP, TIMEOUT, open_page
+from tests.pages import APP, TIMEOUT, open_page, share_link
 from vae_site import i18n, navigation
 
 PAGE_FILES = [path for path, _, _ in navigation.PAGES]
@@ -102,7 +102,7 @@ def opened(page: str):
 
 
 def shared_names(at) -> set[str]:
-    link = next(code.value for code in at.sidebar.code if "?" in code.value)
+    link = share_link(at)
     return {name for name, _ in parse_qsl(link.split("?", 1)[1], keep_blank_values=True)} - {i18n.KEY}
 
 
