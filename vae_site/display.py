@@ -83,9 +83,18 @@ def crisp_images() -> None:
     st.html(_CRISP)
 
 
-def digits(images, captions=None, size: int = 84) -> None:
-    """Show images (28x28 or any 2-D size; float in [0, 1] or uint8) in a row that wraps, size x size each."""
-    st.image([upscale(np.squeeze(im), size) for im in images], caption=captions, width=size)
+def digits(images, captions=None, size: int = 84, alt=None) -> None:
+    """Show images (28x28 or any 2-D size; float in [0, 1] or uint8) in a row that wraps, size x size each.
+
+    `alt` is what a screen reader says for each image (one text, or one per image; "" for an image
+    that only repeats its caption): say what it shows, from the same numbers as its caption.
+    """
+    st.image([upscale(np.squeeze(im), size) for im in images], caption=captions, width=size, alt=alt)
+
+
+def picture(image: np.ndarray, alt: str, caption: str | None = None, width="content") -> None:
+    """One picture (a `grid` of digits, say) with its text alternative, in the page's language."""
+    st.image(image, caption=caption, width=width, alt=alt)
 
 
 def grid(images: np.ndarray, columns: int, size: int = 28 * 3, gap: int = 2) -> np.ndarray:
