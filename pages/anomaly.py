@@ -224,7 +224,7 @@ mine = [
     for d in uploads.digits_from_uploader(t("anomaly.upload_label"), key="anomaly_upload", as_is=True)
 ]
 with st.expander(t("anomaly.draw_heading"), expanded=False):
-    drawn = drawing.pad("anomaly_canvas")
+    drawn = drawing.pad("anomaly_canvas", keyboard=t("drawing.keyboard_upload"))
     st.caption(t("drawing.hint"))
 mine += [(drawn.name, [(None, drawn)])] if drawn else []
 for number, (title, scored) in enumerate(mine, 1):

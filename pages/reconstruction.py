@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae_site import display, drawing, i18n, navigation, resources, share, uploads
+from vae_site import display, drawing, i18n, latent_map, navigation, resources, share, uploads
 from vae_site.i18n import t
 from vae_tf import anomaly, explain
 
@@ -61,7 +61,7 @@ with tab_upload:
         (uploads.plain(d.name), d) for d in uploads.digits_from_uploader(t("reconstruction.upload_label"), key="upload")
     ]
 with tab_draw:
-    drawn = drawing.pad("canvas")
+    drawn = drawing.pad("canvas", map_role="vae_2d")
     st.caption(t("drawing.hint"))
     brought += [(drawn.name, drawn)] if drawn else []
 with tab_test:
@@ -180,7 +180,7 @@ posteriors = [(str(number), *section(number, title, item)) for number, (title, i
 
 st.divider()
 st.subheader(t("reconstruction.map_heading"))
-resources.latent_map("vae_2d", posteriors=posteriors)
+latent_map.draw("vae_2d", posteriors=posteriors)
 st.caption(t("reconstruction.map_caption"))
 navigation.link("pages/ae_vs_vae.py", "site.next_page", icon=":material/arrow_forward:", page=t("site.nav_ae_vs_vae"))
 share.share_box(SHARED, note=t("share.uploads_stay"))

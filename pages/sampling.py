@@ -4,7 +4,7 @@ latent dimension, and interpolation between two digits."""
 import numpy as np
 import streamlit as st
 
-from vae_site import display, navigation, resources, share, uploads
+from vae_site import display, latent_map, navigation, resources, share, uploads
 from vae_site.i18n import t
 from vae_tf import data, explain
 
@@ -58,7 +58,7 @@ posteriors = [
     for w, i, m, s in zip(("start", "end"), ends_2d, mean_2d, std_2d, strict=True)
 ]
 with map_slot:
-    resources.latent_map("vae_2d", [(t("sampling.your_point"), point)], height=340, posteriors=posteriors)
+    latent_map.draw("vae_2d", [(t("sampling.your_point"), point)], height=340, posteriors=posteriors)
     st.caption(t("sampling.map_caption"))
 
 # --- Prior samples ----------------------------------------------------------------------

@@ -152,8 +152,8 @@ def map_path(box: dict, n: int) -> list[tuple[float, float]]:
 
 
 def canvas(page, scope=None):
-    """The drawing surface of the (only visible) drawing pad: Fabric's upper canvas."""
-    found = (scope or page).locator("canvas.upper-canvas")
+    """The drawing surface of the (only visible) drawing pad (vae_site/drawing.py)."""
+    found = (scope or page).locator("canvas.dp-canvas")
     found.first.wait_for(state="visible", timeout=30_000)
     found.first.scroll_into_view_if_needed()  # the pointer only reaches what the viewport shows
     return found.first

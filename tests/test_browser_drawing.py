@@ -2,14 +2,21 @@
 
 A digit drawn with the mouse on every canvas of the site (Reconstruction, Anomaly) is
 reconstructed and scored; a stroke drawn by touch at phone width is reconstructed too; the
-canvas fits a phone's column and its toolbar stays clear of the tab labels; typing "42" and
-Enter in the picker adds test digit 42 and nothing else. One server for the whole file.
+canvas fits a phone's column; the pad's map shows the drawing's q(z|x) while the stroke is
+still going, with nothing sent to the server, and the browser's digit and q(z|x) equal the
+server's preprocessing and the 2-D VAE's encoder; pad and map sit side by side at 1280 px and
+one under the other at 390 px, with the Clear button always shown; typing "42" and Enter in the
+picker adds test digit 42 and nothing else. One server for the whole file.
 """
 
+import base64
+import io
 import json
 import time
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from tests.browser import EXCEPTION, canvas, chromium, mouse_strokes, needs_chromium, open_site, serving, wait_idle
 
@@ -101,9 +108,6 @@ def test_a_touch_stroke_at_phone_width_is_reconstructed(site):
     wait_idle(page)
     box = surface.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
-    toolbar = page.locator(".dc-toolbar").first.bounding_box()
-    tab_labels = page.get_by_role("tablist").bounding_box()
-    assert toolbar["y"] >= tab_labels["y"] + tab_labels["height"], (toolbar, tab_labels)  # room for the toolbar
     touch_stroke(page, surface, [(0.5, 0.15), (0.52, 0.5), (0.5, 0.85)])
     page.get_by_role("heading", name="1. your drawing").wait_for(timeout=60_000)
     wait_idle(page)
@@ -130,3 +134,82 @@ def test_typing_a_number_in_the_picker_adds_that_test_digit_only(site):
     assert [c.split(" ")[0] for c in chips] == ["0", "1", "2", "42"], chips
     assert len(section_headings(page)) == 4
     page.close()
+
+
+MAP = ".dp-map .lm"
+
+
+def pad_layout(page) -> tuple[dict, dict, dict]:
+    """The boxes of the pad's canvas, its map and its Clear button."""
+    return (
+        canvas(page).bounding_box(),
+        page.locator(MAP).first.bounding_box(),
+        page.locator(".dp-clear").first.bounding_box(),
+    )
+
+
+@pytest.fixture(scope="module")
+def vae_2d():
+    from vae_tf import store
+    from vae_tf.inference import Inference
+
+    return Inference(store.load(store.model_dir(store.SHIPPED["vae_2d"])))
+
+
+def test_a_stroke_moves_q_z_given_x_on_the_map_in_the_browser_as_the_server_computes_it(site, vae_2d):
+    from vae_tf.images import preprocess_canvas
+
+    url, browser = site
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    frames = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda f: frames.append(f)))
+    open_site(page, url + "/reconstruction", heading="3. Test digit 2, a 1")
+    page.get_by_role("tab", name="Draw").click()
+    surface = canvas(page)
+    page.wait_for_function("() => window.__vaeDecoders && window.__vaeDecoders.size >= 2")  # decoder and encoder
+    page.evaluate("() => Promise.all([...window.__vaeDecoders.values()])")
+    wait_idle(page, settle_ms=1000)
+    pad, plot, clear = pad_layout(page)
+    assert plot["x"] >= pad["x"] + pad["width"], (pad, plot)  # side by side at 1280 px
+    assert clear["width"] > 0 and page.locator(".dp-clear").first.is_visible()  # shown without hovering
+    assert page.locator(MAP).first.get_attribute("data-q") == ""
+    box, sent = surface.bounding_box(), len(frames)
+    page.mouse.move(box["x"] + 0.22 * box["width"], box["y"] + 0.2 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.78 * box["width"], box["y"] + 0.2 * box["height"], steps=12)
+    page.mouse.move(box["x"] + 0.45 * box["width"], box["y"] + 0.85 * box["height"], steps=12)
+    page.wait_for_timeout(200)
+    during = json.loads(page.locator(MAP).first.get_attribute("data-q"))  # while the pen is still down ...
+    assert len(frames) == sent  # ... nothing has gone to the server
+    page.mouse.up()
+    wait_idle(page, settle_ms=800)
+    shown = page.locator(MAP).first
+    q, digit = json.loads(shown.get_attribute("data-q")), np.array(json.loads(shown.get_attribute("data-digit")))
+    assert q == during
+    png = surface.evaluate("c => c.toDataURL('image/png')").split(",", 1)[1]
+    rgba = np.asarray(Image.open(io.BytesIO(base64.b64decode(png))).convert("RGBA"))
+    server = preprocess_canvas(rgba).digit
+    assert [c.code for c, _ in preprocess_canvas(rgba).steps][-2:] == ["step_fitted", "step_centred"]
+    np.testing.assert_allclose(digit.reshape(28, 28), server, atol=0.01)  # the same crop, fit and centring
+    mean, std = vae_2d.encode(server[None])
+    np.testing.assert_allclose(q["mean"], mean[0], atol=0.02)  # float16 weights (the codes spread over about ±3)
+    np.testing.assert_allclose(q["std"], std[0], rtol=0.03)
+    assert page.locator(MAP).first.locator("path.lm-ring").count() == 2  # its 1- and 2-sigma rings
+    page.locator(".dp-clear").first.click()
+    assert shown.get_attribute("data-q") == ""
+    page.close()
+
+
+def test_at_phone_width_the_map_is_under_the_pad(site):
+    url, browser = site
+    context = browser.new_context(viewport={"width": 390, "height": 1600}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    open_site(page, url + "/reconstruction?lang=ko", heading="3. 테스트 숫자 2번, 숫자 1")
+    page.get_by_role("tab", name="그리기").tap()
+    canvas(page)
+    wait_idle(page, settle_ms=800)
+    pad, plot, clear = pad_layout(page)
+    assert plot["y"] >= clear["y"] + clear["height"], (pad, plot, clear)  # the map under the pad and its button
+    assert plot["x"] + plot["width"] <= 390 and pad["x"] + pad["width"] <= 390
+    assert page.get_by_text("키보드로는 대신 테스트 숫자를 고르세요").count() == 1  # the keyboard alternative, named
+    context.close()

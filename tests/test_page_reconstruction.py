@@ -2,7 +2,6 @@
 
 import io
 import json
-import sys
 
 import numpy as np
 import pytest
@@ -137,13 +136,6 @@ def test_a_file_name_is_shown_as_plain_text(bundled):
     at.file_uploader(key="upload").set_value([(name, png_bytes(bundled[0][1]), "image/png")]).run()
     assert not at.exception
     assert sections(at)[0] == "1. `![x](http://127.0.0.1/t.png) <b>'bold'</b>.png`"
-
-
-def test_without_the_optional_canvas_package_the_page_says_so_and_works(monkeypatch):
-    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", None)  # its import raises ImportError
-    at = open_page(PAGE)
-    assert text("en", "drawing.missing") in [i.value for i in at.info]
-    assert len(sections(at)) == 3
 
 
 def outline_seven_png() -> bytes:

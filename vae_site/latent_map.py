@@ -1,7 +1,8 @@
 """The 2-D latent map: the test digits' codes, posteriors as ellipses, marked points, decode on hover.
 
 Drawn by a small `st.components.v2` component (components/latent_map.js) in the page itself, not
-in an iframe. Moving or dragging the pointer over the map decodes the code under it in the
+in an iframe; `draw` is the one way to put a map on a page. Moving or dragging the pointer over
+the map, or the arrow keys on the focused map, decode the code under the point in the
 browser with the trained decoder's weights, exported once by `python -m vae_tf.export_decoder`
 into static/decoders/ and served by Streamlit's static file serving (`server.enableStaticServing`):
 the browser downloads them once (0.5-1.3 MB, ~7% less gzipped) and keeps them for every later
@@ -25,11 +26,10 @@ from vae_site.i18n import t
 from vae_tf import explain, export_decoder
 
 _HERE = Path(__file__).resolve().parent / "components"
+JS = (_HERE / "latent_map.js").read_text()  # the map's functions; the drawing pad's script builds on them
+CSS = (_HERE / "latent_map.css").read_text()
 _COMPONENT = st.components.v2.component(
-    "vae_latent_map",
-    js=(_HERE / "latent_map.js").read_text(),
-    css=(_HERE / "latent_map.css").read_text(),
-    isolate_styles=True,
+    "vae_latent_map", js=JS + "\nexport default mountLatentMap;\n", css=CSS, isolate_styles=True
 )
 DIGIT_COLOURS = display.CATEGORY10  # as the site's other digit charts
 PRIOR_BOX = np.array([[-2.5, -2.5], [2.5, 2.5]])  # N(0, I)'s 2.5-sigma square
@@ -67,7 +67,7 @@ def map_data(role: str, marks=(), height: int = 360, posteriors=()) -> dict:
         "domain": explain.map_domain(np.concatenate(shown)),
         "marks": marks,
         "posteriors": rings,
-        "decoder": decoder(role),
+        "decoder": weights(role),
         "height": int(height),
         "text": _texts(),
     }
@@ -85,19 +85,19 @@ def _posterior(i: int, label: str, mean, std) -> dict:
     }
 
 
-def decoder(role: str) -> dict | None:
-    """The exported decoder's address and layer sizes, or None if it was not exported.
+def weights(role: str, part: str = "decoder") -> dict | None:
+    """The exported decoder's (or encoder's) address and layer sizes, or None if it was not exported.
 
-    tests/test_latent_map.py checks that each shipped 2-D model's export decodes as the model does.
+    tests/test_latent_map.py checks that each shipped 2-D model's export computes as the model does.
     """
     directory = Path(resources.cache_key(role))
-    path = export_decoder.path_for(directory)
+    path = export_decoder.path_for(directory, part)
     config = resources.require(role).config
-    if not export_decoder.exportable(config) or not path.is_file():
+    if not export_decoder.exportable(config, part) or not path.is_file():
         return None
     return {
-        "url": f"{export_decoder.url_for(directory)}?v={_version(str(path), path.stat().st_mtime)}",
-        "sizes": export_decoder.layer_sizes(config),
+        "url": f"{export_decoder.url_for(directory, part)}?v={_version(str(path), path.stat().st_mtime)}",
+        "sizes": export_decoder.layer_sizes(config, part),
     }
 
 
@@ -107,9 +107,25 @@ def _version(path: str, mtime: float) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
-_TEXTS = ("x_title", "y_title", "legend_title", "hint", "hint_short", "unavailable", "loading", "rings", "aria")
+_TEXTS = (
+    "x_title",
+    "y_title",
+    "legend_title",
+    "legend_help",
+    "hint",
+    "hint_short",
+    "unavailable",
+    "loading",
+    "rings",
+    "aria",
+    "aria_point",
+    "readout",
+)
+
+
+_SLOTS = {name: "{" + name + "}" for name in ("z1", "z2", "digit")}  # filled in by the browser
 
 
 def _texts() -> dict:
-    """The map's texts in the visitor's language."""
-    return {k: t("latent_map." + k) for k in _TEXTS}
+    """The map's texts in the visitor's language (templates: the browser fills in z and the digit)."""
+    return {k: t("latent_map." + k, **_SLOTS) for k in _TEXTS}

@@ -171,21 +171,6 @@ def _codes(_served, directory: str) -> np.ndarray:
     return _read_only(mean)
 
 
-def latent_map(role: str, marks: list[tuple[str, tuple[float, float]]] = (), height: int = 360, posteriors=()) -> dict:
-    """Draw the test digits' 2-D codes under a model, with marked points and posteriors; hover decodes.
-
-    Args:
-      marks: (name, (z1, z2)) pairs, drawn as black diamonds with their names.
-      posteriors: (label, mean (2,), std (2,)) triples, drawn as 1- and 2-sigma ellipses.
-
-    Returns:
-      the data drawn (see `vae_site.latent_map.draw`).
-    """
-    from vae_site import latent_map as drawing
-
-    return drawing.draw(role, marks, height, posteriors)
-
-
 def figure(role: str, name: str) -> dict[str, np.ndarray]:
     """A model's fixed figure (see `vae_tf.figures`): shipped in figures.npz, else computed once.
 

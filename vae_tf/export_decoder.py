@@ -1,16 +1,19 @@
-"""Export a 2-D model's decoder trunk for the browser: the latent map decodes as the pointer moves.
+"""Export a 2-D model's decoder (and a VAE's encoder) trunk for the browser.
 
 The decoder of a 2-D model is a small MLP (2 -> widths -> 784 logits, then a sigmoid); its
 forward pass takes well under a millisecond in JavaScript, so the site's latent map runs it in
-the visitor's browser on every pointer move, with no round trip to the server (issue 14.1).
-This script writes the trained weights as one file of little-endian float16 numbers,
+the visitor's browser on every pointer move, with no round trip to the server. The encoder
+(784 -> widths -> 2 means and 2 pre-softplus spreads: q(z|x) = N(mu, diag softplus(s)^2), the
+rule of `tfpl.IndependentNormal`) runs there too, so the drawing pad moves its q(z|x) on the
+map after every stroke. This script writes each trunk's trained weights as one file of
+little-endian float16 numbers,
 
     W_1 (in x out, row-major), b_1, W_2, b_2, ..., W_last, b_last
 
-into static/decoders/<model dir>.f16, which Streamlit serves (`server.enableStaticServing`) at
-app/static/decoders/<model dir>.f16. Float16 halves the download (1.3 MB for a 512-512 trunk,
-0.5 MB for 256-256) and changes a decoded pixel probability by < 0.01 (tests/test_latent_map.py
-compares `forward` on the file with `Inference.decode`). The layer sizes come from config.json.
+into static/decoders/<model dir>.f16 (the decoder) and static/decoders/<model dir>.encoder.f16,
+which Streamlit serves (`server.enableStaticServing`) at app/static/decoders/. Float16 halves
+the download (1.3 MB for a 512-512 trunk, 0.5 MB for 256-256); tests/test_latent_map.py
+compares `forward` on each file with the model. The layer sizes come from config.json.
 
     python -m vae_tf.export_decoder --model models/vae-2d [--model models/ae-2d ...]
 """
@@ -24,37 +27,41 @@ import numpy as np
 from vae_tf.store import ROOT
 
 STATIC_DIR = ROOT / "static" / "decoders"
-SUFFIX = ".f16"
+SUFFIX = {"decoder": ".f16", "encoder": ".encoder.f16"}
 
 
-def path_for(model_dir: Path) -> Path:
-    """The exported decoder of a model directory."""
-    return STATIC_DIR / (Path(model_dir).name + SUFFIX)
+def path_for(model_dir: Path, part: str = "decoder") -> Path:
+    """The exported decoder (or encoder) of a model directory."""
+    return STATIC_DIR / (Path(model_dir).name + SUFFIX[part])
 
 
-def url_for(model_dir: Path) -> str:
+def url_for(model_dir: Path, part: str = "decoder") -> str:
     """Its address relative to the site's root, as Streamlit's static serving serves it."""
-    return "app/static/decoders/" + Path(model_dir).name + SUFFIX
+    return "app/static/decoders/" + Path(model_dir).name + SUFFIX[part]
 
 
-def layer_sizes(config) -> list[int]:
-    """[latent, hidden..., 784]: the decoder trunk's widths, in the order the file stores them."""
+def layer_sizes(config, part: str = "decoder") -> list[int]:
+    """The trunk's widths in the order the file stores them: [latent, hidden..., 784] or [784, hidden..., 2 latent]."""
+    if part == "encoder":
+        return [784, *config.widths, 2 * config.latent_size]
     return [config.latent_size, *reversed(config.widths), 784]
 
 
-def exportable(config) -> bool:
-    """Whether the browser's forward pass fits the model: a 2-D code and a ReLU dense trunk."""
-    return config.latent_size == 2 and config.trunk == "dense" and config.activation == "relu"
+def exportable(config, part: str = "decoder") -> bool:
+    """Whether the browser's forward pass fits: a 2-D code, a ReLU dense trunk (and a VAE, for the encoder)."""
+    fits = config.latent_size == 2 and config.trunk == "dense" and config.activation == "relu"
+    return fits and (part == "decoder" or config.kind == "vae")
 
 
-def arrays(model) -> list[np.ndarray]:
-    """The decoder trunk's kernels and biases, in order: [W_1, b_1, W_2, b_2, ...]."""
-    return [w.numpy() for layer in model.decoder_net.layers for w in (layer.kernel, layer.bias)]
+def arrays(model, part: str = "decoder") -> list[np.ndarray]:
+    """The trunk's kernels and biases, in order: [W_1, b_1, W_2, b_2, ...]."""
+    net = model.encoder_net if part == "encoder" else model.decoder_net
+    return [w.numpy() for layer in net.layers if hasattr(layer, "kernel") for w in (layer.kernel, layer.bias)]
 
 
-def write(model, path: Path) -> int:
-    """Write the decoder's weights as float16 to `path`; return the number of bytes."""
-    flat = np.concatenate([a.ravel() for a in arrays(model)]).astype("<f2")
+def write(model, path: Path, part: str = "decoder") -> int:
+    """Write the trunk's weights as float16 to `path`; return the number of bytes."""
+    flat = np.concatenate([a.ravel() for a in arrays(model, part)]).astype("<f2")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(flat.tobytes())
     return flat.nbytes
@@ -74,18 +81,30 @@ def read(path: Path, sizes: list[int]) -> list[np.ndarray]:
     return out
 
 
-def forward(weights: list[np.ndarray], z: np.ndarray) -> np.ndarray:
-    """The browser's computation in NumPy: codes (N, 2) to pixel probabilities (N, 28, 28)."""
-    h = np.asarray(z, np.float32)
+def _trunk(weights: list[np.ndarray], x: np.ndarray) -> np.ndarray:
+    """Dense layers, ReLU between them, the last one linear: (N, in) to (N, out)."""
+    h = np.asarray(x, np.float32)
     for i in range(0, len(weights), 2):
         h = h @ weights[i] + weights[i + 1]
         if i + 2 < len(weights):
             h = np.maximum(h, 0.0)
-    return (1.0 / (1.0 + np.exp(-h))).reshape(-1, 28, 28)
+    return h
+
+
+def forward(weights: list[np.ndarray], z: np.ndarray) -> np.ndarray:
+    """The browser's decoder in NumPy: codes (N, 2) to pixel probabilities (N, 28, 28)."""
+    return (1.0 / (1.0 + np.exp(-_trunk(weights, z)))).reshape(-1, 28, 28)
+
+
+def encode(weights: list[np.ndarray], images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The browser's encoder in NumPy: images (N, 28, 28) to the mean and std of q(z|x), (N, 2) each."""
+    params = _trunk(weights, np.asarray(images, np.float32).reshape(-1, 784))
+    mean, spread = np.split(params, 2, axis=-1)
+    return mean, np.logaddexp(spread, 0.0)  # softplus, as tfpl.IndependentNormal
 
 
 def main(argv=None) -> int:
-    """Export the decoder of each model given."""
+    """Export the decoder (and a VAE's encoder) of each model given."""
     p = argparse.ArgumentParser(prog="python -m vae_tf.export_decoder", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", type=Path, action="append", required=True, help="a 2-D model directory")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
@@ -93,11 +112,12 @@ def main(argv=None) -> int:
 
     for directory in args.model:
         model = store.load(directory)
-        if not exportable(model.config):
-            print(f"skipped {directory}: not a 2-D ReLU dense decoder")
-            continue
-        size = write(model, path_for(directory))
-        print(f"wrote {path_for(directory)} ({size / 1e6:.2f} MB)")
+        for part in SUFFIX:
+            if not exportable(model.config, part):
+                print(f"skipped the {part} of {directory}: not a 2-D ReLU dense {part} (of a VAE)")
+                continue
+            size = write(model, path_for(directory, part), part)
+            print(f"wrote {path_for(directory, part)} ({size / 1e6:.2f} MB)")
     return 0
 
 

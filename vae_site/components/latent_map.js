@@ -1,7 +1,12 @@
 // The latent map: the test digits' 2-D codes, posteriors q(z|x) as 1- and 2-sigma ellipses, and
-// marked points, drawn in SVG; moving or dragging the pointer (mouse, pen or finger) over it
-// decodes the code under the pointer in the browser, with the trained decoder's weights
-// (vae_tf/export_decoder.py), and shows the digit at once: no message to the server, no rerun.
+// marked points, drawn in SVG; moving or dragging the pointer (mouse, pen or finger) over it, or
+// the arrow keys on the focused map, decode the code under the point in the browser, with the
+// trained decoder's weights (vae_tf/export_decoder.py), and show the digit at once: no message to
+// the server, no rerun. On a touch screen a vertical swipe scrolls the page (touch-action: pan-y);
+// a tap or a sideways drag decodes. The legend's digits are buttons: one picks out its class (a
+// second channel beside colour, which red-green colour-blind visitors cannot rely on).
+// vae_site/latent_map.py appends `export default mountLatentMap;`; the drawing pad
+// (drawing_pad.js) is appended after this file and uses `draw`, `loadWeights` and `forward`.
 const SVG = "http://www.w3.org/2000/svg";
 const cache = (window.__vaeDecoders = window.__vaeDecoders || new Map()); // url -> Promise of layers
 let HALF = null; // float16 bit pattern -> float32, built once
@@ -29,7 +34,8 @@ async function download(url) {
   return response.arrayBuffer();
 }
 
-function loadDecoder(url, sizes) {
+// An exported trunk (decoder or encoder): [{W (in x out), b}], float16 on the wire, float32 here.
+function loadWeights(url, sizes) {
   if (!cache.has(url)) {
     cache.set(url, download(url).then((buffer) => {
       const bits = new Uint16Array(buffer), table = halfTable(), layers = [];
@@ -48,22 +54,26 @@ function loadDecoder(url, sizes) {
   return cache.get(url);
 }
 
-// Dense ReLU layers, then a sigmoid: the same computation as models.decode.
-function decode(layers, z) {
-  let h = Float32Array.from(z);
+// Dense layers with ReLU between them, the last one linear (as vae_tf.export_decoder._trunk).
+function forward(layers, x) {
+  let h = Float32Array.from(x);
   layers.forEach((layer, l) => {
     const out = Float32Array.from(layer.b);
     for (let i = 0; i < layer.nIn; i++) {
       const hi = h[i];
-      if (hi === 0) continue;
+      if (hi === 0) continue; // most pixels of a digit, and every ReLU that is off
       const row = i * layer.nOut;
       for (let j = 0; j < layer.nOut; j++) out[j] += hi * layer.W[row + j];
     }
-    const last = l === layers.length - 1;
-    for (let j = 0; j < out.length; j++) out[j] = last ? 1 / (1 + Math.exp(-out[j])) : Math.max(out[j], 0);
+    if (l < layers.length - 1) for (let j = 0; j < out.length; j++) out[j] = Math.max(out[j], 0);
     h = out;
   });
   return h;
+}
+
+// p(x|z)'s pixel probabilities: the trunk's logits through a sigmoid (models.decode).
+function decode(layers, z) {
+  return forward(layers, z).map((v) => 1 / (1 + Math.exp(-v)));
 }
 
 function el(name, attrs, parent) {
@@ -79,6 +89,10 @@ function ticks([lo, hi], count) {
   const out = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) out.push(Math.round(v / step) * step);
   return out;
+}
+
+function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, k) => values[k]);
 }
 
 function draw(root, data, full) {
@@ -108,9 +122,9 @@ function draw(root, data, full) {
   el("text", { x: (m.l + width - m.r) / 2, y: height - 4, class: "lm-title", "text-anchor": "middle" }, svg).textContent = text.x_title;
   el("text", { x: 12, y: (m.t + height - m.b) / 2, class: "lm-title", "text-anchor": "middle",
     transform: `rotate(-90 12 ${(m.t + height - m.b) / 2})` }, svg).textContent = text.y_title;
-  const dots = el("g", {}, svg);
+  const dots = el("g", { class: "lm-dots" }, svg);
   data.codes.forEach(([a, b], i) => {
-    el("circle", { cx: sx(a), cy: sy(b), r: 2.6, fill: data.colours[data.labels[i]], class: "lm-dot" }, dots);
+    el("circle", { cx: sx(a), cy: sy(b), r: 2.6, fill: data.colours[data.labels[i]], class: `lm-dot lm-d${data.labels[i]}` }, dots);
   });
   data.posteriors.forEach((p) => {
     p.rings.forEach((ring, k) => {
@@ -134,7 +148,7 @@ function draw(root, data, full) {
   readout.className = "lm-readout";
   readout.textContent = data.decoder ? text.hint_short : text.unavailable;
   box.append(canvas, readout);
-  legend(root, data);
+  legend(root, data, dots);
   const hint = document.createElement("p");
   hint.className = "lm-hint";
   hint.textContent = data.decoder ? text.hint : text.unavailable;
@@ -142,19 +156,33 @@ function draw(root, data, full) {
   if (data.decoder) listen(svg, canvas, readout, cross, data, { sx, sy, m, width, height, x0, x1, y0, y1 });
 }
 
-function legend(root, data) {
+// The legend: one button per digit class; pressing one shows that class's dots large, outlined and
+// on top, the others faded, so a class can be told apart without telling its colour from another's.
+function legend(root, data, dots) {
   const row = document.createElement("div");
   row.className = "lm-legend";
   const title = document.createElement("span");
   title.className = "lm-legend-title";
   title.textContent = data.text.legend_title;
   row.appendChild(title);
-  data.colours.forEach((c, d) => {
-    const item = document.createElement("span");
-    item.className = "lm-item";
+  const buttons = data.colours.map((c, d) => {
+    const item = document.createElement("button");
+    item.type = "button";
+    item.className = "lm-item lm-class";
+    item.setAttribute("aria-pressed", "false");
+    item.title = fill(data.text.legend_help, { digit: d });
     item.innerHTML = `<i style="background:${c}"></i>${d}`;
+    item.addEventListener("click", () => pick(item.getAttribute("aria-pressed") === "true" ? null : d));
     row.appendChild(item);
+    return item;
   });
+  function pick(d) {
+    buttons.forEach((b, k) => b.setAttribute("aria-pressed", String(k === d)));
+    dots.classList.toggle("lm-picking", d !== null);
+    dots.querySelectorAll(".lm-on").forEach((n) => n.classList.remove("lm-on"));
+    if (d === null) return;
+    dots.querySelectorAll(`.lm-d${d}`).forEach((n) => { n.classList.add("lm-on"); dots.appendChild(n); });
+  }
   root.appendChild(row);
   if (!data.posteriors.length) return;
   const rings = document.createElement("div");
@@ -176,12 +204,15 @@ function legend(root, data) {
 function listen(svg, canvas, readout, cross, data, s) {
   const ctx = canvas.getContext("2d"), image = ctx.createImageData(28, 28);
   const stats = (window.__latentMapStats = window.__latentMapStats || { latencies: [], painted: [], compute: [], decodes: 0 });
-  let layers = null, pending = null;
-  loadDecoder(data.decoder.url, data.decoder.sizes).then((l) => {
+  const start = data.marks.length ? data.marks[0].z : data.posteriors.length ? data.posteriors[0].mean : [0, 0];
+  let layers = null, pending = null, point = start.slice();
+  svg.setAttribute("tabindex", "0");
+  loadWeights(data.decoder.url, data.decoder.sizes).then((l) => {
     layers = l;
     if (pending) show(pending);
-    else paint(data.marks.length ? data.marks[0].z : data.posteriors.length ? data.posteriors[0].mean : [0, 0]);
+    else paint(point);
   }, () => { readout.textContent = data.text.unavailable; });
+  const toPixels = ([z1, z2]) => [s.sx(z1), s.sy(z2)];
   function show(ev) {
     const rect = svg.getBoundingClientRect(), px = ev.clientX - rect.left, py = ev.clientY - rect.top;
     const z1 = s.x0 + ((px - s.m.l) / (s.width - s.m.l - s.m.r)) * (s.x1 - s.x0);
@@ -190,30 +221,45 @@ function listen(svg, canvas, readout, cross, data, s) {
     const c0 = performance.now();
     paint([z1, z2]);
     stats.compute.push(performance.now() - c0); // the forward pass and drawing alone
-    cross.setAttribute("cx", px);
-    cross.setAttribute("cy", py);
-    cross.setAttribute("visibility", "visible");
     stats.decodes += 1;
     stats.latencies.push(performance.now() - ev.timeStamp); // pointer event to image drawn
     const t0 = ev.timeStamp;
     requestAnimationFrame(() => stats.painted.push(performance.now() - t0)); // ... to the frame that shows it
   }
-  function paint([z1, z2]) {
-    const p = decode(layers, [z1, z2]);
+  function paint(z) {
+    point = z;
+    const p = decode(layers, z);
     for (let i = 0; i < 784; i++) {
       const v = Math.round(p[i] * 255); // white ink on black, like the site's other digits
       image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = v;
       image.data[4 * i + 3] = 255;
     }
     ctx.putImageData(image, 0, 0);
-    readout.textContent = `z = (${z1.toFixed(2)}, ${z2.toFixed(2)})`;
-    canvas.dataset.z = JSON.stringify([z1, z2]);
+    const at = { z1: z[0].toFixed(2), z2: z[1].toFixed(2) };
+    readout.textContent = fill(data.text.readout, at);
+    svg.setAttribute("aria-label", fill(data.text.aria_point, at)); // stays true as the point moves
+    canvas.dataset.z = JSON.stringify(z);
+    const [cx, cy] = toPixels(z);
+    cross.setAttribute("cx", cx);
+    cross.setAttribute("cy", cy);
+    cross.setAttribute("visibility", "visible");
   }
+  // Arrow keys move the point by a 40th of the map (Shift: a tenth), kept inside the axes.
+  svg.addEventListener("keydown", (ev) => {
+    const move = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }[ev.key];
+    if (!move || !layers) return;
+    ev.preventDefault();
+    const f = ev.shiftKey ? 0.1 : 0.025;
+    const z1 = Math.min(s.x1, Math.max(s.x0, point[0] + move[0] * f * (s.x1 - s.x0)));
+    const z2 = Math.min(s.y1, Math.max(s.y0, point[1] + move[1] * f * (s.y1 - s.y0)));
+    paint([z1, z2]);
+    stats.decodes += 1;
+  });
   svg.addEventListener("pointermove", show);
   svg.addEventListener("pointerdown", (ev) => { svg.setPointerCapture?.(ev.pointerId); show(ev); });
 }
 
-export default function (component) {
+function mountLatentMap(component) {
   const { data, parentElement } = component;
   let root = parentElement.querySelector(".lm");
   if (!root) {
