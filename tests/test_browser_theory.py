@@ -1,10 +1,12 @@
-"""The Theory page in a real browser at phone width: the digit box refuses a number it has no
-digit for (issue 12: typing 1000 showed "Press Enter to apply" and Enter did nothing), the ε
-button draws a new z, and no equation is wider than the page, in English and in Korean."""
+"""The Theory page in a real browser: its first screen (1280 x 800 and 390 x 800) holds what the
+visitor acts on (issue 23: the digit box and the latent map with the digit's q(z|x)); at phone width
+the digit box refuses a number it has no digit for (issue 12: typing 1000 showed "Press Enter to
+apply" and Enter did nothing), the ε button draws a new z, and no equation is wider than the page,
+in English and in Korean."""
 
 import pytest
 
-from tests.browser import EXCEPTION, PHONE, chromium, needs_chromium, open_site, serving, wait_idle
+from tests.browser import EXCEPTION, LAPTOP, PHONE, chromium, needs_chromium, open_site, serving, wait_idle
 
 pytestmark = needs_chromium
 SLACK = 6  # px: KaTeX's boxes overhang their container by a pixel or two when nothing is cut
@@ -16,9 +18,9 @@ def site():
         yield url, browser
 
 
-def _open(site, query: str):
+def _open(site, query: str, viewport=PHONE):
     url, browser = site
-    page = browser.new_page(viewport=PHONE)
+    page = browser.new_page(viewport=viewport)
     open_site(page, f"{url}/?{query}")
     return page
 
@@ -61,4 +63,22 @@ def test_no_equation_is_wider_than_a_phone(site, lang):
     )
     assert wide == []
     assert page.evaluate("document.querySelector('[data-testid=stMain]').scrollWidth") <= PHONE["width"]
+    page.close()
+
+
+FIRST_SCREEN = 800  # px: the height of the first screen the issue names (1280 x 800 and 390 x 800)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_the_first_screen_holds_the_digit_box_and_the_map(site, viewport, lang):
+    """Measured in a page as tall as the site (the viewport's width is what lays it out)."""
+    page = _open(site, f"lang={lang}&digit=3", viewport)
+    page.locator("svg.lm-svg").first.wait_for(timeout=30_000)
+    box = page.get_by_test_id("stNumberInputField").bounding_box()
+    assert box["y"] + box["height"] <= FIRST_SCREEN, box
+    map_top = page.locator("svg.lm-svg").first.bounding_box()["y"]
+    assert map_top <= FIRST_SCREEN - 100, map_top  # at least the map's top 100 px show
+    assert page.locator("svg.lm-svg path.lm-ring").count() == 2  # the digit's q(z|x): its 1σ and 2σ ellipses
+    assert page.locator(EXCEPTION).count() == 0
     page.close()
