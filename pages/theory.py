@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae_site import code, display, i18n, navigation, resources, share, teach
+from vae_site import code, display, i18n, latent_map, navigation, resources, share, teach
 from vae_site.i18n import t
 from vae_tf import explain, store
 from vae_tf.figures import theory as figure
@@ -76,7 +76,7 @@ def _vector(v: np.ndarray) -> str:
 
 on_map, beside = st.columns([3, 2])
 with on_map:
-    resources.latent_map(LIVE_ROLE, posteriors=[(str(label), mu, sigma)], height=320)
+    latent_map.draw(LIVE_ROLE, posteriors=[(str(label), mu, sigma)], height=320)
     st.caption(t("theory.overview_caption", model=resources.title(LIVE_ROLE), mu=_vector(mu), sigma=_vector(sigma)))
 with beside:
     display.digits(
