@@ -1,10 +1,11 @@
 """The latent map decodes as the pointer moves, in the browser: no script run, no websocket message.
 
-One `streamlit run` for the file. The pointer (a mouse at laptop width, a finger at phone width)
-crosses the Sampling page's map; the digit in the map's box changes, the app never runs its
-script, no websocket frame goes either way, the image equals `Inference.decode` at the code the
-map reports, and the time from the pointer event to the frame that shows the new digit is
-recorded (printed with -s; the bench number).
+One `streamlit run` for the file. The pointer crosses the Sampling page's map; the digit in the
+map's box changes, the app never runs its script, no websocket frame goes either way, the image
+equals `Inference.decode` at the code the map reports, and the time from the pointer event to
+the frame that shows the new digit is recorded (printed with -s; the bench number). On a phone
+a sideways drag decodes and a vertical swipe that starts on the map scrolls the page; the arrow
+keys move the focused map's point and its label follows; a legend digit picks out its class.
 """
 
 import json
@@ -12,7 +13,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.browser import LAPTOP, PHONE, chromium, map_path, needs_chromium, serving, wait_idle
+from tests.browser import LAPTOP, chromium, map_path, needs_chromium, serving, wait_idle
 
 pytestmark = needs_chromium
 MOVES = 60
@@ -105,20 +106,64 @@ def test_hover_decodes_in_the_browser_without_a_script_run(site, vae_2d):
     ctx.close()
 
 
-def test_a_finger_dragged_over_the_map_decodes_at_phone_width(site):
-    ctx, page, svg, frames = _open(site, PHONE, has_touch=True, is_mobile=True)
-    cdp = ctx.new_cdp_session(page)
-    points = map_path(svg.bounding_box(), 20)
-    scroll = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop")
-    kinds = ["touchStart"] + ["touchMove"] * (len(points) - 2) + ["touchEnd"]
+def touch(cdp, points) -> None:
+    """One finger put down at the first point, moved through the rest, and lifted (CDP touch events)."""
+    kinds = ["touchStart"] + ["touchMove"] * (len(points) - 1)
     for kind, (x, y) in zip(kinds, points, strict=True):
-        cdp.send(
-            "Input.dispatchTouchEvent", {"type": kind, "touchPoints": [] if kind == "touchEnd" else [{"x": x, "y": y}]}
-        )
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+SCROLLED = "() => document.querySelector('[data-testid=stMain]').scrollTop + window.scrollY"
+
+
+def test_on_a_phone_a_vertical_swipe_on_the_map_scrolls_and_a_sideways_drag_decodes(site):
+    ctx, page, svg, frames = _open(site, {"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    cdp = ctx.new_cdp_session(page)
+    box = svg.bounding_box()
+    middle = box["y"] + box["height"] / 2
+    page.evaluate("() => { window.__latentMapStats.decodes = 0; }")
+    before = page.evaluate(SCROLLED)
+    touch(cdp, [(box["x"] + 60 + (box["width"] - 80) * i / 19, middle) for i in range(20)])  # sideways
     page.wait_for_timeout(300)
-    stats = page.evaluate("() => window.__latentMapStats")
-    assert stats["decodes"] >= len(points) - 2  # every move of the finger decoded ...
-    assert page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop") == scroll  # ... no scroll
+    decoded = page.evaluate("() => window.__latentMapStats.decodes")
+    assert decoded >= 15, decoded  # the finger's moves decode ...
+    assert page.evaluate(SCROLLED) == before  # ... and do not scroll the page
+    x = box["x"] + box["width"] / 2
+    touch(cdp, [(x, middle + 120 - 12 * i) for i in range(21)])  # a swipe up, starting on the map
+    page.wait_for_timeout(600)
+    assert page.evaluate(SCROLLED) > before + 50  # a vertical swipe that starts on the map scrolls the page
     assert "running" not in page.evaluate("() => window.__states")
-    assert json.loads(page.locator("canvas.lm-digit").first.get_attribute("data-z"))
+    ctx.close()
+
+
+def test_the_arrow_keys_move_the_point_and_the_label_says_where(site):
+    ctx, page, svg, frames = _open(site, LAPTOP)
+    page.keyboard.press("Tab")  # a keyboard visitor: focus rings follow the keyboard
+    svg.focus()
+    start = json.loads(page.locator("canvas.lm-digit").first.get_attribute("data-z"))
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    z = json.loads(page.locator("canvas.lm-digit").first.get_attribute("data-z"))
+    assert z[0] > start[0] and z[1] < start[1], (start, z)
+    label = svg.get_attribute("aria-label")
+    assert f"z = ({z[0]:.2f}, {z[1]:.2f})" in label and "Arrow keys" in label  # true after the move
+    assert svg.evaluate("s => getComputedStyle(s).outlineStyle") == "solid"  # a visible focus ring
+    assert "running" not in page.evaluate("() => window.__states")
+    ctx.close()
+
+
+def test_a_legend_digit_picks_out_its_class(site):
+    from vae_tf import data, store
+
+    labels = data.load_npz_split(store.ASSETS_DIR / "mnist_test_1000.npz").y
+    ctx, page, svg, frames = _open(site, LAPTOP)
+    button = page.locator("button.lm-class", has_text="3").first
+    button.click()
+    assert button.get_attribute("aria-pressed") == "true"
+    assert svg.locator("circle.lm-on").count() == int((labels == 3).sum())
+    assert svg.locator("g.lm-picking").count() == 1  # the other classes faded
+    button.click()
+    assert svg.locator("circle.lm-on").count() == 0 and button.get_attribute("aria-pressed") == "false"
     ctx.close()
