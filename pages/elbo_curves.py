@@ -1,208 +1,56 @@
-"""ELBO curves: training histories, the ELBO-IWAE gap against k, the rate-distortion plane of every
-VAE (Alemi et al. 2018), and the KL of each latent dimension. One colour per model on every chart."""
+"""ELBO curves: training histories, the IWAE bound's gain over the ELBO against k, the rate-distortion
+plane of every VAE (Alemi et al. 2018), and the KL of each latent dimension. One colour and one marker
+per model on every chart (the specs are in vae_site/charts.py)."""
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae_site import display, i18n, navigation, resources, share
+from vae_site import charts, display, i18n, navigation, resources, share, teach
 from vae_site.i18n import t
 from vae_tf import explain, store
 from vae_tf.figures import bounds as bounds_figure
 
 navigation.enter()
 
-
 TERMS = ("neg_elbo", "recon", "kl")
-SPLITS = ("train", "validation")
+MODELS = tuple(store.CORE) + tuple(store.BETA_FAMILY.values())  # the MNIST models, β in numeric order
 ACTIVE = 0.01  # nats of KL above which a latent dimension counts as used
 
 st.title(t("elbo_curves.title"))
+st.markdown(t("elbo_curves.intro"))
 st.info(t("elbo_curves.try"), icon=":material/touch_app:")
+if "pages/glossary.py" in (p for p, _, _ in navigation.PAGES):
+    navigation.link("pages/glossary.py", "elbo_curves.glossary", icon=":material/dictionary:")
 
 
 @st.cache_resource(show_spinner=False)
 def history_frame(role: str, directory: str, lang: str) -> pd.DataFrame | None:
     """A model's history.json (in `directory`, the role's) as long rows: epoch, term, split, nats, model
-    (its title in `lang`).
-
-    Made once per model directory and language, shared by every session: the page filters it, never changes it.
-    """
+    (its name in `lang`). Shared by every session: the page filters it, never changes it."""
     history = resources.model_json(role, store.HISTORY)
     if history is None:
         return None
-    model = resources.title(role)  # in `lang`, the run's language
+    model = resources.title(role, lang)
     rows = [
         {"epoch": epoch, "term": term, "split": split, "nats": value, "model": model}
         for term in TERMS
-        for split, prefix in zip(SPLITS, ("", "val_"), strict=True)
+        for split, prefix in zip(charts.SPLITS, ("", "val_"), strict=True)
         for epoch, value in zip(history["epoch"], history.get(prefix + term, []), strict=False)  # an AE has no KL
     ]
     return pd.DataFrame(rows, columns=["epoch", "term", "split", "nats", "model"])
 
 
-def _legend(columns: int = 1) -> alt.Legend:
-    """A legend under the chart, one model a row: a long Korean model name is never cut at phone width."""
-    return alt.Legend(orient="bottom", columns=columns, title=None, labelLimit=260)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def history_spec(lang: str, term: str, roles: tuple) -> dict:
-    """One term's training curves: a colour per model, solid for training, dashed for validation (data "history")."""
-    split = alt.StrokeDash(
-        "split:N",
-        scale=alt.Scale(domain=list(SPLITS)),
-        legend=alt.Legend(
-            orient="top",
-            title=None,
-            labelExpr=display.label_expr(SPLITS, [t(f"elbo_curves.split_{s}") for s in SPLITS]),
-        ),
-    )
-    return display.fit_width(
-        display.vega_lite_spec(
-            alt.Chart(alt.Data(name="history"))
-            .mark_line()
-            .encode(
-                x=alt.X("epoch:Q", title=t("elbo_curves.axis_epoch")),
-                y=alt.Y(
-                    "nats:Q",
-                    scale=alt.Scale(zero=False),
-                    title=t("elbo_curves.axis_term", term=t(f"elbo_curves.term_{term}")),
-                ),
-                color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=_legend()),
-                strokeDash=split,
-                tooltip=[
-                    alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
-                    alt.Tooltip("epoch:Q", title=t("elbo_curves.axis_epoch")),
-                    alt.Tooltip("nats:Q", format=".2f", title=t("elbo_curves.axis_nats")),
-                ],
-            )
-            .properties(height=360)
-            .interactive()
-        )
-    )
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def gap_spec(lang: str, roles: tuple) -> dict:
-    """The gap IWAE_k - ELBO against k on a log axis, a line per model (data "gap")."""
-    return display.fit_width(
-        display.vega_lite_spec(
-            alt.Chart(alt.Data(name="gap"))
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("k:Q", scale=alt.Scale(type="log"), title=t("elbo_curves.axis_k")),
-                y=alt.Y("gap:Q", title=t("elbo_curves.axis_gap")),
-                color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=_legend()),
-                tooltip=[
-                    alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
-                    alt.Tooltip("k:Q", title="k"),
-                    alt.Tooltip("gap:Q", format=".2f", title=t("elbo_curves.axis_gap")),
-                ],
-            )
-            .properties(height=300)
-            .interactive()
-        )
-    )
-
-
-@st.cache_resource(show_spinner=False)
-def plane_spec(lang: str, roles: tuple) -> dict:
-    """The rate-distortion plane: lines of equal ELBO, the AEs' distortions, the collapse point, the VAEs."""
-    x = alt.X("distortion:Q", title=t("elbo_curves.axis_distortion"), scale=alt.Scale(zero=False))
-    y = alt.Y("rate:Q", title=t("elbo_curves.axis_rate"))
-    colour = alt.Color("model:N", scale=resources.colour_scale(roles), legend=_legend())
-    nats = {"format": ".1f"}
-    lines = (
-        alt.Chart(alt.Data(name="isolines"))
-        .mark_line(strokeDash=[4, 4], color="#adb5bd", clip=True)
-        .encode(x=x, y=y, detail="level:N", tooltip=[alt.Tooltip("level:Q", title=t("elbo_curves.axis_level"), **nats)])
-    )
-    line_labels = (
-        alt.Chart(alt.Data(name="isolabels"))
-        .mark_text(color="#868e96", align="left", dx=4, dy=8, fontSize=9)
-        .encode(x=x, y=y, text="label:N")
-    )
-    ae_labels = (
-        alt.Chart(alt.Data(name="ae"))
-        .mark_text(align="left", dx=4, dy=-6, angle=0, fontSize=11)
-        .encode(
-            x="distortion:Q",
-            y=alt.value(12),
-            text="model:N",
-            color=alt.Color("model:N", scale=resources.colour_scale(roles), legend=None),
-        )
-    )
-    aes = (
-        alt.Chart(alt.Data(name="ae"))
-        .mark_rule(strokeWidth=2, strokeDash=[1, 3])
-        .encode(
-            x="distortion:Q",
-            color=colour,
-            tooltip=[
-                alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
-                alt.Tooltip("distortion:Q", title=t("elbo_curves.axis_distortion"), **nats),
-            ],
-        )
-    )
-    path = (
-        alt.Chart(alt.Data(name="beta_path")).mark_line(color="#495057", strokeWidth=1).encode(x=x, y=y, order="beta:Q")
-    )
-    points = (
-        alt.Chart(alt.Data(name="points"))
-        .mark_point(filled=True, size=140, opacity=1)
-        .encode(
-            x=x,
-            y=y,
-            color=colour,
-            shape=alt.Shape("model:N", legend=None),
-            tooltip=[
-                alt.Tooltip("model:N", title=t("elbo_curves.axis_model")),
-                alt.Tooltip("rate:Q", title=t("elbo_curves.axis_rate"), **nats),
-                alt.Tooltip("distortion:Q", title=t("elbo_curves.axis_distortion"), **nats),
-                alt.Tooltip("neg_elbo:Q", title="−ELBO", **nats),
-            ],
-        )
-    )
-    collapse = (
-        alt.Chart(alt.Data(name="collapse"))
-        .mark_point(shape="cross", size=200, color="black", filled=True)
-        .encode(x=x, y=y, tooltip=[alt.Tooltip("distortion:Q", title=t("elbo_curves.axis_distortion"), **nats)])
-    )
-    collapse_label = (
-        alt.Chart(alt.Data(name="collapse"))
-        .mark_text(align="right", dx=-8, dy=-10, fontSize=11)
-        .encode(x=x, y=y, text=alt.value(t("elbo_curves.collapse_label")))
-    )
-    layers = alt.layer(lines, line_labels, aes, ae_labels, path, points, collapse, collapse_label)
-    return display.fit_width(display.vega_lite_spec(layers.properties(height=420).interactive()))
-
-
-@st.cache_resource(show_spinner=False)
-def kl_spec(lang: str) -> dict:
-    """KL per latent dimension as bars in the main VAE's colour, largest first (data "kl")."""
-    return display.fit_width(
-        display.vega_lite_spec(
-            alt.Chart(alt.Data(name="kl"))
-            .mark_bar(color=resources.colour("vae_main"))
-            .encode(
-                x=alt.X("dimension:O", sort="-y", title=t("elbo_curves.axis_dimension")),
-                y=alt.Y("kl:Q", title=t("elbo_curves.axis_kl")),
-                tooltip=[
-                    alt.Tooltip("dimension:O", title=t("elbo_curves.axis_dimension")),
-                    alt.Tooltip("kl:Q", format=".3f", title=t("elbo_curves.axis_kl")),
-                ],
-            )
-            .properties(height=260)
-        )
-    )
+def kl_growth(role: str) -> tuple[float, float, int] | None:
+    """A VAE's training KL at its first and last epoch, and its epochs (None without a history)."""
+    kl = (resources.model_json(role, store.HISTORY) or {}).get("kl")
+    return (float(kl[0]), float(kl[-1]), len(kl)) if kl else None
 
 
 # --- 1. Training histories ---------------------------------------------------------------
 st.header(t("elbo_curves.history_header"))
 lang = i18n.current()
-frames = {role: history_frame(role, resources.cache_key(role), lang) for role in store.SHIPPED}
+frames = {role: history_frame(role, resources.cache_key(role), lang) for role in MODELS}
 missing = [resources.title(r) for r in store.CORE if frames[r] is None]
 if missing:
     st.warning(t("elbo_curves.no_history", models=", ".join(missing)))
@@ -227,15 +75,30 @@ chosen = share.multiselect(
     format_func=resources.title,
     help=t("elbo_curves.models_help"),
 )
+chosen = sorted(chosen, key=MODELS.index)  # every legend and table in one order, β numerically
 data = pd.concat([frames[r] for r in chosen]) if chosen else pd.DataFrame()
 data = data[data["term"] == term] if len(data) else data
 if data.empty:
     st.info(t("elbo_curves.pick"))
 else:
-    display.chart(history_spec(lang, term, tuple(chosen)), history=data)
+    drawn = tuple(r for r in chosen if resources.title(r) in set(data["model"]))  # an AE has no KL line
+    display.chart(charts.history_spec(lang, term, drawn), history=data)
     st.caption(t("elbo_curves.history_caption"))
+growth = kl_growth("vae_32d")
+if growth:
+    first, last, epochs = growth
+    answer = "rises" if last > first + 0.5 else "falls" if last < first - 0.5 else "flat"
+    reveal = t("elbo_curves.predict_kl_reveal", model=resources.title("vae_32d"), first=first, last=last, epochs=epochs)
+    teach.predict(
+        "kl_growth",
+        t("elbo_curves.predict_kl"),
+        {c: t(f"elbo_curves.predict_kl_{c}") for c in ("falls", "flat", "rises")},
+        answer,
+        reveal + (" " + t("elbo_curves.predict_kl_why") if answer == "rises" else ""),
+        ready=term == "kl",
+    )
 
-# --- 2. The ELBO-IWAE gap ---------------------------------------------------------------------
+# --- 2. The IWAE bound's gain over the ELBO -----------------------------------------------------
 st.header(t("elbo_curves.gap_header"))
 st.markdown(t("elbo_curves.gap_text"))
 
@@ -259,7 +122,7 @@ gaps = gap_frame(chosen)
 if gaps.empty:
     st.info(t("elbo_curves.gap_none"))
 else:
-    display.chart(gap_spec(lang, tuple(gaps["role"].unique())), gap=gaps.drop(columns=["role"]))
+    display.chart(charts.gap_spec(lang, tuple(gaps["role"].unique())), gap=gaps.drop(columns=["role"]))
     last = gaps[gaps["k"] == gaps["k"].max()]
     st.caption(
         t(
@@ -275,26 +138,35 @@ else:
 def metrics_row(role: str) -> dict:
     """A model's test metrics as table cells: "–" where a model has no such number."""
     m = resources.model_json(role, store.METRICS) or {}
-    k = m.get("k") or None
     nll = store.iwae_nll(m) if m else None
-    gap = m["neg_elbo"] - nll if nll is not None and "neg_elbo" in m else None
     values = {
         "neg_elbo": m.get("neg_elbo"),
         "recon": m.get("recon_nll"),
         "kl": m.get("kl"),
         "nll": nll,
-        "gap": gap,
-        "k": k,
-        "images": m.get("test_images"),
+        "gap": m["neg_elbo"] - nll if nll is not None and "neg_elbo" in m else None,
     }
     return {t("elbo_curves.col_model"): resources.title(role)} | {
         t(f"elbo_curves.col_{name}"): explain.cell(v, 2) for name, v in values.items()
     }
 
 
+def table_note(roles) -> str:
+    """The table's caption: the sample counts k and the test images behind its numbers."""
+    found = [resources.model_json(r, store.METRICS) or {} for r in roles]
+    ks = sorted({m["k"] for m in found if m.get("k")})
+    images = sorted({m["test_images"] for m in found if m.get("test_images")})
+    return t(
+        "elbo_curves.table_caption",
+        k=" / ".join(explain.cell(k) for k in ks) or "–",
+        images=" / ".join(explain.cell(n) for n in images) or "–",
+    )
+
+
 if chosen:
-    st.dataframe(pd.DataFrame([metrics_row(r) for r in chosen]), hide_index=True, width="stretch")
-    st.caption(t("elbo_curves.table_caption"))
+    # A static table whose cells wrap: at phone width a data grid hid its right columns.
+    st.table(pd.DataFrame([metrics_row(r) for r in chosen]).set_index(t("elbo_curves.col_model")))
+    st.caption(table_note(chosen))
 
 # --- 3. The rate-distortion plane ---------------------------------------------------------------
 st.header(t("elbo_curves.plane_header"))
@@ -304,7 +176,7 @@ st.markdown(t("elbo_curves.plane_text"))
 def plane_points() -> pd.DataFrame:
     """Every VAE with test metrics: rate R = KL, distortion D = reconstruction −log p(x|z), and its β."""
     rows = []
-    for role in store.SHIPPED:
+    for role in MODELS:
         m, config = resources.model_json(role, store.METRICS), resources.model_json(role, store.CONFIG)
         if m and config and config.get("kind") == "vae" and "kl" in m:
             rows.append(
@@ -337,15 +209,13 @@ def code_free_distortion() -> float:
     return explain.factorised_bernoulli_nll(resources.binary_test_digits())
 
 
-points, aes, collapse_d = plane_points(), ae_lines(), code_free_distortion()
-if points.empty:
-    st.info(t("elbo_curves.plane_none"))
-else:
+def isolines(points: pd.DataFrame, aes: pd.DataFrame, collapse_d: float) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """Lines of equal R + D every 25 nats across the plane, labels on every other one, and the rate axis's top."""
     low = float(min(points["distortion"].min(), aes["distortion"].min() if len(aes) else np.inf)) - 10
     high = collapse_d + 10
     levels = np.arange(25 * np.ceil(low / 25), 25 * np.ceil((high + points["rate"].max()) / 25) + 1, 25)
     top = 1.15 * float(points["rate"].max())
-    isolines = pd.DataFrame(explain.equal_elbo_lines(levels, (low, high), rate_max=top))
+    lines = pd.DataFrame(explain.equal_elbo_lines(levels, (low, high), rate_max=top))
     labels = pd.DataFrame(
         [
             {"distortion": lv - top, "rate": top, "label": f"R+D = {lv:g}"}  # every other line: room on a phone
@@ -353,12 +223,39 @@ else:
             if low <= lv - top <= high and lv % 50 == 0
         ]
     )
-    family = points[points["family"]].sort_values("beta")
-    roles = tuple(points["role"]) + tuple(aes["role"])
+    return lines, labels, top
+
+
+def family_answer(family: pd.DataFrame) -> str:
+    """Where the family's largest β sits: on the axis R = 0, low, or high (for the prompt)."""
+    rate = float(family["rate"].iloc[-1])
+    return "axis" if rate < ACTIVE * 10 else "low" if rate < 0.5 * family["rate"].max() else "high"
+
+
+points, aes, collapse_d = plane_points(), ae_lines(), code_free_distortion()
+family = points[points["family"]].sort_values("beta")
+if len(family) >= 2:
+    teach.predict(
+        "beta_high",
+        t("elbo_curves.predict_plane", beta=family["beta"].iloc[-1]),
+        {c: t(f"elbo_curves.predict_plane_{c}") for c in ("high", "low", "axis")},
+        family_answer(family),
+        t(
+            "elbo_curves.predict_plane_reveal",
+            beta=family["beta"].iloc[-1],
+            rate=family["rate"].iloc[-1],
+            distortion=family["distortion"].iloc[-1],
+            collapse=collapse_d,
+        ),
+    )
+if points.empty:
+    st.info(t("elbo_curves.plane_none"))
+else:
+    lines, labels, top = isolines(points, aes, collapse_d)
     display.chart(
-        plane_spec(lang, roles),
+        charts.plane_spec(lang, tuple(points["role"]), tuple(aes["role"]), (-0.04 * top, top)),
         points=points.drop(columns=["role", "family"]),
-        isolines=isolines,
+        isolines=lines,
         isolabels=labels,
         ae=aes.drop(columns=["role"]),
         beta_path=family[["rate", "distortion", "beta"]],
@@ -379,6 +276,7 @@ else:
                 d_high=last["distortion"],
                 collapsed=sum(k < ACTIVE for k in kl_dims),
                 dims=len(kl_dims),
+                cut=ACTIVE,
             )
         )
     if len(aes):
@@ -391,11 +289,21 @@ if metrics is None or "kl_per_dimension" not in metrics:
     st.info(t("elbo_curves.dims_none", command=f"python -m vae_tf.evaluate --model models/{store.SHIPPED['vae_main']}"))
 else:
     kl = np.array(metrics["kl_per_dimension"])
-    display.chart(kl_spec(lang), kl=pd.DataFrame({"dimension": np.arange(1, len(kl) + 1), "kl": kl}))
-    st.markdown(t("elbo_curves.dims_text", active=int(np.sum(kl > ACTIVE)), dims=len(kl), cut=ACTIVE))
+    active = int(np.sum(kl > ACTIVE))
+    share_active = active / len(kl)
+    teach.predict(
+        "active",
+        t("elbo_curves.predict_dims", dims=len(kl), cut=ACTIVE),
+        {c: t(f"elbo_curves.predict_dims_{c}", dims=len(kl)) for c in ("all", "half", "few")},
+        "all" if share_active > 0.9 else "half" if share_active > 0.25 else "few",
+        t("elbo_curves.predict_dims_reveal", active=active, dims=len(kl), cut=ACTIVE),
+    )
+    display.chart(charts.kl_spec(lang), kl=pd.DataFrame({"dimension": np.arange(1, len(kl) + 1), "kl": kl}))
+    st.markdown(t("elbo_curves.dims_text", active=active, dims=len(kl), inactive=len(kl) - active, cut=ACTIVE))
     with st.expander(t("elbo_curves.dims_more"), icon=":material/info:"):
         st.markdown(t("elbo_curves.dims_caption"))
 
+teach.recap(t("elbo_curves.recap_1"), t("elbo_curves.recap_2"), t("elbo_curves.recap_3"))
 st.divider()
 navigation.link("pages/anomaly.py", "site.next_page", icon=":material/arrow_forward:", page=t("site.nav_anomaly"))
 share.share_box(["term", "models"])

@@ -9,6 +9,7 @@ import pytest
 
 from tests.pages import charts, open_page
 from vae_site import resources
+from vae_site.i18n import text
 from vae_tf import data, explain, figures, store
 from vae_tf.figures import bounds as bounds_figure
 
@@ -53,6 +54,37 @@ def test_one_model_has_one_colour_on_every_chart(page):
     assert all(leg["orient"] == "bottom" and leg["columns"] >= 1 for leg in legends)
 
 
+def _scale(spec, channel: str) -> dict:
+    """The first `channel` scale over model names in a spec (layers included): its domain and range."""
+    for part in [spec] + spec.get("layer", []):
+        encoding = part.get("encoding", {}).get(channel, {})
+        if encoding.get("field") == "model":
+            return encoding["scale"]
+    raise AssertionError(f"no {channel} by model")
+
+
+def test_legends_list_the_lines_drawn_in_numeric_order_with_one_shape_per_model_in_both_languages():
+    family = ",".join(reversed(list(store.BETA_FAMILY.values())))  # picked from β = 30 down
+    at = open_page("pages/elbo_curves.py", term="kl", models="ae_2d," + family + ",vae_2d")
+    history = _scale(_specs(at)[0], "color")["domain"]
+    assert history == ["VAE, 2-D"] + [resources.title(r, "en") for r in store.BETA_FAMILY.values()]  # no AE: no KL
+    assert "AE, 2-D" not in history
+    plane = _specs(at)[2]
+    shapes = dict(zip(*_scale(plane, "shape").values(), strict=True))
+    betas = [t for t in shapes if "β" in t]
+    assert [float(t.split("= ")[1]) for t in betas] == sorted(store.BETAS)  # 0.1, 0.3, 1, 3, 10, 30
+    assert "cross" not in shapes.values()  # the cross marks the point of collapse only
+    assert len(set(shapes.values())) == len(shapes)
+    ys = [layer["encoding"].get("y", {}) for layer in plane["layer"]]
+    rates = [y for y in ys if y.get("field") == "rate"]
+    assert all(y["scale"]["domain"][0] < 0 for y in rates)  # markers at R = 0 are drawn whole
+    korean = open_page("pages/elbo_curves.py", lang="ko", term="kl", models="ae_2d," + family + ",vae_2d")
+    shapes_ko = _scale(_specs(korean)[2], "shape")["range"]
+    assert shapes_ko == list(shapes.values())  # the same marker for the same model in either language
+    gap_en, gap_ko = _scale(_specs(at)[1], "shape")["range"], _scale(_specs(korean)[1], "shape")["range"]
+    assert gap_en == gap_ko and gap_en == [shapes[t] for t in _scale(_specs(at)[1], "shape")["domain"]]
+
+
 def test_the_gap_chart_plots_the_gap_itself(page, served):
     gap = charts(page)[1]["gap"]
     assert set(gap["model"]) == {"VAE, 32-D, VampPrior", "VAE, 32-D, N(0, I) prior", "VAE, 2-D"}
@@ -74,16 +106,19 @@ def test_the_shipped_bounds_equal_a_fresh_computation(served):
     np.testing.assert_array_equal(shipped["k"], bounds_figure.KS)
 
 
-def test_the_table_rounds_alike_counts_integers_and_dashes(page):
-    table = page.dataframe[0].value
-    cells = table.drop(columns=["model"]).to_numpy().ravel()
+def test_the_table_rounds_alike_and_its_caption_gives_k_and_the_images(page):
+    rows = page.table[0].value  # a static table: its cells wrap at phone width, nothing scrolls out of sight
+    cells = rows.to_numpy().ravel()
     assert "None" not in cells and "nan" not in cells
-    assert all(c == "–" or re.fullmatch(r"[\d,]+(\.\d\d)?", c) for c in cells), cells
-    rows = table.set_index("model")
-    assert rows.loc["AE, 2-D", "test −ELBO"] == "–" and rows.loc["AE, 2-D", "k"] == "–"
-    assert rows.loc["VAE, 2-D", "test images"] == "10,000" and rows.loc["VAE, 2-D", "k"] == "5,000"
+    assert all(c == "–" or re.fullmatch(r"[\d,]+\.\d\d", c) for c in cells), cells
+    assert rows.loc["AE, 2-D", "test −ELBO"] == "–" and rows.loc["AE, 2-D", "KL"] == "–"
     m = _metrics("vae_main")
     assert rows.loc["VAE, 32-D, VampPrior", "−ELBO − NLL"] == f"{m['neg_elbo'] - m['iwae_nll_k5000']:.2f}"
+    caption = next(c.value for c in page.caption if "metrics.json" in c.value)
+    assert f"k = {m['k']:,} samples" in caption and f"({m['test_images']:,} images" in caption
+    at = open_page("pages/elbo_curves.py", models="vae_2d,beta_1")
+    caption = next(c.value for c in at.caption if "metrics.json" in c.value)
+    assert f"k = {_metrics('beta_1')['k']:,} / {_metrics('vae_2d')['k']:,} samples" in caption
 
 
 def test_the_plane_points_equal_the_metrics_files(page):
@@ -116,5 +151,43 @@ def test_the_terms_and_the_korean_page():
     assert set(history["term"]) == {"recon"} and set(history["model"]) == {"AE, 2차원", "VAE, 2차원"}
     specs = _specs(at)
     assert specs[0]["encoding"]["x"]["title"] == "에포크" and "정보율" in specs[2]["layer"][0]["encoding"]["y"]["title"]
+    assert at.header[2].value == "3 · 율-왜곡 평면"
     assert at.title[0].value.startswith("학습 중의 ELBO")
     assert all(re.search("[가-힣]", h.value) for h in at.header)
+
+
+def test_the_prompts_reveal_answers_computed_from_the_data_after_the_move():
+    at = open_page("pages/elbo_curves.py")
+    at.radio(key="predict_kl_growth").set_value("falls").run()
+    assert text("en", "site.predict_now") in [c.value for c in at.caption]  # the move is still to make
+    at.radio(key="term").set_value("kl").run()
+    kl = store.read_json(store.model_dir(store.SHIPPED["vae_32d"]) / store.HISTORY)["kl"]
+    assert kl[-1] > kl[0] + 0.5  # the data the answer comes from: the KL rises during training
+    shown = " ".join(i.value for i in at.info)
+    assert text("en", "elbo_curves.predict_kl_rises") in shown and f"{kl[0]:.1f} nats" in shown
+    assert f"{kl[-1]:.1f} after {len(kl)}" in shown
+    at.radio(key="predict_beta_high").set_value("axis").run()
+    high = _metrics(store.BETA_FAMILY[store.BETAS[-1]])
+    assert high["kl"] < 0.1  # so "on the axis" is the right guess, and the page says so with its numbers
+    assert any(f"rate is {high['kl']:.2f} nats" in s.value for s in at.success)
+    dims = np.array(_metrics("vae_main")["kl_per_dimension"])
+    active = int((dims > 0.01).sum())
+    at.radio(key="predict_active").set_value("all").run()
+    assert any(f"{active} of {len(dims)} carry" in i.value for i in at.info)
+    answer = "half" if 0.25 < active / len(dims) <= 0.9 else None
+    assert answer and text("en", f"elbo_curves.predict_dims_{answer}") in " ".join(i.value for i in at.info)
+
+
+def test_the_words_say_what_the_figures_show():
+    at = open_page("pages/elbo_curves.py")
+    words = " ".join(m.value for m in at.markdown)
+    assert "goes to 0" in words and "close to KL" not in words  # what is left vanishes; the gain nears the KL
+    dims = np.array(_metrics("vae_main")["kl_per_dimension"])
+    active = int((dims > 0.01).sum())
+    assert f"**{active} of {len(dims)}**" in words and f"In the other {len(dims) - active}," in words
+    rates = [_metrics(r)["kl"] for r in store.BETA_FAMILY.values()]
+    distortions = [_metrics(r)["recon_nll"] for r in store.BETA_FAMILY.values()]
+    assert rates == sorted(rates, reverse=True) and distortions == sorted(distortions)  # "falls ... rises"
+    assert f"rate falls from {rates[0]:.1f} to {rates[-1]:.1f} nats" in words
+    recap = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert len(recap) == 1 and recap[0].count("\n- ") == 2  # three lines

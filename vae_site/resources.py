@@ -12,15 +12,18 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from vae_site import display
+from vae_site import display, i18n
 from vae_site.i18n import t
 from vae_tf import data, figures, store
 
 
-def title(role: str) -> str:
-    """A shipped model's name on the page, e.g. "VAE, 2-D" (see `store.SHIPPED`)."""
+def title(role: str, lang: str | None = None) -> str:
+    """A shipped model's name, e.g. "VAE, 2-D" (see `store.SHIPPED`), in `lang` (default: the visitor's)."""
+    lang = lang or i18n.current()
     beta = next((b for b, r in store.BETA_FAMILY.items() if r == role), None)
-    return t("site.model_beta", beta=beta) if beta is not None else t("site.model_" + role)
+    if beta is not None:
+        return i18n.text(lang, "site.model_beta", beta=beta)
+    return i18n.text(lang, "site.model_" + role)
 
 
 _LOADING = "Loading the model… · 모델을 불러오는 중…"  # made once, before any language: both
@@ -150,13 +153,6 @@ _COLOURS = display.CATEGORY10 + ["#393b79", "#ad494a", "#637939", "#7b4173"]  # 
 def colour(role: str) -> str:
     """The colour of a model on every chart."""
     return _COLOURS[list(store.SHIPPED).index(role) % len(_COLOURS)]
-
-
-def colour_scale(roles):
-    """An Altair colour scale mapping each model's title (in the visitor's language) to its colour."""
-    import altair as alt
-
-    return alt.Scale(domain=[title(r) for r in roles], range=[colour(r) for r in roles])
 
 
 def test_codes(role: str) -> np.ndarray:
