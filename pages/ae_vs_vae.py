@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae_site import display, latent_map, navigation, resources, share
+from vae_site import display, latent_map, navigation, resources, share, teach
 from vae_site.i18n import t
 from vae_tf import explain, store
 
@@ -13,20 +13,19 @@ navigation.enter()
 
 PAIRS = ("vae_2d", "ae_2d", "vae_32d", "ae_32d")
 CODES = 200  # prior codes per model behind the holes table
+SHOWN = 16  # of which each model shows the first
 BETAS = ("0",) + tuple(f"{b:g}" for b in store.BETA_FAMILY)  # "0" is the AE: the beta -> 0 end
 RECONSTRUCTED = list(range(8))  # test digits reconstructed by the chosen beta model
 RINGED = RECONSTRUCTED[:3]  # ... whose posteriors the beta map draws
-# Korean lines break between any two syllables by default: keep words whole (English is unchanged).
-KEEP_WORDS = (
-    "<style>[data-testid='stMain'] :is(p, li, span, h1, h2, h3) "
-    "{word-break: keep-all !important; overflow-wrap: break-word;}</style>"
-)
+SHARED = ["prior_seed", "beta", "a", "b"]
+SEEDED = ["prior_holes", "beta_prior", "share"]  # the fragments a new seed reruns (not the whole page)
 
 display.crisp_images()
-st.html(KEEP_WORDS)
 st.title(t("ae_vs_vae.title"))
 st.info(t("ae_vs_vae.try_this", high=BETAS[-1], low=BETAS[1]), icon=":material/lightbulb:")
 digits, labels = resources.test_digits()
+for key, default, parse in (("prior_seed", 0, share.integer(0, 2**31 - 1)), ("beta", "1", share.one_of(BETAS))):
+    share.restore(key, default, parse)  # before the fragments below read them
 
 
 def run_args(role: str) -> dict:
@@ -87,6 +86,11 @@ def spread(role: str) -> float:
     return float(resources.test_codes(role).std(axis=0).mean())
 
 
+def digit_names(indices) -> str:
+    """Test digits by index and label, e.g. "#0 (7), #1 (2)"."""
+    return ", ".join(f"#{i} ({int(labels[i])})" for i in indices)
+
+
 with st.expander(t("ae_vs_vae.about_heading")):
     st.markdown(
         t(
@@ -108,37 +112,55 @@ st.caption(t("ae_vs_vae.maps_caption", ratio=spread("ae_2d") / spread("vae_2d"))
 
 
 # --- Decoding the prior: where the AE fails -----------------------------------------------------
-def holes(seed: int) -> None:
-    """Each model's decoded prior codes, and how digit-like they are.
+@st.fragment(key="prior_holes")
+def holes() -> None:
+    """The seed, each model's decoded prior codes, and how digit-like they are.
 
-    A function, so that its arrays (~2.5 MB of decodes) are freed after the run. The page's globals
-    live as long as its widgets do (their callbacks hold them): for a visitor who closes the tab on
-    this page, until Streamlit drops the disconnected session.
+    A fragment: a new seed reruns it, the β section's decoded prior and the share box (`SEEDED`),
+    not the whole page. A function, so that its arrays (~2.5 MB of decodes) are freed after the run.
     """
+    seed = share.number_input(t("ae_vs_vae.seed"), "prior_seed", 0, 0, 2**31 - 1, on_change=lambda: st.rerun(SEEDED))
     decoded = {role: prior_decodes(role, seed, CODES) for role in PAIRS}
+    references, cut, real_variety = real_reference()
+    rows = {role: holes_row(role, decoded[role], references, cut) for role in PAIRS}
+    worst = max(PAIRS, key=lambda r: rows[r]["unlike"])
+    teach.predict(
+        "holes",
+        t("ae_vs_vae.predict_holes", count=CODES),
+        {role: resources.title(role) for role in PAIRS},
+        worst,
+        t(
+            "ae_vs_vae.predict_holes_reveal",
+            model=rows[worst]["model"],
+            unlike=rows[worst]["unlike"],
+            others=max(rows[r]["unlike"] for r in PAIRS if r != worst),
+            count=CODES,
+        ),
+    )
     for role in PAIRS:
         st.markdown(f"**{resources.title(role)}**")
-        st.image(display.grid(decoded[role][:16], columns=16, size=48))
+        alt = t(
+            "ae_vs_vae.holes_alt",
+            shown=SHOWN,
+            model=rows[role]["model"],
+            seed=seed,
+            unlike=rows[role]["unlike"],
+            count=CODES,
+        )
+        display.picture(display.grid(decoded[role][:SHOWN], columns=SHOWN, size=48), alt=alt)
     st.markdown(t("ae_vs_vae.holes_caption", ae_spread=spread("ae_2d"), count=CODES))
-    references, cut, real_variety = real_reference()
-    rows = [holes_row(role, decoded[role], references, cut) for role in PAIRS]
-    rows.append({"model": t("ae_vs_vae.real_digits"), "similarity": None, "unlike": 5.0, "variety": real_variety})
     table(
-        rows,
+        list(rows.values())
+        + [{"model": t("ae_vs_vae.real_digits"), "similarity": None, "unlike": 5.0, "variety": real_variety}],
         {"similarity": 2, "unlike": 0, "variety": 2},
-        {
-            "similarity": t("ae_vs_vae.col_similarity"),
-            "unlike": t("ae_vs_vae.col_unlike"),
-            "variety": t("ae_vs_vae.col_variety"),
-        },
+        {c: t(f"ae_vs_vae.col_{c}") for c in ("similarity", "unlike", "variety")},
     )
     with st.expander(t("ae_vs_vae.holes_how_heading")):
         st.markdown(t("ae_vs_vae.holes_how", count=CODES, cut=cut, real=real_variety))
 
 
 st.header(t("ae_vs_vae.holes_heading"))
-seed = share.number_input(t("ae_vs_vae.seed"), "prior_seed", 0, 0, 2**31 - 1)
-holes(seed)
+holes()
 
 
 # --- The beta family ---------------------------------------------------------------------------
@@ -148,16 +170,15 @@ def beta_role(code: str) -> str:
 
 
 def beta_metrics(role: str) -> None:
-    """The chosen model's rate, distortion, -ELBO and NLL from its metrics.json."""
+    """The chosen model's rate, distortion, -ELBO and NLL from its metrics.json, two to a row."""
     metrics = resources.model_json(role, store.METRICS)
     if role == "ae_2d" or metrics is None:
         return
-    nll = store.iwae_nll(metrics)
-    cols = st.columns(4)
-    cols[0].metric(t("ae_vs_vae.beta_kl"), f"{metrics['kl']:.1f}")
-    cols[1].metric(t("ae_vs_vae.beta_distortion"), f"{metrics['recon_nll']:.1f}")
-    cols[2].metric(t("ae_vs_vae.beta_neg_elbo"), f"{metrics['neg_elbo']:.1f}")
-    cols[3].metric(t("ae_vs_vae.beta_nll", k=metrics["k"]), f"{nll:.1f}")
+    top, bottom = st.columns(2), st.columns(2)  # two to a row: a long Korean label is never cut
+    top[0].metric(t("ae_vs_vae.beta_kl"), f"{metrics['kl']:.1f}")
+    top[1].metric(t("ae_vs_vae.beta_distortion"), f"{metrics['recon_nll']:.1f}")
+    bottom[0].metric(t("ae_vs_vae.beta_neg_elbo"), f"{metrics['neg_elbo']:.1f}")
+    bottom[1].metric(t("ae_vs_vae.beta_nll", k=metrics["k"]), f"{store.iwae_nll(metrics):.1f}")
 
 
 def beta_posteriors(role: str, served) -> list:
@@ -170,6 +191,70 @@ def beta_posteriors(role: str, served) -> list:
     ]
 
 
+def beta_prompt(code: str) -> None:
+    """Before β moves up from 1: what happens to the KL? Answered from the family's metrics files."""
+    metrics = {b: resources.model_json(r, store.METRICS) for b, r in store.BETA_FAMILY.items()}
+    if any(m is None for m in metrics.values()) or 1.0 not in metrics:
+        return
+    one, higher = metrics[1.0], [m for b, m in metrics.items() if b > 1]
+    answer = (
+        "falls"
+        if all(m["kl"] < one["kl"] for m in higher)
+        else "rises"
+        if all(m["kl"] > one["kl"] for m in higher)
+        else "mixed"
+    )
+    beta = float(code)
+    chosen = metrics.get(beta, one)
+    teach.predict(
+        "beta_kl",
+        t("ae_vs_vae.predict_beta"),
+        {c: t(f"ae_vs_vae.predict_beta_{c}") for c in ("falls", "stays", "rises")},
+        answer if answer != "mixed" else "stays",
+        t(
+            "ae_vs_vae.predict_beta_reveal",
+            beta=beta,
+            kl=chosen["kl"],
+            kl_one=one["kl"],
+            d=chosen["recon_nll"],
+            d_one=one["recon_nll"],
+        ),
+        ready=beta > 1,
+    )
+
+
+@st.fragment(key="beta_prior")
+def beta_prior(role: str) -> None:
+    """The chosen model's decoded prior codes, from the page's seed (rerun with it, see `holes`)."""
+    seed = st.session_state["prior_seed"]
+    st.subheader(t("ae_vs_vae.beta_prior"))
+    alt = t("ae_vs_vae.beta_prior_alt", shown=SHOWN, model=resources.title(role), seed=seed)
+    display.picture(display.grid(prior_decodes(role, seed, SHOWN), columns=4, size=56), alt=alt)
+
+
+def beta_model(role: str) -> None:
+    """The chosen β model: its numbers, its map with a few posteriors, its decoded prior, its reconstructions."""
+    served = resources.require(role)
+    st.markdown(f"**{resources.title(role)}**" + (" · " + t("ae_vs_vae.beta_ae_note") if role == "ae_2d" else ""))
+    beta_metrics(role)
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader(t("ae_vs_vae.beta_map"))
+        posteriors = beta_posteriors(role, served)
+        latent_map.draw(role, height=320, key="map_beta", posteriors=posteriors)
+        if posteriors:
+            std = float(np.mean([s for _, _, s in posteriors]))
+            centre = float(np.mean([np.linalg.norm(m) for _, m, _ in posteriors]))
+            st.caption(t("ae_vs_vae.beta_map_caption", digits=digit_names(RINGED), std=std, centre=centre))
+    with right:
+        beta_prior(role)
+        st.subheader(t("ae_vs_vae.beta_recon"))
+        _, _, recon = served.reconstruct(resources.binary_test_digits()[RECONSTRUCTED])
+        alt = t("ae_vs_vae.beta_recon_alt", digits=digit_names(RECONSTRUCTED), model=resources.title(role))
+        grid = display.grid(np.concatenate([digits[RECONSTRUCTED], recon]), columns=len(RECONSTRUCTED), size=40)
+        display.picture(grid, alt=alt)
+
+
 st.header(t("ae_vs_vae.beta_heading"))
 first_beta = store.BETA_FAMILY[store.BETAS[0]]
 st.markdown(
@@ -180,7 +265,6 @@ st.markdown(
         epochs=run_args(first_beta).get("epochs", "–"),
     )
 )
-share.restore("beta", "1", share.one_of(BETAS))
 code = st.select_slider(
     t("ae_vs_vae.beta_slider"),
     BETAS,
@@ -188,32 +272,17 @@ code = st.select_slider(
     help=t("ae_vs_vae.beta_help"),
     format_func=lambda c: t("ae_vs_vae.beta_option_ae") if c == "0" else f"β = {c}",
 )
+beta_prompt(code)
 role = beta_role(code)
 if resources.model_json(role, store.METRICS) is None and role != "ae_2d":
     st.warning(t("ae_vs_vae.beta_missing", beta=code), icon=":material/warning:")
 else:
-    served = resources.require(role)
-    st.markdown(f"**{resources.title(role)}**" + (" · " + t("ae_vs_vae.beta_ae_note") if role == "ae_2d" else ""))
-    beta_metrics(role)
-    left, right = st.columns([3, 2])
-    with left:
-        st.subheader(t("ae_vs_vae.beta_map"))
-        latent_map.draw(role, height=320, key="map_beta", posteriors=beta_posteriors(role, served))
-        if role != "ae_2d":
-            st.caption(t("ae_vs_vae.beta_map_caption", count=len(RINGED)))
-    with right:
-        st.subheader(t("ae_vs_vae.beta_prior"))
-        st.image(display.grid(prior_decodes(role, seed, 16), columns=4, size=56))
-        st.subheader(t("ae_vs_vae.beta_recon"))
-        _, _, recon = served.reconstruct(resources.binary_test_digits()[RECONSTRUCTED])
-        st.image(display.grid(np.concatenate([digits[RECONSTRUCTED], recon]), columns=len(RECONSTRUCTED), size=40))
+    beta_model(role)
 with st.expander(t("ae_vs_vae.beta_what_heading")):
     st.markdown(t("ae_vs_vae.beta_what"))
 
 
 # --- Interpolations --------------------------------------------------------------------------
-
-
 st.header(t("ae_vs_vae.interp_heading"))
 c1, c2 = st.columns(2)
 a = share.test_digit(t("ae_vs_vae.from"), "a", 3, digits, labels, c1)
@@ -222,7 +291,9 @@ for role in PAIRS:
     served = resources.require(role)
     codes, _ = served.encode(np.stack([digits[a], digits[b]]))
     st.markdown(f"**{resources.title(role)}**")
-    st.image(display.grid(served.decode(explain.interpolate(codes[0], codes[1], 10)), columns=10, size=56))
+    alt = t("ae_vs_vae.interp_alt", model=resources.title(role), a=digit_names([a]), b=digit_names([b]))
+    path = served.decode(explain.interpolate(codes[0], codes[1], 10))
+    display.picture(display.grid(path, columns=10, size=56), alt=alt)
 
 
 # --- Test metrics ------------------------------------------------------------------------------
@@ -235,7 +306,7 @@ def metrics_row(role: str) -> dict | None:
     k = metrics.get("k") or None  # only a VAE has the IWAE estimate of the NLL
     return {
         "model": resources.title(role),
-        "recon": -metrics["recon_nll"],
+        "recon": metrics["recon_nll"],
         "mse": metrics["pixel_mse"],
         "neg_elbo": metrics.get("neg_elbo"),
         "nll": store.iwae_nll(metrics),
@@ -244,7 +315,29 @@ def metrics_row(role: str) -> dict | None:
     }  # the images go in the caption: 390 px fit six columns
 
 
+def recon_prompt() -> None:
+    """Which of the 32-D pair reconstructs better? Answered from their metrics files."""
+    ae, vae = (resources.model_json(r, store.METRICS) for r in ("ae_32d", "vae_32d"))
+    if ae is None or vae is None:
+        return
+    answer = (
+        "ae"
+        if ae["recon_nll"] < vae["recon_nll"] - 0.5
+        else "vae"
+        if vae["recon_nll"] < ae["recon_nll"] - 0.5
+        else "same"
+    )
+    teach.predict(
+        "recon",
+        t("ae_vs_vae.predict_recon"),
+        {"ae": resources.title("ae_32d"), "vae": resources.title("vae_32d"), "same": t("ae_vs_vae.predict_recon_same")},
+        answer,
+        t("ae_vs_vae.predict_recon_reveal", ae=ae["recon_nll"], vae=vae["recon_nll"]),
+    )
+
+
 st.header(t("ae_vs_vae.metrics_heading"))
+recon_prompt()
 rows = [row for row in map(metrics_row, store.CORE) if row]
 if rows:
     images = {row.pop("images") for row in rows}
@@ -255,7 +348,16 @@ if rows:
     )
     st.caption(t("ae_vs_vae.metrics_caption", images=" / ".join(explain.cell(n) for n in sorted(images))))
 
+teach.recap(t("ae_vs_vae.recap_1"), t("ae_vs_vae.recap_2"), t("ae_vs_vae.recap_3"))
 navigation.link(
     "pages/elbo_curves.py", "site.next_page", icon=":material/arrow_forward:", page=t("site.nav_elbo_curves")
 )
-share.share_box(["prior_seed", "beta", "a", "b"])
+
+
+@st.fragment(key="share")
+def share_box() -> None:
+    """The sidebar's share box, a fragment so that a new seed brings its link up to date (see `holes`)."""
+    share.share_box(SHARED)
+
+
+share_box()

@@ -197,7 +197,7 @@ def ae_lines() -> pd.DataFrame:
     """The AEs' distortions: the β → 0 end, where the rate is unbounded."""
     rows = [
         {"role": r, "model": resources.title(r), "distortion": m["recon_nll"]}
-        for r in ("ae_32d", "ae_2d")
+        for r in charts.AES
         if (m := resources.model_json(r, store.METRICS))
     ]
     return pd.DataFrame(rows, columns=["role", "model", "distortion"])

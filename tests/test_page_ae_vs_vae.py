@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.pages import image_urls, open_page
+from tests.pages import image_urls, open_page, share_link
 from vae_site.i18n import text
 from vae_tf import data, store
 
@@ -47,7 +47,7 @@ def test_the_metrics_table_equals_the_metrics_files(page):
         row = table.loc[text("en", f"site.model_{role}")].map(number)
         assert row["mse"] == pytest.approx(metrics["pixel_mse"], abs=5e-5)
         assert any(f"{metrics['test_images']:,} images" in c.value for c in page.main.caption)  # an integer
-        assert row["recon"] == pytest.approx(-metrics["recon_nll"], abs=0.05)
+        assert row["recon"] == pytest.approx(metrics["recon_nll"], abs=0.05) and row["recon"] > 0  # −log p(x|z)
         if metrics["k"]:
             assert row["neg_elbo"] == pytest.approx(metrics["neg_elbo"], abs=0.05) and row["k"] == metrics["k"]
             assert row["nll"] == pytest.approx(metrics[f"iwae_nll_k{metrics['k']}"], abs=0.05)
@@ -114,3 +114,69 @@ def test_the_page_in_korean(page):
     assert page.title[0].value == text("ko", "ae_vs_vae.title")
     assert page.select_slider(key="beta").label == text("ko", "ae_vs_vae.beta_slider")
     assert all(m["text"]["legend_title"] == text("ko", "latent_map.legend_title") for m in maps(page).values())
+
+
+def alts(at) -> list[str]:
+    """The text alternative of every image on the page, in order."""
+    return [img.alt for element in at.get("image") for img in element.proto.imgs]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_image_says_what_it_shows_with_the_numbers_beside_it(lang, bundled):
+    at = open_page("pages/ae_vs_vae.py", first_lang=lang, prior_seed="7", a="5", b="9")
+    said = alts(at)
+    table = at.table[0].value.iloc[:, 1]  # the holes table's "unlike any (%)"
+    for role in ("vae_2d", "ae_2d", "vae_32d", "ae_32d"):
+        model = text(lang, f"site.model_{role}")
+        unlike = float(table.loc[model])  # the table's number, as it shows it
+        assert text(lang, "ae_vs_vae.holes_alt", shown=16, model=model, seed=7, unlike=unlike, count=200) in said
+        path = text(lang, "ae_vs_vae.interp_alt", model=model, a=f"#5 ({bundled[1][5]})", b=f"#9 ({bundled[1][9]})")
+        assert path in said
+    pickers = [a for a in said if a == ""]  # the pickers' digits only repeat the caption under them
+    assert len(pickers) == 2 and len(said) == 12 and all(a or a in pickers for a in said)
+    beta = text(lang, "site.model_beta", beta=1.0)
+    assert text(lang, "ae_vs_vae.beta_prior_alt", shown=16, model=beta, seed=7) in said
+    digits = ", ".join(f"#{i} ({bundled[1][i]})" for i in range(8))
+    assert text(lang, "ae_vs_vae.beta_recon_alt", digits=digits, model=beta) in said
+
+
+def test_a_new_seed_reruns_only_what_it_changes_and_the_link_follows():
+    at = open_page("pages/ae_vs_vae.py", beta="3")
+    before = image_urls(at)
+    at.number_input(key="prior_seed").set_value(11).run()
+    assert not at.exception
+    after = image_urls(at)
+    assert len(after) == 5 and not set(after) & set(before)  # the four models' and the β model's new decodes
+    assert "prior_seed=11" in share_link(at) and "beta=3" in share_link(at)
+    assert any("seed 11" in a for a in alts(at))
+
+
+def test_the_prompts_answer_from_the_data_after_the_move():
+    at = open_page("pages/ae_vs_vae.py")
+    at.radio(key="predict_beta_kl").set_value("rises").run()
+    assert text("en", "site.predict_now") in [c.value for c in at.caption]  # β has not moved up yet
+    at.select_slider(key="beta").set_value("10").run()
+    ten, one = (store.read_json(store.model_dir(store.SHIPPED[store.BETA_FAMILY[b]]) / store.METRICS) for b in (10, 1))
+    assert ten["kl"] < one["kl"]  # the data behind the answer "it falls"
+    shown = " ".join(i.value for i in at.info)
+    assert (
+        text("en", "ae_vs_vae.predict_beta_falls") in shown
+        and f"KL is {ten['kl']:.1f} nats (at β = 1: {one['kl']:.1f})" in shown
+    )
+    table = table_of(at, 0).map(number)
+    worst = table["unlike"].drop(text("en", "ae_vs_vae.real_digits")).idxmax()
+    role = next(r for r in ("vae_2d", "ae_2d", "vae_32d", "ae_32d") if text("en", f"site.model_{r}") == worst)
+    at.radio(key="predict_holes").set_value(role).run()
+    assert any(f"{worst}: {table.loc[worst, 'unlike']:.0f}%" in s.value for s in at.success)
+    ae, vae = (store.read_json(store.model_dir(store.SHIPPED[r]) / store.METRICS) for r in ("ae_32d", "vae_32d"))
+    at.radio(key="predict_recon").set_value("vae").run()
+    assert any(f"cost {ae['recon_nll']:.1f} nats, the VAE's {vae['recon_nll']:.1f}" in i.value for i in at.info)
+    assert "AE, 32-D" in " ".join(i.value for i in at.info)  # the right answer, named
+
+
+def test_the_metric_labels_are_two_to_a_row_and_the_map_caption_gives_its_numbers(served, bundled):
+    at = open_page("pages/ae_vs_vae.py", first_lang="ko", beta="30")
+    assert len(at.columns) >= 4 and [m.label for m in at.metric][3] == text("ko", "ae_vs_vae.beta_nll", k=1000)
+    mean, std = served[store.BETA_FAMILY[30.0]].encode(data.binarize(bundled[0], 0)[:3])
+    caption = next(c.value for c in at.caption if c.value.startswith("타원"))
+    assert f"평균 σ는 {std.mean():.2f}" in caption and f"평균 {np.linalg.norm(mean, axis=1).mean():.2f}만큼" in caption

@@ -15,19 +15,25 @@ from vae_site import display, i18n, resources
 from vae_tf import store
 
 SPLITS = ("train", "validation")
-# Marker shapes, one per shipped model in `store.SHIPPED`'s order. No "cross": it marks the plane's
-# point of posterior collapse. Vega's shapes, then a star and a hexagon as SVG paths on [-1, 1].
+# Marker shapes: one per VAE, in `store.SHIPPED`'s order, chunky enough to tell apart at 140 px²;
+# the AEs, drawn as vertical lines on the plane, get a thin bar in the legend. No "cross": it marks
+# the plane's point of posterior collapse. Vega's shapes, then SVG paths on [-1, 1].
 STAR = "M0,-1L0.24,-0.33L0.95,-0.31L0.38,0.12L0.59,0.81L0,0.4L-0.59,0.81L-0.38,0.12L-0.95,-0.31L-0.24,-0.33Z"
 HEXAGON = "M0,-1L0.87,-0.5L0.87,0.5L0,1L-0.87,0.5L-0.87,-0.5Z"
-SHAPES = ["circle", "square", "diamond", "triangle-up", "triangle-down", "triangle-right", "triangle-left", STAR]
-SHAPES += [HEXAGON, "wedge", "arrow"]
+BAR = "M-0.2,-1L0.2,-1L0.2,1L-0.2,1Z"
+SHAPES = ["circle", "square", "triangle-up", "diamond", "triangle-down", STAR, HEXAGON, "triangle-right"]
+SHAPES += ["triangle-left"]
 GREY, DARK_GREY = "#adb5bd", "#495057"
 NATS = ".1f"
+AES = ("ae_32d", "ae_2d")  # the shipped autoencoders
 
 
 def shape(role: str) -> str:
-    """The marker shape of a model on every chart."""
-    return SHAPES[list(store.SHIPPED).index(role) % len(SHAPES)]
+    """The marker shape of a model on every chart (the AEs': a bar, like their lines on the plane)."""
+    if role in AES:
+        return BAR
+    vaes = [r for r in store.SHIPPED if r not in AES]
+    return SHAPES[vaes.index(role) % len(SHAPES)]
 
 
 def _titles(lang: str, roles) -> list[str]:
@@ -151,7 +157,7 @@ def plane_spec(lang: str, vaes: tuple, aes: tuple, rate_domain: tuple) -> dict:
     ae_labels = (
         alt.Chart(alt.Data(name="ae"))
         .mark_text(align="left", dx=4, dy=-6, fontSize=11)
-        .encode(x="distortion:Q", y=alt.value(12), text="model:N", color=_colour(lang, vaes + aes, None))
+        .encode(x="distortion:Q", y=alt.value(28), text="model:N", color=_colour(lang, vaes + aes, None))
     )
     path = (
         alt.Chart(alt.Data(name="beta_path")).mark_line(color=DARK_GREY, strokeWidth=1).encode(x=x, y=y, order="beta:Q")
