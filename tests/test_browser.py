@@ -10,6 +10,7 @@ Needs Debian's Chromium at /usr/bin/chromium and fonts-noto-cjk (scripts/test.sh
 """
 
 import re
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
@@ -23,7 +24,7 @@ MENU = "[data-testid='stSidebar'] .st-key-site_menu [data-testid='stPageLink-Nav
 SIDEBAR = "[data-testid='stSidebar']"
 SHARE_LINK = "[data-testid='stSidebar'] [data-testid='stCode']"
 SEED = "[data-testid='stNumberInput'] input"
-PATHS = ["", "sampling", "reconstruction", "ae_vs_vae", "elbo_curves", "anomaly"]  # in navigation.PAGES order
+PATHS = ["" if i == 0 else Path(p).stem for i, (p, _, _) in enumerate(navigation.PAGES)]  # URL paths, in order
 
 
 def nav_titles(lang: str) -> list[str]:

@@ -26,6 +26,8 @@ PAGES = [
     ("pages/ae_vs_vae.py", "site.nav_ae_vs_vae", ":material/compare:"),
     ("pages/elbo_curves.py", "site.nav_elbo_curves", ":material/show_chart:"),
     ("pages/anomaly.py", "site.nav_anomaly", ":material/report:"),
+    ("pages/glossary.py", "site.nav_glossary", ":material/abc:"),
+    ("pages/references.py", "site.nav_references", ":material/library_books:"),
 ]
 _ROUTED = "_navigation_routed"  # session key: this run went through `run`
 
