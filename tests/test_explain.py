@@ -47,6 +47,17 @@ def test_normal_quantile_grid_and_interpolation():
     np.testing.assert_allclose(path[:, 0], [0.0, 0.25, 0.5, 0.75, 1.0])
 
 
+def test_dimension_effects_find_the_dimensions_a_decoder_reads():
+    def decode(codes):  # pixel 0 follows z_0 fully, pixel 1 follows z_2 a little, z_1 is ignored
+        pixels = np.zeros((len(codes), 28, 28))
+        pixels[:, 0, 0] = (codes[:, 0] + 3) / 6
+        pixels[:, 0, 1] = 0.5 + 0.01 * codes[:, 2]
+        return pixels
+
+    effects = explain.dimension_effects(decode, np.array([0.5, 0.0, -1.0]))
+    np.testing.assert_allclose(effects, [1.0, 0.0, 0.06], atol=1e-6)
+
+
 def test_auroc_is_the_probability_of_ranking_a_pair_right():
     rng = np.random.default_rng(2)
     normal, unusual = rng.normal(0, 1, 200).round(1), rng.normal(1, 1, 150).round(1)  # rounded: ties count half

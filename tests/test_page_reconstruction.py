@@ -162,14 +162,14 @@ def test_an_outlined_digit_is_filled_and_the_page_says_so(lang):
 def test_fitting_q_to_each_digit_shows_the_fitted_reconstruction_and_the_gap(served, bundled, lang):
     at = open_page(PAGE, first_lang=lang, picks="42")
     shown = len(image_urls(at))
-    assert not [m for m in at.markdown if "amortization gap" in m.value or "상각 간극" in m.value]
+    assert not [m for m in at.markdown if "Fitted to this digit alone" in m.value or "이 숫자 하나에만" in m.value]
     at.toggle(key="fit").set_value(True).run()
     assert not at.exception
     assert len(image_urls(at)) == shown + 1  # the fitted reconstruction beside the encoder's
     encoder = served["vae_main"].elbo_terms(data.binarize(bundled[0][42], seed=0)[None], seed=0, draws=100)
     _, fitted = anomaly.fitted_reconstruction(served["vae_main"], bundled[0][42])
     assert fitted < encoder["neg_elbo"][0]  # a plain 4: the fit still gains a little
-    numbers = dict(fitted=fitted, encoder=encoder["neg_elbo"][0], gap=encoder["neg_elbo"][0] - fitted)
+    numbers = dict(fitted=fitted, encoder=encoder["neg_elbo"][0], gap=encoder["neg_elbo"][0] - fitted, steps=50)
     assert text(lang, "reconstruction.fitted", **numbers) in [m.value for m in at.markdown]
 
 
@@ -185,3 +185,90 @@ def test_the_fit_toggle_travels_in_the_link_and_survives_an_empty_page():
     opened = open_page(PAGE, picks="42", fit="True")  # the link opens with the fit on
     assert opened.toggle(key="fit").value and len(image_urls(opened)) == shown + 1
     assert not open_page(PAGE, picks="42", fit="yes").toggle(key="fit").value  # an unknown value: off
+
+
+def alts(at: AppTest) -> list[str | None]:
+    """Every image's text alternative (None: the image has none)."""
+    return [img.alt if img.HasField("alt") else None for element in at.get("image") for img in element.proto.imgs]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_image_has_a_text_alternative_in_the_pages_language(lang, bundled):
+    at = open_page(PAGE, first_lang=lang, picks="42")
+    at.file_uploader(key="upload").set_value([("seven.png", png_bytes(bundled[0][0]), "image/png")]).run()
+    found = alts(at)
+    assert None not in found and "" not in found
+    assert text(lang, "reconstruction.alt_input", name="seven.png") in found
+    assert text(lang, "reconstruction.alt_mean") in found
+    assert [a for a in found if a.startswith(text(lang, "reconstruction.alt_draw", i=1, draws=6)[:8])]
+    assert text(lang, "reconstruction.alt_draw", i=6, draws=6) in found
+    first_word = text(lang, "reconstruction.step_alt", number="", count="", step="").split()[0]
+    steps = [a for a in found if a.startswith(first_word)]
+    assert len(steps) >= 3  # the upload's preparation, step by step
+    at.toggle(key="fit").set_value(True).run()
+    assert any(a.startswith(text(lang, "reconstruction.alt_fitted", fitted=0.0)[:12]) for a in alts(at))
+
+
+def heading_levels(node) -> list[int]:
+    """The level (1 for a title) of each heading under `node`, in page order."""
+    levels = []
+    for child in getattr(node, "children", {}).values():
+        if type(child).__name__ in ("Title", "Header", "Subheader"):
+            levels.append(int(child.proto.tag[1]))
+        levels += heading_levels(child)
+    return levels
+
+
+def test_no_heading_level_is_skipped():
+    at = open_page(PAGE, picks="3,42")
+    levels = heading_levels(at.main)
+    assert levels[0] == 1 and 3 in levels
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+
+
+def test_the_pages_numbers_come_from_the_data(served, bundled):
+    at = open_page(PAGE, picks="42")
+    assert text("en", "reconstruction.about", latent=32, draws=6) in [m.value for m in at.markdown]
+    assert text("en", "reconstruction.map_caption", count=len(bundled[0])) in [c.value for c in at.caption]
+    assert at.multiselect(key="picks").help == text(
+        "en", "reconstruction.picks_help", count=len(bundled[0]), high=len(bundled[0]) - 1, most=8
+    )
+    assert text("en", "reconstruction.posterior_caption", draws=100) in [c.value for c in at.caption]
+    assert at.toggle(key="fit").help == text("en", "reconstruction.fit_help", steps=served["vae_main"].fit_steps)
+
+
+def test_the_fit_prompt_reveals_the_first_digits_gap_after_the_fit(served, bundled):
+    at = open_page(PAGE, picks="7,42")  # test digit 7: a gap of several nats
+    at.radio(key="predict_fit").set_value("little").run()
+    assert not [s for s in [*at.success, *at.info] if "lowers its −ELBO" in s.value]  # not before the move
+    at.toggle(key="fit").set_value(True).run()
+    encoder = served["vae_main"].elbo_terms(data.binarize(bundled[0][7], seed=0)[None], seed=0, draws=100)
+    _, fitted = anomaly.fitted_reconstruction(served["vae_main"], bundled[0][7])
+    gap = float(encoder["neg_elbo"][0]) - fitted
+    assert gap >= 2.0
+    reveal = text("en", "reconstruction.fit_reveal", encoder=encoder["neg_elbo"][0], fitted=fitted, gap=gap)
+    (shown,) = [i.value for i in at.info if reveal in i.value]  # the guess "a little" was wrong
+    assert text("en", "reconstruction.fit_lot", big=2.0) in shown
+    assert any("is at least" in m.value and f"{gap:.1f} nats" in m.value for m in at.markdown)
+
+
+def test_the_draws_prompt_counts_the_draws_that_stay_with_the_digit(served, bundled):
+    at = open_page(PAGE, picks="42")
+    at.radio(key="predict_draws").set_value("all").run()
+    references, _ = served["vae_main"].encode(data.binarize(bundled[0], seed=0))
+    mean, std = served["vae_main"].encode(bundled[0][42][None])
+    label = explain.nearest_labels(mean[0], references, bundled[1])[0][0]
+    codes = served["vae_main"].sample_posterior(bundled[0][42], 6, seed=1)
+    same = sum(explain.nearest_labels(z, references, bundled[1])[0][0] == label for z in codes)
+    assert label == 4 and same >= 4
+    reveal = text("en", "reconstruction.draws_reveal", k=10, label=label, same=same, draws=6)
+    shown = [m.value for m in [*at.success, *at.info] if reveal in m.value]
+    assert len(shown) == 1 and shown[0].startswith("Right" if same == 6 else "Not quite")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_page_ends_with_a_three_line_recap(lang):
+    at = open_page(PAGE, first_lang=lang, picks="42")
+    assert at.subheader[-1].value == text(lang, "site.recap_heading")
+    lines = at.markdown[-1].value.splitlines()
+    assert len(lines) == 3 and lines[0] == "- " + text(lang, "reconstruction.recap_encoder")

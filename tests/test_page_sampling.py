@@ -2,13 +2,14 @@
 
 import hashlib
 import json
+import re
 
 import numpy as np
 import pytest
 
 from tests.pages import image_urls, open_page
-from vae_site.i18n import text
-from vae_tf import data, export_decoder, store
+from vae_site.i18n import catalog, text
+from vae_tf import data, explain, export_decoder, store
 
 
 def latent_map(at) -> dict:
@@ -116,3 +117,79 @@ def test_the_page_in_korean():
     assert at.title[0].value == text("ko", "sampling.title")
     assert latent_map(at)["text"]["hint"] == text("ko", "latent_map.hint")
     assert text("ko", "sampling.mean_caption", count=24) in captions(at)
+
+
+def alts(at) -> list[str | None]:
+    """Every image's text alternative (None: the image has none)."""
+    return [img.alt if img.HasField("alt") else None for element in at.get("image") for img in element.proto.imgs]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_image_has_a_text_alternative_from_the_numbers_of_its_caption(lang, bundled):
+    at = open_page("pages/sampling.py", first_lang=lang, seed="5", count="7", temperature="0.8", z1="1.25", start="3")
+    found = alts(at)
+    assert None not in found and len(found) >= 6  # the grid, the point, both grids of draws, the ends, 3 paths
+    assert text(lang, "sampling.mean_alt", count=7, temperature=0.8, seed=5) in found
+    assert text(lang, "sampling.draw_alt", count=7) in found
+    assert text(lang, "sampling.point_alt", z1=1.25, z2=0.0) in found
+    assert text(lang, "sampling.grid_alt", n=15, low=0.05, high=0.95) in found
+    path = text(lang, "sampling.interp_alt", model="{model}", steps=10, start=3, start_label=int(bundled[1][3]),
+                end=1, end_label=int(bundled[1][1]))  # fmt: skip
+    assert sum(a.startswith(path.split("{model}")[0]) or path.split("{model}")[1] in a for a in found if a) >= 3
+    assert text(lang, "sampling.map_caption", count=len(bundled[0])) in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_one_digit_is_one_digit(lang):
+    at = open_page("pages/sampling.py", first_lang=lang, count="1")
+    assert text(lang, "sampling.mean_caption_one", count=1) in captions(at)
+    assert not any(re.search(r"\b1 digits", a or "") for a in alts(at) + captions(at))
+    if lang == "en":
+        assert "1 digit" in captions(at)
+
+
+def test_raising_the_temperature_reveals_the_models_own_score_of_the_draws(served, bundled):
+    at = open_page("pages/sampling.py", seed="3", count="16")
+    at.radio(key="predict_temperature").set_value("cleaner").run()
+    assert not at.success and not [i for i in at.info if "nats" in i.value]  # kept until the move is made
+    at.slider(key="temperature").set_value(1.45).run()
+    vae = served["vae_main"]
+
+    def score(temperature):
+        means = vae.decode(vae.sample_prior(16, 3, temperature))
+        return float(vae.elbo_terms(data.binarize(means, 3), seed=0, draws=10)["neg_elbo"].mean())
+
+    raised, base = score(1.45), score(1.0)
+    assert raised > base + 0.5  # stranger digits at this seed: the guess "cleaner" was wrong
+    (shown,) = [i.value for i in at.info if "nats" in i.value]
+    assert text("en", "sampling.temperature_messier") in shown
+    assert f"{raised:.1f} nats" in shown and f"{base:.1f} at 1.0" in shown
+
+
+def test_moving_a_dimension_reveals_how_many_dimensions_change_the_digit(served):
+    vae = served["vae_main"]
+    start = np.round(vae.prior_means.mean(axis=0), 1).clip(-3.0, 3.0)
+    active = int((explain.dimension_effects(vae.decode, start) > 0.5).sum())
+    assert 0.25 * vae.latent_size < active < 0.9 * vae.latent_size  # the shipped model uses about half
+    at = open_page("pages/sampling.py")
+    at.radio(key="predict_dims").set_value("half").run()
+    assert not at.success
+    at.slider(key="dim_3").set_value(2.0).run()
+    (shown,) = [s.value for s in at.success]
+    assert f"for {active} of the {vae.latent_size} dimensions" in shown and f"other {vae.latent_size - active}" in shown
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_page_ends_with_a_three_line_recap(lang):
+    at = open_page("pages/sampling.py", first_lang=lang)
+    assert at.subheader[-1].value == text(lang, "site.recap_heading")
+    lines = at.markdown[-1].value.splitlines()
+    assert len(lines) == 3 and lines[0] == "- " + text(lang, "sampling.recap_prior")
+
+
+@pytest.mark.parametrize("domain", ["sampling", "reconstruction", "code"])
+def test_no_paragraph_is_over_80_words(domain):
+    for key, entry in catalog(domain).items():
+        for lang in ("en", "ko"):
+            for paragraph in entry[lang].split("\n\n"):
+                assert len(paragraph.split()) <= 80, (domain, key, lang)

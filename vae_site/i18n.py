@@ -93,6 +93,16 @@ def t(key: str, **values) -> str:
     return text(current(), key, **values)
 
 
+def bound(key: str):
+    """`t` for one message with the visitor's language fixed now, for a widget's `format_func`.
+
+    Streamlit may call a format_func outside the script run, where the session's language cannot
+    be read (AppTest reads a multiselect's value back through its labels there): with `t`, a Korean
+    page's labels would come back English and no longer match the widget's value.
+    """
+    return functools.partial(text, current(), key)
+
+
 def _from_url() -> str | None:
     """`?lang=` if it names a language the site has."""
     value = st.query_params.get(KEY)

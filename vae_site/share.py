@@ -126,7 +126,7 @@ def test_digit(label: str, key: str, default: int, digits, labels, where=st) -> 
     high = len(digits) - 1
     with where:
         index = number_input(label, key, default, 0, high, help=t("share.index_help", low=0, high=high))
-        st.image(display.grid(digits[index][None], columns=1, size=56), width=56)
+        st.image(display.grid(digits[index][None], columns=1, size=56), width=56, alt="")  # its caption names it
         st.caption(t("share.digit_is", index=index, label=int(labels[index])))
     return index
 

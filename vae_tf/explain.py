@@ -82,6 +82,23 @@ def interpolate(z_start: np.ndarray, z_end: np.ndarray, steps: int) -> np.ndarra
     return (1 - t) * z_start[None] + t * z_end[None]
 
 
+def dimension_effects(decode, code: np.ndarray, low: float = -3.0, high: float = 3.0) -> np.ndarray:
+    """How much each latent dimension alone changes the decoded digit around `code`.
+
+    Args:
+      decode: maps codes (N, L) to pixel probabilities (N, 28, 28).
+      code: (L,) where the other dimensions are held.
+
+    Returns:
+      (L,): for dimension j, the largest change of any pixel's probability as z_j goes from `low` to `high`.
+    """
+    ends = np.repeat(np.asarray(code, np.float32)[None], 2 * len(code), axis=0)
+    ends[np.arange(len(code)), np.arange(len(code))] = low
+    ends[len(code) + np.arange(len(code)), np.arange(len(code))] = high
+    pixels = np.asarray(decode(ends), np.float64).reshape(2, len(code), -1)
+    return np.abs(pixels[1] - pixels[0]).max(axis=1)
+
+
 def roc_curve(normal: np.ndarray, unusual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """ROC of the score as a detector of `unusual` (higher score = more unusual).
 

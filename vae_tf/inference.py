@@ -31,6 +31,8 @@ class Inference:
       model: a built `LatentVariableModel` (see `vae_tf.store.load`).
     """
 
+    fit_steps = models.FIT_STEPS  # Adam's steps when `fit` fits q(z|x) to an image
+
     def __init__(self, model: models.LatentVariableModel):
         self.model = model
         self.config = model.config

@@ -44,6 +44,7 @@ tfpl = tfp.layers
 
 IMAGE_SHAPE = (28, 28, 1)
 NUM_PIXELS = 28 * 28
+FIT_STEPS = 50  # Adam's steps of `fitted_q_z_given_x`, q(z|x) fitted to one image
 
 
 def make_encoder_net(config: ModelConfig) -> tfk.Sequential:
@@ -320,7 +321,7 @@ def _draws_per_image(q: tfd.Distribution, k, seed, first) -> tf.Tensor:
 
 
 def fitted_q_z_given_x(
-    model: LatentVariableModel, x: tf.Tensor, seed, steps: int = 50, draws: int = 8, learning_rate: float = 0.05
+    model: LatentVariableModel, x: tf.Tensor, seed, steps: int = FIT_STEPS, draws: int = 8, learning_rate: float = 0.05
 ) -> tuple[tf.Tensor, tf.Tensor]:
     """q(z|x) fitted to each image alone: its mean and spread (B, L) each, starting from the encoder's.
 
