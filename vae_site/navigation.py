@@ -25,6 +25,7 @@ PAGES = [
     ("pages/reconstruction.py", "site.nav_reconstruction", ":material/draw:"),
     ("pages/ae_vs_vae.py", "site.nav_ae_vs_vae", ":material/compare:"),
     ("pages/elbo_curves.py", "site.nav_elbo_curves", ":material/show_chart:"),
+    ("pages/lab.py", "site.nav_lab", ":material/model_training:"),
     ("pages/anomaly.py", "site.nav_anomaly", ":material/report:"),
     ("pages/glossary.py", "site.nav_glossary", ":material/abc:"),
     ("pages/references.py", "site.nav_references", ":material/library_books:"),

@@ -1,0 +1,100 @@
+"""The Lab trains in the browser: its ELBO is vae_tf's, its steps lower it, and Play talks to no server.
+
+One `streamlit run` for the file, one page. The page's trainer (`window.__vaeLab.trainer`,
+components/lab.js) takes vae_tf's weights of models/vae-2d-lab through its test hook and scores
+bundled digits with noise eps given from here; vae_tf scores the same digits at the same
+z = mu + sigma * eps with its own q_z_given_x, p_x_given_z and prior. Speed is not tested here
+(bench/lab_speed.py measures it).
+"""
+
+import numpy as np
+import pytest
+
+from tests.browser import LAPTOP, chromium, needs_chromium, serving, wait_idle
+from vae_tf import export_lab, store
+
+pytestmark = needs_chromium
+DIGITS = 40
+REFERENCE = "vae-2d-lab"
+
+
+@pytest.fixture(scope="module")
+def lab_page():
+    with serving() as url, chromium() as browser:
+        page = browser.new_page(viewport=LAPTOP)
+        frames = []
+        page.on("websocket", lambda ws: ws.on("framesent", lambda f: frames.append(f)))
+        page.goto(url + "/lab")
+        wait_idle(page)
+        page.wait_for_function("() => window.__vaeLab && window.__vaeLab.ready", timeout=60_000)
+        yield page, frames
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """The first bundled digits, binarized once, and their noise: (DIGITS, 784), (DIGITS, 2)."""
+    from vae_tf import data
+
+    grey, _ = export_lab.read_digits()
+    x = data.binarize(grey[:DIGITS], 7).reshape(DIGITS, 784)
+    eps = np.random.default_rng(7).standard_normal((DIGITS, 2)).astype(np.float32)
+    return x, eps
+
+
+def _score(page, x, eps) -> dict:
+    return page.evaluate(
+        "([x, eps]) => window.__vaeLab.trainer.score(Float32Array.from(x), Float32Array.from(eps))",
+        [x.ravel().tolist(), eps.ravel().tolist()],
+    )
+
+
+def test_the_browser_scores_vae_tf_weights_as_vae_tf_does(lab_page, digits):
+    import tensorflow as tf
+
+    from vae_tf import models
+
+    page, _ = lab_page
+    model = store.load(store.model_dir(REFERENCE))
+    layers = [*model.encoder_net.layers, *model.decoder_net.layers]
+    arrays = [w.numpy().tolist() for layer in layers if hasattr(layer, "kernel") for w in (layer.kernel, layer.bias)]
+    page.evaluate("(w) => { window.__vaeLab.trainer.pause(); window.__vaeLab.trainer.setWeights(w); }", arrays)
+    x, eps = digits
+    shown = _score(page, x, eps)
+
+    images = tf.constant(x.reshape(-1, 28, 28, 1))
+    q = models.q_z_given_x(model, images)
+    z = q.mean() + q.stddev() * eps
+    recon = -models.p_x_given_z(model, z).log_prob(images).numpy()
+    kl = model.prior.kl(q, z).numpy()
+    assert recon.mean() > 50  # a real score, not zeros
+    np.testing.assert_allclose(shown["recon"], recon, atol=0.1)
+    np.testing.assert_allclose(shown["kl"], kl, atol=0.1)
+    assert abs(np.mean(shown["recon"]) + np.mean(shown["kl"]) - (recon.mean() + kl.mean())) < 0.1
+
+
+def test_training_steps_lower_the_elbo(lab_page, digits):
+    page, _ = lab_page
+    x, eps = digits
+    page.evaluate("() => window.__vaeLab.trainer.reset(3)")
+    before = _score(page, x, eps)
+    page.evaluate("() => { for (let i = 0; i < 60; i++) window.__vaeLab.trainer.step(); }")
+    after = _score(page, x, eps)
+    neg_elbo = [np.mean(s["recon"]) + np.mean(s["kl"]) for s in (before, after)]
+    assert neg_elbo[1] < neg_elbo[0] - 50, neg_elbo  # from ~543 nats (p = 1/2 everywhere) well down
+
+
+def test_play_trains_without_a_message_to_the_server(lab_page):
+    page, frames = lab_page
+    page.evaluate("() => window.__vaeLab.trainer.reset(0)")
+    wait_idle(page, settle_ms=1000)
+    sent = len(frames)
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_function("() => window.__vaeLab.trainer.history.length >= 3", timeout=30_000)
+    assert page.locator(".lab-status").inner_text().startswith("Training:")
+    page.get_by_role("button", name="Pause", exact=True).click()
+    steps = page.evaluate("() => window.__vaeLab.trainer.steps")
+    assert steps > 0
+    assert len(frames) == sent, "the page sent websocket messages while training"
+    page.get_by_role("button", name="One step", exact=True).click()
+    assert page.evaluate("() => window.__vaeLab.trainer.steps") == steps + 1
+    wait_idle(page, settle_ms=0)
