@@ -64,9 +64,7 @@ if "digit_refused" in st.session_state:
         icon=":material/block:",
     )
 label = int(labels[index])
-live = resources.require(LIVE_ROLE)
 binary = resources.binary_test_digits()[index]
-mu, sigma = (a[0] for a in live.encode(binary[None]))
 
 
 def _vector(v: np.ndarray) -> str:
@@ -74,21 +72,29 @@ def _vector(v: np.ndarray) -> str:
     return "(" + ", ".join(f"{a:.2f}".replace("-", "−") for a in v) + ")"
 
 
-on_map, beside = st.columns([3, 2])
-with on_map:
-    latent_map.draw(LIVE_ROLE, posteriors=[(str(label), mu, sigma)], height=320)
-    st.caption(t("theory.overview_caption", model=resources.title(LIVE_ROLE), mu=_vector(mu), sigma=_vector(sigma)))
-with beside:
-    display.digits(
-        [binary, live.decode(mu[None])[0]],
-        size=112,
-        captions=[t("theory.overview_input", index=index, label=label), t("theory.overview_decoded")],
-        alt=[
-            t("theory.overview_input_alt", index=index, label=label),
-            t("theory.overview_decoded_alt", index=index, label=label, model=resources.title(LIVE_ROLE)),
-        ],
-    )
-    st.markdown(t("theory.overview_steps"))
+def overview(live) -> None:
+    """The digit's q(z|x) as an ellipse on the 2-D map, beside the digit and the decoding of its centre."""
+    on_map, beside = st.columns([3, 2])
+    with on_map:
+        latent_map.draw(LIVE_ROLE, posteriors=[(str(label), mu, sigma)], height=320)
+        st.caption(t("theory.overview_caption", model=resources.title(LIVE_ROLE), mu=_vector(mu), sigma=_vector(sigma)))
+    with beside:
+        display.digits(
+            [binary, live.decode(mu[None])[0]],
+            size=112,
+            captions=[t("theory.overview_input", index=index, label=label), t("theory.overview_decoded")],
+            alt=[
+                t("theory.overview_input_alt", index=index, label=label),
+                t("theory.overview_decoded_alt", index=index, label=label, model=resources.title(LIVE_ROLE)),
+            ],
+        )
+        st.markdown(t("theory.overview_steps"))
+
+
+live = resources.model(LIVE_ROLE)  # missing: the page says so here, and the sections without it still show
+if live is not None:
+    mu, sigma = (a[0] for a in live.encode(binary[None]))
+    overview(live)
 
 # --- 1. The model -----------------------------------------------------------------------
 st.header(t("theory.model_header"))
@@ -270,6 +276,7 @@ st.markdown(t("theory.posterior_text"))
 st.markdown(t("theory.variational_text"))
 st.markdown(t("theory.encoder_text"))
 code.show("encoder_net", "posterior", "posterior_layer")
+live = resources.require(LIVE_ROLE)
 if st.button(t("theory.eps_button"), key="new_eps", icon=":material/casino:"):
     st.session_state["eps_draw"] = st.session_state.get("eps_draw", 0) + 1
 eps = np.random.default_rng(st.session_state.get("eps_draw", 0)).standard_normal(live.latent_size).astype(np.float32)

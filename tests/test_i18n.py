@@ -295,6 +295,32 @@ def test_the_sidebar_in_korean_shows_no_english_sentence():
     assert untranslated(at) == []
 
 
+def test_the_sidebar_gives_the_nll_in_nats_and_in_bits_per_pixel():
+    import math
+
+    from streamlit.testing.v1 import AppTest
+
+    from vae_site.resources import model_json
+    from vae_tf import store
+
+    at = AppTest.from_function(_site_sidebar, default_timeout=120)
+    at.run()
+    nll = store.iwae_nll(model_json("vae_main", store.METRICS))
+    card = " ".join(m.value for m in at.sidebar.markdown)
+    assert f"**{nll:.2f} nats**, {nll / math.log(2) / 784:.3f} bits per pixel" in card and "lower is better" in card
+
+
+def test_a_missing_model_is_reported_in_korean_on_a_korean_page(tmp_path, monkeypatch):
+    """The message was built from the English exception text (issue 23): now from its parts."""
+    from vae_tf import store
+
+    monkeypatch.setenv(store.MODELS_ENV, str(tmp_path))
+    at = open_page(lang="ko")
+    errors = [e.value for e in at.error]
+    assert errors and all("파일이 없습니다" in e and "python -m vae_tf.train" in e for e in errors), errors
+    assert not [run for e in errors for run in english_runs(e)], errors
+
+
 def test_the_checker_finds_the_english_of_an_english_page():
     """The same page in English is full of English: the checker reads what the page shows."""
     assert len(untranslated(open_page("pages/sampling.py", lang="en"))) >= 5

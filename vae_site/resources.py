@@ -81,7 +81,10 @@ def model(role: str):
     try:
         return _load(cache_key(role))
     except store.ModelFilesError as err:
-        st.error(t("site.model_missing", model=title(role), reason=str(err)), icon=":material/warning:")
+        problem = t(f"site.model_file_{err.problem or 'unreadable'}", path=err.path)
+        st.error(
+            t("site.model_missing", model=title(role), problem=problem, command=err.command), icon=":material/warning:"
+        )
         return None
 
 

@@ -1,10 +1,19 @@
 """The sidebar: which model and which training run a visitor is looking at."""
 
+import math
+
 import streamlit as st
 
 from vae_site.i18n import t
 from vae_site.resources import model_json
 from vae_tf import store
+
+PIXELS = 28 * 28
+
+
+def bits_per_pixel(nats: float) -> float:
+    """A negative log-likelihood of one 28 x 28 image in nats, as bits per pixel (1 nat = 1/ln 2 bits)."""
+    return nats / math.log(2) / PIXELS
 
 
 def model_card() -> None:
@@ -34,6 +43,7 @@ def model_card() -> None:
                 t(
                     "site.card_nll",
                     nll=store.iwae_nll(metrics),
+                    bpp=bits_per_pixel(store.iwae_nll(metrics)),
                     k=metrics["k"],
                     neg_elbo=metrics["neg_elbo"],
                 )

@@ -46,7 +46,15 @@ SHIPPED = CORE | {role: f"vae-2d-beta{beta:g}" for beta, role in BETA_FAMILY.ite
 
 
 class ModelFilesError(RuntimeError):
-    """A model directory is missing or damaged; the message says which command remakes it."""
+    """A model directory is missing or damaged; the message says which command remakes it.
+
+    `problem` ("missing", "damaged" or "unreadable"), `path` and `command` say the same for a page
+    that words it in its visitor's language.
+    """
+
+    def __init__(self, message: str, problem: str = "", path: Path | str = "", command: str = ""):
+        super().__init__(message)
+        self.problem, self.path, self.command = problem, str(path), command
 
 
 def model_dir(name: str) -> Path:
@@ -131,20 +139,30 @@ def load(directory: Path):
     from vae_tf import models  # TensorFlow is imported only when a model is loaded
 
     directory = Path(directory)
-    remake = f"python -m vae_tf.train --output {directory} (see README, 'Train and evaluate')"
+    command = f"python -m vae_tf.train --output {directory}"
+    remake = f"{command} (see README, 'Train and evaluate')"
     try:
         config = ModelConfig.load(directory / CONFIG)
     except FileNotFoundError:
-        raise ModelFilesError(f"{directory / CONFIG} is missing. Make it with: {remake}") from None
+        raise ModelFilesError(
+            f"{directory / CONFIG} is missing. Make it with: {remake}", "missing", directory / CONFIG, command
+        ) from None
     except (ValueError, TypeError) as err:
-        raise ModelFilesError(f"{directory / CONFIG} is damaged ({err}). Remake it with: {remake}") from None
+        raise ModelFilesError(
+            f"{directory / CONFIG} is damaged ({err}). Remake it with: {remake}", "damaged", directory / CONFIG, command
+        ) from None
     if not (directory / WEIGHTS).is_file():
-        raise ModelFilesError(f"{directory / WEIGHTS} is missing. Make it with: {remake}")
+        raise ModelFilesError(
+            f"{directory / WEIGHTS} is missing. Make it with: {remake}", "missing", directory / WEIGHTS, command
+        )
     model = models.build(config)
     try:
         model.load_weights(str(directory / WEIGHTS))
     except (OSError, ValueError, KeyError, TypeError, IndexError) as err:  # h5py's and Keras's, for a bad file
         raise ModelFilesError(
-            f"{directory / WEIGHTS} could not be read ({type(err).__name__}). Remake it with: {remake}"
+            f"{directory / WEIGHTS} could not be read ({type(err).__name__}). Remake it with: {remake}",
+            "unreadable",
+            directory / WEIGHTS,
+            command,
         ) from None
     return model
