@@ -265,10 +265,11 @@ st.markdown(
         epochs=run_args(first_beta).get("epochs", "–"),
     )
 )
-code = st.select_slider(
+code = share.select_slider(
     t("ae_vs_vae.beta_slider"),
+    "beta",
+    "1",
     BETAS,
-    key="beta",
     help=t("ae_vs_vae.beta_help"),
     format_func=lambda c: t("ae_vs_vae.beta_option_ae") if c == "0" else f"β = {c}",
 )

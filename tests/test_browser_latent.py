@@ -167,3 +167,25 @@ def test_a_legend_digit_picks_out_its_class(site):
     button.click()
     assert svg.locator("circle.lm-on").count() == 0 and button.get_attribute("aria-pressed") == "false"
     ctx.close()
+
+
+def test_ten_arrow_key_steps_of_a_slider_are_one_history_entry(site):
+    url, browser = site
+    page = browser.new_page(viewport=LAPTOP)
+    page.goto(url + "/sampling")
+    wait_idle(page, settle_ms=800)
+    entries = page.evaluate("() => history.length")
+    thumb = page.get_by_role("slider", name="z₁").first
+    thumb.focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(400)  # a visitor's pace: the runs of earlier steps end in between
+    wait_idle(page, settle_ms=500)
+    moved = float(page.evaluate("() => new URLSearchParams(location.search).get('z1')"))
+    assert moved >= 0.25  # (a step taken while a run was starting may be lost, as Streamlit's slider does)
+    assert page.evaluate("() => history.length") == entries + 1  # one entry for the whole move
+    page.go_back()
+    wait_idle(page, settle_ms=500)
+    assert "z1" not in page.evaluate("() => location.search")  # Back: the value before the move ...
+    assert page.get_by_role("slider", name="z₁").first.input_value() == "0"  # ... on the slider too
+    page.close()

@@ -8,6 +8,12 @@ lists within its limits and without repeats, known choices only; anything else f
 the default, and names the page does not know are ignored. Only values that differ from their
 defaults are written to the address bar, so opening a page adds one entry to the browser's
 history, not two. The language (`lang`) travels with every link (see `vae_site.i18n`).
+
+A slider writes many values while it moves (ten arrow-key steps are ten runs): its value goes
+into the history when it settles. The share box's small script (`_SETTLE_JS`) lets Streamlit
+push the first step of a move as a new history entry and replaces that entry with each later
+step of the same move (input on that slider with no pause of `SETTLE_MS`), so Back returns to
+the value before the move in one press.
 """
 
 import math
@@ -21,6 +27,8 @@ from vae_site.i18n import t
 
 _PUBLISHED = "_share_published"  # session key: the query string this session last wrote
 _DEFAULTS = "_share_defaults"  # session key: each shared key's default value
+_SLIDERS = "_share_sliders"  # session key: the shared keys that are sliders
+SETTLE_MS = 1500  # a visitor's input on a slider with no longer pause is one move, one history entry
 _INTEGER = re.compile(r"[+-]?\d{1,15}")
 
 
@@ -132,10 +140,18 @@ def test_digit(label: str, key: str, default: int, digits, labels, where=st) -> 
 
 
 def slider(label: str, key: str, default, low, high, step, where=st, **kwargs):
-    """A slider (int or float, like `default`) shared through the URL."""
+    """A slider (int or float, like `default`) shared through the URL; a move is one history entry."""
     parse = integer(low, high) if isinstance(default, int) else real(low, high, step)
     restore(key, default, parse)
+    st.session_state.setdefault(_SLIDERS, set()).add(key)
     return where.slider(label, low, high, step=step, key=key, **kwargs)
+
+
+def select_slider(label: str, key: str, default, options, where=st, **kwargs):
+    """A select slider over `options` (the values), shared through the URL; a move is one history entry."""
+    restore(key, default, one_of(options))
+    st.session_state.setdefault(_SLIDERS, set()).add(key)
+    return where.select_slider(label, options, key=key, **kwargs)
 
 
 def radio(label: str, key: str, default, options, where=st, **kwargs):
@@ -182,3 +198,47 @@ def share_box(keys: list[str], note: str | None = None) -> None:
     with st.sidebar.expander(t("share.title"), icon=":material/link:", expanded=False):
         st.code(link, language=None, wrap_lines=True)
         st.caption(t("share.how") + (" " + note if note else ""))
+    sliders = sorted(set(keys) & st.session_state.get(_SLIDERS, set()))
+    _settle(data={"sliders": sliders, "settle_ms": SETTLE_MS}, key="_share_settle", height=0)
+
+
+# Streamlit writes a changed query string with history.pushState (one entry per run). This
+# wraps it, once per page load. A move is the visitor's input on a slider (keys, pointer) with no
+# pause of SETTLE_MS or more, counted from the later of the last input and the last step written
+# (so a slow run does not split a move); a query string change of the same slider(s) only, in
+# the same move as the entry that slider last pushed, replaces that entry instead of adding one.
+_SETTLE_JS = """
+export default function ({ data }) {
+  window.__vaeSliders = new Set(data.sliders);
+  window.__vaeSettleMs = data.settle_ms;
+  if (window.__vaeHistorySettles) return;
+  window.__vaeHistorySettles = true;
+  const push = history.pushState.bind(history);
+  const SLIDERS = "[data-testid=stSlider], [data-testid=stSelectSlider], [role=slider], input[type=range]";
+  let move = 0, input = -Infinity, last = null; // last: the slider keys and move of the last slider entry
+  const touched = (ev) => {
+    if (!ev.target.closest || !ev.target.closest(SLIDERS)) return;
+    const now = Date.now();
+    if (now - input >= window.__vaeSettleMs) move += 1;
+    input = now;
+  };
+  for (const kind of ["keydown", "pointerdown", "pointermove"]) document.addEventListener(kind, touched, true);
+  const changed = (from, to) => {
+    const a = new URL(from), b = new URL(to, from), keys = new Set();
+    if (a.pathname !== b.pathname) return keys;
+    for (const k of new Set([...a.searchParams.keys(), ...b.searchParams.keys()]))
+      if (a.searchParams.get(k) !== b.searchParams.get(k)) keys.add(k);
+    return keys;
+  };
+  history.pushState = function (state, title, url) {
+    const keys = url == null ? new Set() : changed(location.href, url);
+    const sliding = keys.size > 0 && [...keys].every((k) => window.__vaeSliders.has(k));
+    const same = sliding && last && last.move === move &&
+      keys.size === last.keys.size && [...keys].every((k) => last.keys.has(k));
+    last = sliding ? { keys, move } : null;
+    if (sliding) input = Date.now(); // a step that lands keeps its move going: a slow run does not split it
+    return same ? history.replaceState(state, title, url) : push(state, title, url);
+  };
+}
+"""
+_settle = st.components.v2.component("vae_site.history_settle", js=_SETTLE_JS)
