@@ -80,8 +80,8 @@ def fit_rows(name: str, served, digit, args) -> list[list]:
     calls = [
         (f"{name}, `Inference.fit` (50 Adam steps, 8 draws each)", lambda: served.fit(binarized)),
         (
-            f"{name}, `anomaly.fitted_reconstruction` (the page's: binarize, fit, −ELBO from 100 draws)",
-            lambda: anomaly.fitted_reconstruction(served, digit),
+            f"{name}, `anomaly.fitted_score` (the page's: binarize, fit, −ELBO from 100 draws)",
+            lambda: anomaly.fitted_score(served, digit),
         ),
     ]
     rows = []

@@ -12,7 +12,7 @@ tuning half beside it), as accuracy over all uploads (a refused upload counts as
 - site path: the classifier on the 28x28 digit the site makes from the upload;
 - VAE recon: the classifier on the main VAE's reconstruction decode(encode(digit).mean);
 - fitted recon: the same with q(z|x) fitted to the digit alone, as the reconstruction page shows
-  it beside the encoder's (`vae_tf.anomaly.fitted_reconstruction`: the digit binarized with seed 0);
+  it beside the encoder's (`vae_tf.anomaly.fitted_score`: the digit binarized with seed 0);
 - naive: PIL `convert("L")`, resize to 28x28, 255 - x (a baseline);
 - glyph ceiling: the clean glyph (the ink alone, before paper, light, noise or compression)
   through the library's own MNIST recipe (`vae_tf.images.mnist_recipe`): how MNIST-like the

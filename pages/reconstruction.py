@@ -209,7 +209,7 @@ def section(number: int, title: str, item: uploads.Digit, first: dict) -> tuple[
     codes = vae.sample_posterior(item.digit, DRAWS, seed=number)
     if number == 1:
         draws_prompt(mean[0], codes)
-    fitted = anomaly.fitted_reconstruction(vae, item.digit, draws=SCORE_DRAWS) if fit_each else None
+    fitted = anomaly.fitted_score(vae, item.digit, draws=SCORE_DRAWS) if fit_each else None
     images(title, item, reconstruction[0], fitted, vae.decode(codes))
     reference = resources.figure("vae_main", "anomaly")
     terms, check = anomaly.upload_check(vae, item.digit, reconstruction[0], reference, draws=SCORE_DRAWS)

@@ -127,7 +127,7 @@ def test_the_plane_points_equal_the_metrics_files(page):
     points = plane["points"].set_index("model")
     expected = {
         resources.title(r)
-        for r in store.SHIPPED
+        for r in store.MNIST_MODELS
         if (store.model_dir(store.SHIPPED[r]) / store.METRICS).is_file() and "kl" in _metrics(r)
     }
     assert set(points.index) == expected

@@ -167,7 +167,7 @@ def test_fitting_q_to_each_digit_shows_the_fitted_reconstruction_and_the_gap(ser
     assert not at.exception
     assert len(image_urls(at)) == shown + 1  # the fitted reconstruction beside the encoder's
     encoder = served["vae_main"].elbo_terms(data.binarize(bundled[0][42], seed=0)[None], seed=0, draws=100)
-    _, fitted = anomaly.fitted_reconstruction(served["vae_main"], bundled[0][42])
+    _, fitted = anomaly.fitted_score(served["vae_main"], bundled[0][42])
     assert fitted < encoder["neg_elbo"][0]  # a plain 4: the fit still gains a little
     numbers = dict(fitted=fitted, encoder=encoder["neg_elbo"][0], gap=encoder["neg_elbo"][0] - fitted, steps=50)
     assert text(lang, "reconstruction.fitted", **numbers) in [m.value for m in at.markdown]

@@ -1,9 +1,10 @@
-"""Anomaly scores: the reference sets, why an image scores as it does, and when a reconstruction
+"""Anomaly scores: the reference sets, one image's score and verdict, and when a reconstruction
 has lost the digit.
 
-A VAE's -ELBO (or its tighter IWAE bound) is the number of nats the model needs to explain an
-image: low for images like its training digits, high for others. Two things make the score
-worth teaching rather than only showing:
+A VAE's -ELBO (or -IWAE, a tighter upper bound on -log p(x)) is the number of nats the model
+needs to explain an image: low for images like its training data, high for others. `score` is
+the one definition of an image's score, used for the reference sets, the pages' uploads and the
+reconstruction check alike. Three things make the score worth teaching rather than only showing:
 
 - Sets that are not perfectly separated. Clothes and noise score far above every digit, so
   their ROC curves lie on the frame. Digits mirrored, turned a quarter or with a stroke rubbed
@@ -12,22 +13,33 @@ worth teaching rather than only showing:
 - The known failure of likelihood scores (Nalisnick et al. 2019, "Do deep generative models
   know what they don't know?"): a simple, nearly blank image needs few nats to explain, so it
   scores as *more* likely than a real digit (`simple_images`).
+- The same failure between data sets: a VAE trained on Fashion-MNIST gives MNIST digits *lower*
+  scores than its own clothes (Nalisnick et al. 2019). Serra et al. (2020) trace it to input
+  complexity: an image a generic compressor codes in few bits is cheap for any model. Their
+  remedy, S(x) = -ELBO(x) - L(x) with L(x) the compressor's code length (`complexity`), is a
+  likelihood ratio against that generic model, and turns the test the right way round.
 
-For one image, `reasons` says which part of the score is unusual (the reconstruction term,
-the KL term, the amount of ink), and `check_reconstruction` decides whether a reconstruction
-kept the digit: its -ELBO and its difference from the input are compared with the test
-digits' (above their 99th percentile, the page says the model has not seen digits like it).
-NumPy only; the scores themselves come from `vae_tf.inference.Inference`.
+For one image, `judge` gives one verdict with its reasons (`reasons`: which part of the score is
+unusual, the reconstruction term, the KL term or the amount of ink), and `check_reconstruction`
+decides whether a reconstruction kept the digit: its -ELBO and its difference from the input are
+compared with the test digits' (above their 99th percentile, the page says the model has not
+seen digits like it). The scores themselves come from `vae_tf.inference.Inference`.
 """
 
 import dataclasses
+import io
 
 import numpy as np
+from PIL import Image
 
 from vae_tf import data, explain
 
 PERCENTILE = 99.0  # test digits above this percentile of a quantity are called unusual
+BORDERLINE = 95.0  # between this percentile and PERCENTILE, a score is borderline
 INK = 0.5  # a pixel is ink above this grey level
+K = 100  # importance samples of an image's -IWAE score
+DRAWS = 100  # draws z ~ q(z|x) averaged for an image's -ELBO and its two terms
+BATCH = 20  # images scored at once (BATCH * DRAWS codes)
 
 
 def noise_images(n: int = 300, seed: int = 0) -> np.ndarray:
@@ -128,23 +140,73 @@ def check_reconstruction(
     return Check(not (score_high or differs), bool(score_high), bool(differs), score_cut, distance_cut)
 
 
+def score(served, images: np.ndarray, k: int = K, draws: int = DRAWS) -> dict[str, np.ndarray]:
+    """The one definition of an image's anomaly score, for reference sets and uploads alike.
+
+    Each grey image is binarized once with seed 0 (as the test digits are); its ELBO terms are
+    averaged over `draws` codes from q(z|x), and its -IWAE uses k importance samples, seed 0.
+
+    Args:
+      served: the model's `vae_tf.inference.Inference` (any object with its `elbo_terms` and `iwae`).
+      images: (N, 28, 28) grey images in [0, 1].
+      k: importance samples of "iwae" (0 leaves it out).
+      draws: codes drawn per image for the ELBO terms.
+
+    Returns:
+      "recon", "kl", "neg_elbo", "iwae" (-IWAE, an upper bound on -log p(x)) and "complexity"
+      (`complexity` of the binarized image), in nats, each (N,).
+    """
+    binary = data.binarize(np.asarray(images, np.float32).reshape(-1, 28, 28), 0)
+    parts = [served.elbo_terms(binary[i : i + BATCH], seed=0, draws=draws) for i in range(0, len(binary), BATCH)]
+    found = {name: np.concatenate([np.asarray(p[name]) for p in parts]) for name in parts[0]}
+    if k:
+        found["iwae"] = -np.asarray(served.iwae(binary, k, seed=0))
+    found["complexity"] = complexity(binary)
+    return {name: np.asarray(value, np.float64) for name, value in found.items()}
+
+
+def complexity(binary: np.ndarray) -> np.ndarray:
+    """L(x): the code length of each binary image under a generic compressor, in nats. (N,).
+
+    The compressor is PNG (as in Serra et al. 2020): each image saved as a 1-bit PNG, and its
+    compressed pixel data (the IDAT chunks' bytes; the file's fixed header is left out) counted
+    at 8 ln 2 nats a byte. A compressor is a probability model of its own (code length = -log2
+    of the probability it gives), one that knows no digits and no clothes, so -ELBO(x) - L(x) is
+    a log-likelihood ratio of the VAE against it.
+    """
+    flat = np.asarray(binary).reshape(len(binary), 28, 28) > 0.5
+    return np.array([_png_data_bytes(image) for image in flat]) * 8 * np.log(2.0)
+
+
+def _png_data_bytes(image: np.ndarray) -> int:
+    """The bytes of compressed pixel data in a 1-bit PNG of a boolean image."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", optimize=True)
+    png, at, total = buffer.getvalue(), 8, 0
+    while at < len(png):  # chunks: length (4 bytes), type (4), data, CRC (4)
+        length = int.from_bytes(png[at : at + 4], "big")
+        total += length if png[at + 4 : at + 8] == b"IDAT" else 0
+        at += 12 + length
+    return total
+
+
 def upload_check(
-    served, digit: np.ndarray, reconstruction: np.ndarray, reference: dict[str, np.ndarray], draws: int = 100
+    served, digit: np.ndarray, reconstruction: np.ndarray, reference: dict[str, np.ndarray], draws: int = DRAWS
 ) -> tuple[dict[str, np.ndarray], Check]:
-    """The ELBO's terms of one grey digit as the reconstruction page reports them, and its `Check`.
+    """The ELBO's terms of one grey digit (its `score`) as the reconstruction page reports them, and its `Check`.
 
     Args:
       served: the model's `vae_tf.inference.Inference` (any object with its `elbo_terms`).
-      digit: (28, 28) grey digit in [0, 1]; binarized once, with seed 0, as the test digits are.
+      digit: (28, 28) grey digit in [0, 1].
       reconstruction: (28, 28), the decoded mean of q(z|x).
       reference: the model's "anomaly" figure (`vae_tf.figures`), with the test digits'
         "mnist/neg_elbo" and "mnist/distance".
-      draws: codes drawn from q(z|x) for the terms.
+      draws: codes drawn from q(z|x) for the terms (the reference sets' DRAWS unless a page says otherwise).
 
     Returns:
       the terms ("recon", "kl", "neg_elbo", arrays of one), and whether the reconstruction kept the digit.
     """
-    terms = served.elbo_terms(data.binarize(digit, seed=0)[None], seed=0, draws=draws)
+    terms = score(served, digit[None], k=0, draws=draws)
     difference = float(distance(digit[None], reconstruction[None])[0])
     check = check_reconstruction(
         float(terms["neg_elbo"][0]), difference, reference["mnist/neg_elbo"], reference["mnist/distance"]
@@ -152,16 +214,19 @@ def upload_check(
     return terms, check
 
 
-def fitted_reconstruction(served, digit: np.ndarray, draws: int = 100) -> tuple[np.ndarray, float]:
+def fitted_score(served, digit: np.ndarray, draws: int = DRAWS) -> tuple[np.ndarray, float]:
     """One grey digit's reconstruction from q(z|x) fitted to it alone, and that q's -ELBO in nats.
 
-    The digit is binarized and its -ELBO estimated as in `upload_check` (seed 0, `draws` codes),
-    so the number compares with the encoder's there; the gap between them is the encoder's
-    amortization gap for this digit (see `vae_tf.models.fitted_q_z_given_x`).
+    The digit is binarized and its -ELBO estimated as in `score` (seed 0, `draws` codes), so the
+    number compares with the encoder's there; the gap between them is the encoder's amortization
+    gap for this digit (see `vae_tf.models.fitted_q_z_given_x`).
 
     Args:
       served: the model's `vae_tf.inference.Inference` (any object with its `fit` and `elbo_terms`).
       digit: (28, 28) grey digit in [0, 1].
+
+    Returns:
+      the (28, 28) reconstruction, and the fitted q's -ELBO.
     """
     binary = data.binarize(digit, seed=0)[None]
     mean, std, reconstruction = served.fit(binary, seed=0)
@@ -204,3 +269,46 @@ def reasons(
         if (side == "high" and value > high) or (side == "low" and value < low):
             found.append(Reason(code, float(value), low, high))
     return found
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """One image's verdict: `code` is "digit", "mixed", "borderline", "unusual" or "empty"; why, in numbers."""
+
+    code: str
+    value: float  # the image's score
+    below: float  # the percentage of test digits scoring below it (`below`)
+    borderline: float  # the test digits' BORDERLINE-th percentile of the score
+    cut: float  # their PERCENTILE-th percentile
+    reasons: tuple[Reason, ...]
+
+
+def judge(value: float, recon: float, kl: float, ink_share: float, reference: dict[str, np.ndarray]) -> Verdict:
+    """One verdict for one image, and its reasons, from its score and the test digits' scores.
+
+    - "empty": almost no ink; whatever its score, the known failure of likelihoods (Nalisnick
+      et al. 2019) makes a low one mean nothing;
+    - "unusual": the score is above the test digits' PERCENTILE-th percentile;
+    - "borderline": above their BORDERLINE-th;
+    - "mixed": not, but one of its terms or its ink is outside the digits' range (see `reasons`);
+    - "digit": none of these.
+
+    Args:
+      value: the image's score (-ELBO or -IWAE), in nats.
+      recon, kl: the two terms of its -ELBO, in nats.
+      ink_share: `ink` of the image.
+      reference: the test digits' "score" (the same kind as `value`), "recon", "kl" and "ink", (N,) each.
+    """
+    why = tuple(reasons(recon, kl, ink_share, reference))
+    borderline, cut = (float(np.percentile(reference["score"], q)) for q in (BORDERLINE, PERCENTILE))
+    if any(r.code == "ink_low" for r in why):
+        code = "empty"
+    elif value > cut:
+        code = "unusual"
+    elif value > borderline:
+        code = "borderline"
+    elif why:
+        code = "mixed"
+    else:
+        code = "digit"
+    return Verdict(code, float(value), below(value, reference["score"]), borderline, cut, why)

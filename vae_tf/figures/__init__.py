@@ -6,6 +6,7 @@ Computing them at a page's first visit took seconds; instead this script compute
 after training and evaluation, and writes `figures.npz` into the model's directory:
 
     python -m vae_tf.figures --model models/vae-32d
+    python -m vae_tf.figures --model models/vae-32d --only anomaly   # one figure; the others are kept
 
 Each figure is a module of this package with
     NAME: str                                  the figure's name (its arrays are "NAME/array")
@@ -77,6 +78,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     """The command line."""
     p = argparse.ArgumentParser(prog="python -m vae_tf.figures", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", type=Path, required=True, help="model directory (config.json + weights)")
+    p.add_argument(
+        "--only", nargs="+", default=None, metavar="NAME", help="compute only these figures; keep the others shipped"
+    )
     return p.parse_args(argv)
 
 
@@ -87,7 +91,8 @@ def main(argv=None) -> int:
     from vae_tf import store
     from vae_tf.inference import Inference
 
-    figures = compute(Inference(store.load(args.model)))
+    figures = load(args.model) if args.only else {}
+    figures.update(compute(Inference(store.load(args.model)), names=args.only))
     save(args.model, figures, "python -m vae_tf.figures " + shlex.join(argv))
     print(f"wrote {args.model / FILE}: {sorted(figures)}")
     return 0
