@@ -1,27 +1,54 @@
-"""Anomaly scores: the VAE's -ELBO and IWAE bound as a measure of how unusual an image is."""
+"""Anomaly scores: the VAE's −ELBO and −IWAE as a measure of how unusual an image is, where the
+measure fails (simple images; the reversed Fashion-MNIST test) and one remedy, computed."""
 
 import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae_site import display, drawing, i18n, navigation, resources, share, uploads
+from vae_site import display, drawing, i18n, navigation, resources, share, teach, uploads
 from vae_site.i18n import t
-from vae_tf import anomaly, data, explain
+from vae_tf import anomaly, explain
 from vae_tf.figures import anomaly as reference
 
 navigation.enter()
 
 SCORES = ("neg_elbo", "iwae")
 UNUSUAL = ("fashion", "noise", "rotated", "mirrored", "erased")  # the sets the ROC curves separate from digits
+SET_COLOURS = {
+    "mnist": "#1f3a93",
+    "fashion": "#ff7f0e",
+    "noise": "#7f7f7f",
+    "rotated": "#d62728",
+    "mirrored": "#9467bd",
+    "erased": "#2ca02c",
+    "raw": "#1f3a93",
+    "corrected": "#17becf",
+}  # one colour per set (and per score of the reversed test) on every chart
+VERDICT_BOX = {
+    "digit": st.success,
+    "mixed": st.warning,
+    "borderline": st.warning,
+    "unusual": st.error,
+    "empty": st.warning,
+}
 
 display.crisp_images()
 st.title(t("anomaly.title"))
 st.info(t("anomaly.try_this"), icon=":material/lightbulb:")
 vae = resources.require("vae_main")
-with st.expander(t("anomaly.about_heading")):
-    st.markdown(t("anomaly.about", k=reference.K, shifted=reference.TRANSFORMED))
 scores = resources.figure("vae_main", reference.NAME)
+with st.expander(t("anomaly.about_heading")):
+    st.markdown(
+        t(
+            "anomaly.about",
+            k=reference.K,
+            digits=len(scores["mnist/neg_elbo"]),
+            items=len(scores["fashion/neg_elbo"]),
+            noise=len(scores["noise/neg_elbo"]),
+            shifted=reference.TRANSFORMED,
+        )
+    )
 kind = share.radio(
     t("anomaly.score_label"),
     "score",
@@ -30,6 +57,7 @@ kind = share.radio(
     horizontal=True,
     format_func=lambda code: t("anomaly.score_" + code, k=reference.K),
 )
+score_name, symbol = t("anomaly.score_" + kind, k=reference.K), t("anomaly.symbol_" + kind)
 normal = scores[f"mnist/{kind}"]
 
 
@@ -38,17 +66,7 @@ def set_name(code: str) -> str:
     return t("anomaly.set_" + code)
 
 
-SET_COLOURS = {
-    "mnist": "#1f3a93",
-    "fashion": "#ff7f0e",
-    "noise": "#7f7f7f",
-    "rotated": "#d62728",
-    "mirrored": "#9467bd",
-    "erased": "#2ca02c",
-}  # one colour per set on both charts
-
-
-def set_colours(lang: str, codes) -> alt.Scale:
+def colours(lang: str, codes) -> alt.Scale:
     """The colours of the sets `codes`, keyed by their names in `lang`."""
     return alt.Scale(
         domain=[i18n.text(lang, "anomaly.set_" + code) for code in codes], range=[SET_COLOURS[code] for code in codes]
@@ -56,9 +74,8 @@ def set_colours(lang: str, codes) -> alt.Scale:
 
 
 @st.cache_resource(show_spinner=False)
-def histogram_spec(lang: str) -> dict:
-    """Counts of images per score bin, a line per set, on a log axis (data "counts")."""
-    colours = set_colours(lang, ("mnist",) + UNUSUAL)
+def histogram_spec(lang: str, codes: tuple[str, ...]) -> dict:
+    """Counts of images per score bin, a line per set of `codes`, on a log axis (data "counts")."""
     return display.vega_lite_spec(
         alt.Chart(alt.Data(name="counts"))
         .mark_line(interpolate="step-after")
@@ -67,40 +84,38 @@ def histogram_spec(lang: str) -> dict:
                 "log_score:Q",
                 title=i18n.text(lang, "anomaly.axis_score"),
                 scale=alt.Scale(zero=False),
-                axis=alt.Axis(values=[1, 2, 3, 4, 5], labelExpr="format(pow(10, datum.value), ',.0f')"),
+                axis=alt.Axis(values=[1, 1.5, 2, 2.5, 3, 4, 5], labelExpr="format(pow(10, datum.value), ',.0f')"),
             ),
             y=alt.Y("count:Q", title=i18n.text(lang, "anomaly.axis_count")),
-            color=alt.Color("set:N", title=None, scale=colours, legend=alt.Legend(orient="bottom", columns=2)),
+            color=alt.Color(
+                "set:N", title=None, scale=colours(lang, codes), legend=alt.Legend(orient="bottom", columns=2)
+            ),
             tooltip=[
                 alt.Tooltip("set:N", title=i18n.text(lang, "anomaly.axis_set")),
                 alt.Tooltip("nats:Q", title=i18n.text(lang, "anomaly.axis_bin"), format=",.0f"),
                 alt.Tooltip("count:Q", title=i18n.text(lang, "anomaly.axis_count")),
             ],
         )
-        .properties(height=380)
+        .properties(height=380 if len(codes) > 2 else 300)
     )
 
 
-def histogram_counts(codes) -> pd.DataFrame:
-    """Counts of each set's scores in log-spaced bins shared by every set."""
-    logs = {code: np.log10(np.clip(scores[f"{code}/{kind}"], 1.0, None)) for code in codes}
+def histogram_counts(values: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Counts of each set's scores ({code: scores}) in log-spaced bins shared by every set."""
+    logs = {code: np.log10(np.clip(v, 1.0, None)) for code, v in values.items()}
     edges = np.linspace(min(v.min() for v in logs.values()), max(v.max() for v in logs.values()), 61)
     rows = []
-    for code, values in logs.items():
-        counts = np.histogram(values, edges)[0]
+    for code, v in logs.items():
+        counts = np.histogram(v, edges)[0]
         rows.append(
             pd.DataFrame({"log_score": edges[:-1], "nats": 10 ** edges[:-1], "count": counts, "set": set_name(code)})
         )
     return pd.concat(rows)
 
 
-display.chart(histogram_spec(i18n.current()), counts=histogram_counts(("mnist",) + UNUSUAL))
-st.caption(t("anomaly.histogram_caption"))
-
-
 @st.cache_resource(show_spinner=False)
-def roc_spec(lang: str) -> dict:
-    """ROC curves, one per unusual set, over the dashed diagonal of chance (data "curves", "chance")."""
+def roc_spec(lang: str, codes: tuple[str, ...]) -> dict:
+    """ROC curves, one per code, over the dashed diagonal of chance (data "curves", "chance")."""
     fpr, tpr = (
         alt.X("fpr:Q", title=i18n.text(lang, "anomaly.axis_fpr")),
         alt.Y("tpr:Q", title=i18n.text(lang, "anomaly.axis_tpr")),
@@ -113,7 +128,7 @@ def roc_spec(lang: str) -> dict:
             x=fpr,
             y=tpr,
             color=alt.Color(
-                "set:N", title=None, scale=set_colours(lang, UNUSUAL), legend=alt.Legend(orient="bottom", columns=2)
+                "set:N", title=None, scale=colours(lang, codes), legend=alt.Legend(orient="bottom", columns=2)
             ),
             tooltip=[
                 alt.Tooltip("set:N", title=i18n.text(lang, "anomaly.axis_set")),
@@ -122,118 +137,173 @@ def roc_spec(lang: str) -> dict:
             ],
         )
     )
-    return display.vega_lite_spec((chance + curves).properties(height=440))
+    return display.vega_lite_spec((chance + curves).properties(height=440 if len(codes) > 2 else 360))
 
+
+def draw_roc(pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """One ROC curve per code of `pairs`: {code: (the familiar set's scores, the unusual set's)}."""
+    curves = []
+    for code, (familiar, unusual) in pairs.items():
+        fpr, tpr = explain.roc_curve(familiar, unusual)
+        curves.append(pd.DataFrame({"fpr": fpr, "tpr": tpr, "set": set_name(code)}))
+    display.chart(
+        roc_spec(i18n.current(), tuple(pairs)),
+        curves=pd.concat(curves),
+        chance=pd.DataFrame({"fpr": [0.0, 1.0], "tpr": [0.0, 1.0]}),
+    )
+
+
+# --- 1. Digits against the other sets ------------------------------------------------------------
+medians = {code: float(np.median(scores[f"{code}/{kind}"])) for code in ("mnist",) + UNUSUAL}
+display.chart(
+    histogram_spec(i18n.current(), ("mnist",) + UNUSUAL),
+    counts=histogram_counts({code: scores[f"{code}/{kind}"] for code in ("mnist",) + UNUSUAL}),
+)
+st.caption(t("anomaly.histogram_caption", **medians))
 
 st.header(t("anomaly.roc_heading"))
 areas = {code: explain.auroc(normal, scores[f"{code}/{kind}"]) for code in UNUSUAL}
-curves = []
-for code in UNUSUAL:
-    fpr, tpr = explain.roc_curve(normal, scores[f"{code}/{kind}"])
-    curves.append(pd.DataFrame({"fpr": fpr, "tpr": tpr, "set": set_name(code)}))
-display.chart(
-    roc_spec(i18n.current()), curves=pd.concat(curves), chance=pd.DataFrame({"fpr": [0.0, 1.0], "tpr": [0.0, 1.0]})
+teach.predict(
+    "mirrored",
+    t("anomaly.predict_mirrored"),
+    {"fashion": t("anomaly.predict_mirrored_fashion"), "mirrored": t("anomaly.predict_mirrored_mirrored")},
+    "fashion" if areas["fashion"] > areas["mirrored"] else "mirrored",
+    t("anomaly.predict_mirrored_reveal", fashion=areas["fashion"], mirrored=areas["mirrored"]),
 )
+draw_roc({code: (normal, scores[f"{code}/{kind}"]) for code in UNUSUAL})
 for row in (UNUSUAL[:3], UNUSUAL[3:]):
     for col, code in zip(st.columns(3), row, strict=False):
         col.metric(t("anomaly.metric_auroc", set=set_name(code)), f"{areas[code]:.3f}")
-st.caption(t("anomaly.roc_caption"))
+transformed = [areas[code] for code in ("rotated", "mirrored", "erased")]
+st.caption(
+    t(
+        "anomaly.roc_caption",
+        fashion=areas["fashion"],
+        noise=areas["noise"],
+        low=min(transformed),
+        high=max(transformed),
+    )
+)
 
+# --- 2. Simple images look likely ----------------------------------------------------------------
 st.header(t("anomaly.failure_heading"))
 simple = scores[f"simple/{kind}"]
+median = medians["mnist"]
+teach.predict(
+    "blank",
+    t("anomaly.predict_blank", score=symbol),
+    {"more": t("anomaly.predict_blank_more"), "fewer": t("anomaly.predict_blank_fewer")},
+    "fewer" if simple[0] < median else "more",
+    t("anomaly.predict_blank_reveal", blank=simple[0], median=median),
+)
+simple_captions = [
+    t("anomaly.simple_caption", name=t("anomaly.simple_" + name), value=value)
+    for name, value in zip(anomaly.SIMPLE, simple, strict=True)
+]
 display.digits(
     anomaly.simple_images(),
     size=112,
-    captions=[
-        t("anomaly.simple_caption", name=t("anomaly.simple_" + name), value=value)
-        for name, value in zip(anomaly.SIMPLE, simple, strict=True)
-    ],
+    captions=simple_captions,
+    alt=[t("anomaly.simple_alt", caption=caption) for caption in simple_captions],
 )
 st.markdown(
     t(
         "anomaly.failure",
         blank=simple[0],
         above=anomaly.above(simple[0], normal),
-        median=float(np.median(normal)),
+        median=median,
         bar=simple[2],
         bar_above=anomaly.above(simple[2], normal),
     )
 )
 
+# --- 3. The reverse: a model of clothes ----------------------------------------------------------
+st.header(t("anomaly.reverse_heading"))
+clothes = resources.figure("vae_fashion", reference.NAME)
+own, digits = clothes[f"fashion/{kind}"], clothes[f"mnist/{kind}"]
+own_corrected, digits_corrected = own - clothes["fashion/complexity"], digits - clothes["mnist/complexity"]
+reverse = {
+    "own": float(np.median(own)),
+    "digits": float(np.median(digits)),
+    "auroc": explain.auroc(own, digits),
+    "corrected": explain.auroc(own_corrected, digits_corrected),
+    "own_length": float(np.median(clothes["fashion/complexity"])),
+    "digits_length": float(np.median(clothes["mnist/complexity"])),
+}
+st.markdown(t("anomaly.reverse_intro", items=len(own), digits=len(digits)))
+teach.predict(
+    "reverse",
+    t("anomaly.predict_reverse", score=symbol),
+    {"higher": t("anomaly.predict_reverse_higher"), "lower": t("anomaly.predict_reverse_lower")},
+    "lower" if reverse["digits"] < reverse["own"] else "higher",
+    t("anomaly.predict_reverse_reveal", **reverse),
+)
+display.chart(
+    histogram_spec(i18n.current(), ("fashion", "mnist")), counts=histogram_counts({"fashion": own, "mnist": digits})
+)
+st.caption(t("anomaly.reverse_histogram_caption", **reverse))
+st.markdown(t("anomaly.reverse_why", **reverse))
+st.markdown(t("anomaly.remedies", symbol=symbol))
+draw_roc({"raw": (own, digits), "corrected": (own_corrected, digits_corrected)})
+left, right = st.columns(2)
+left.metric(t("anomaly.metric_reverse", symbol=symbol), f"{reverse['auroc']:.3f}")
+right.metric(t("anomaly.metric_corrected"), f"{reverse['corrected']:.3f}")
+st.caption(t("anomaly.reverse_roc_caption", **reverse))
 
-def score(image: np.ndarray) -> dict[str, float]:
-    """Both scores and the ELBO's terms of one grey image (binarized with seed 0), in nats."""
-    binary = data.binarize(image[None], 0)
-    terms = vae.elbo_terms(binary, seed=0)
-    return {
-        "neg_elbo": float(terms["neg_elbo"][0]),
-        "iwae": float(-vae.iwae(binary, reference.K, seed=0)[0]),
-        "recon": float(terms["recon"][0]),
-        "kl": float(terms["kl"][0]),
+
+# --- 4. The visitor's own images -----------------------------------------------------------------
+def verdict(item: uploads.Digit, uploaded: bool) -> None:
+    """One image's score, its one verdict and the reasons for it, against the test digits'."""
+    found = anomaly.score(vae, item.digit[None])
+    reference_digits = {
+        "score": normal,
+        "recon": scores["mnist/recon"],
+        "kl": scores["mnist/kl"],
+        "ink": anomaly.ink(resources.test_digits()[0]),
     }
-
-
-def verdict(item: uploads.Digit, view: str | None) -> None:
-    """One image's score, where it falls among the test digits, and why (`view`: see `views`)."""
-    found = score(item.digit)
-    value, cut = found[kind], float(np.percentile(normal, anomaly.PERCENTILE))
+    ink = float(anomaly.ink(item.digit[None])[0])
+    said = anomaly.judge(float(found[kind][0]), float(found["recon"][0]), float(found["kl"][0]), ink, reference_digits)
     left, right = st.columns([1, 3])
     with left:
-        display.digits([item.digit], size=112)
+        display.digits([item.digit], size=112, alt=t("anomaly.yours_alt", score=said.value))
     with right:
-        st.metric(
-            t("anomaly.score_" + kind, k=reference.K),
-            t("anomaly.nats", value=value),
-            help=t("anomaly.median_help", median=float(np.median(normal))),
+        st.metric(score_name, t("anomaly.nats", value=said.value), help=t("anomaly.median_help", median=median))
+        code = "unusual_all" if said.code == "unusual" and said.below >= 100 else said.code
+        VERDICT_BOX[said.code](
+            t(
+                "anomaly.verdict_" + code,
+                value=said.value,
+                below=said.below,
+                borderline=said.borderline,
+                cut=said.cut,
+                digits=len(normal),
+            )
         )
-        share_below = anomaly.below(value, normal)
-        if value <= cut:
-            st.success(t("anomaly.looks_digit", below=share_below, cut=cut))
-        elif share_below >= 100:
-            st.error(t("anomaly.unusual_all", value=value, cut=cut))
-        else:
-            st.error(t("anomaly.unusual", value=value, below=share_below, cut=cut))
-        why = anomaly.reasons(
-            found["recon"],
-            found["kl"],
-            float(anomaly.ink(item.digit[None])[0]),
-            {"recon": scores["mnist/recon"], "kl": scores["mnist/kl"], "ink": anomaly.ink(resources.test_digits()[0])},
-        )
-        for reason in why:
+        for reason in said.reasons:
             st.markdown("- " + t("anomaly.why_" + reason.code, value=reason.value, low=reason.low, high=reason.high))
-        if value <= cut and any(r.code == "ink_low" for r in why):
-            st.warning(t("anomaly.simple_warning"))
-        if view is None and item.preprocessed is None:
-            st.caption(t("anomaly.as_is"))
-        for note in item.notes if item.preprocessed is not None else ():
+        if uploaded and item.preprocessed is not None:
+            st.caption(t("anomaly.scored_digit"))
+        for note in item.notes:
             st.caption(uploads.say(note))
-
-
-def views(item: uploads.Digit) -> list[tuple[str | None, uploads.Digit]]:
-    """What is scored of one upload: the digit found in it and the whole picture as it is."""
-    files = {f.name: f for f in st.session_state.get("anomaly_upload") or ()}
-    if item.preprocessed is None or item.name not in files:
-        return [(None, item)]
-    whole = uploads.convert_as_is(item.name, files[item.name].getvalue())
-    return [("digit", item)] + ([("whole", whole)] if isinstance(whole, uploads.Digit) else [])
 
 
 st.header(t("anomaly.yours_heading"))
 mine = [
-    (uploads.plain(d.name), views(d))
+    (uploads.plain(d.name), d)
     for d in uploads.digits_from_uploader(t("anomaly.upload_label"), key="anomaly_upload", as_is=True)
 ]
 with st.expander(t("anomaly.draw_heading"), expanded=False):
     drawn = drawing.pad("anomaly_canvas", keyboard=t("drawing.keyboard_upload"))
     st.caption(t("drawing.hint"))
-mine += [(drawn.name, [(None, drawn)])] if drawn else []
-for number, (title, scored) in enumerate(mine, 1):
+mine += [(drawn.name, drawn)] if drawn else []
+for number, (title, item) in enumerate(mine, 1):
     st.subheader(f"{number}. {title}")
-    for view, item in scored:
-        if view:
-            st.markdown(f"**{t('anomaly.view_' + view)}**")
-        verdict(item, view)
-        if view == "digit":
-            st.caption(t("anomaly.view_digit_note"))
+    verdict(item, uploaded=item is not drawn)
+
+teach.recap(
+    t("anomaly.recap_1", digits=median, clothes=medians["fashion"], noise=medians["noise"]),
+    t("anomaly.recap_2", blank=simple[0]),
+    t("anomaly.recap_3", before=reverse["auroc"], after=reverse["corrected"]),
+)
 navigation.link("pages/theory.py", "anomaly.back_to_start", icon=":material/replay:", page=t("site.nav_theory"))
 share.share_box(["score"], note=t("share.uploads_stay"))
