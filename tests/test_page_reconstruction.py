@@ -243,7 +243,7 @@ def test_the_fit_prompt_reveals_the_first_digits_gap_after_the_fit(served, bundl
     assert not [s for s in [*at.success, *at.info] if "lowers its −ELBO" in s.value]  # not before the move
     at.toggle(key="fit").set_value(True).run()
     encoder = served["vae_main"].elbo_terms(data.binarize(bundled[0][7], seed=0)[None], seed=0, draws=100)
-    _, fitted = anomaly.fitted_reconstruction(served["vae_main"], bundled[0][7])
+    _, fitted = anomaly.fitted_score(served["vae_main"], bundled[0][7])
     gap = float(encoder["neg_elbo"][0]) - fitted
     assert gap >= 2.0
     reveal = text("en", "reconstruction.fit_reveal", encoder=encoder["neg_elbo"][0], fitted=fitted, gap=gap)
