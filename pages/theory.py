@@ -21,8 +21,10 @@ PROPOSALS = ("prior", "importance")
 
 EVEN = 0.05  # nats: two estimates this close are "the same" to the text's one decimal
 KINDS = range(10)
+_PILLS_WRAP = "<style>.st-key-digit_kind div:has(> button) { flex-wrap: wrap; row-gap: 0.25rem; }</style>"
 
 display.crisp_images()
+st.html(_PILLS_WRAP)
 st.title(t("theory.title"))
 digits, labels = resources.test_digits()
 LOW, HIGH = 0, len(digits) - 1
@@ -201,15 +203,15 @@ def estimates_spec(lang: str) -> dict:
 
 
 last_prior, last_importance = (float(curves[p][-1, index]) for p in PROPOSALS)
-teach.predict(
+guessed = teach.predict(  # the chart and its story answer the question: they wait for a guess
     "estimates",
     t("theory.predict_estimates"),
     {p: t(f"theory.predict_estimates_{p}") for p in PROPOSALS},
     answer="importance" if last_importance >= last_prior else "prior",
     reveal=t("theory.reveal_estimates", prior=last_prior, importance=last_importance),
 )
-frame = estimates(index)
-display.chart(estimates_spec(i18n.current()), estimates=frame)
+if guessed is not None:
+    display.chart(estimates_spec(i18n.current()), estimates=estimates(index))
 
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -225,6 +227,12 @@ def times(gap: float) -> str:
     return "10" + str(int(gap / np.log(10))).translate(_SUPERSCRIPT)
 
 
+def percent(fraction: float) -> str:
+    """A share in percent without rounding 99.6% up to a "100%" that is not all of it."""
+    value = 100 * fraction
+    return f"{value:.0f}" if value < 99.5 or value >= 99.995 else f"{value:.2f}"
+
+
 def half_decade_start(counts: np.ndarray) -> int:
     """The count from which `explain.trend` measures a curve's last change (a factor √10 before the end)."""
     return int(counts[max(0, np.searchsorted(counts, counts[-1] / 10**0.5, side="right") - 1)])
@@ -236,7 +244,7 @@ def sampling_story(index: int) -> str:
     p_counts, i_counts = curves["prior_counts"], curves["importance_counts"]
     verb, since, change = explain.trend(p_counts, prior)
     i_verb, i_since, i_change = explain.trend(i_counts, importance)
-    share = 100 * float(curves["prior_top_share"][index])
+    share = percent(float(curves["prior_top_share"][index]))
     prior_text = t(
         f"theory.prior_{verb}",
         n=int(p_counts[-1]),
@@ -264,7 +272,8 @@ def sampling_story(index: int) -> str:
     return prior_text + "\n\n" + importance_text + " " + compare
 
 
-st.markdown(sampling_story(index))
+if guessed is not None:
+    st.markdown(sampling_story(index))
 with st.expander(t("theory.sampling_more"), icon=":material/info:"):
     st.markdown(t("theory.sampling_why"))
     st.markdown(t("theory.sampling_why_exact"))
@@ -286,7 +295,7 @@ z = mu + sigma * eps
 def reparameterisation_graph(label: int) -> str:
     """The DOT graph x → encoder → μ, σ; ε; z = μ + σ ⊙ ε → decoder → p(x|z), with today's numbers."""
     node = {
-        "x": t("theory.node_x", label=label),
+        "x": t("theory.node_x", index=index, label=label),
         "encoder": t("theory.node_encoder"),
         "mu": f"μ = {_vector(mu)}",
         "sigma": f"σ = {_vector(sigma)}",
@@ -377,18 +386,19 @@ main_config = resources.model_json("vae_main", store.CONFIG) or {}
 st.markdown(t("theory.vamp_text", count=main_config.get("pseudo_inputs", "?")))
 st.markdown(t("theory.kl_after"))
 recon, kl, neg_elbo = (float(curves["terms"][figure.TERMS.index(name), index]) for name in ("recon", "kl", "neg_elbo"))
-teach.predict(
+guessed = teach.predict(  # the numbers answer the question: they wait for a guess
     "terms",
     t("theory.predict_terms"),
     {name: t(f"theory.predict_terms_{name}") for name in ("recon", "kl")},
     answer="recon" if recon >= kl else "kl",
     reveal=t("theory.reveal_terms", recon=recon, kl=kl),
 )
-c1, c2, c3 = st.columns(3)
-c1.metric(t("theory.metric_recon"), t("theory.nats", value=recon))
-c2.metric(t("theory.metric_kl"), t("theory.nats", value=kl))
-c3.metric(t("theory.metric_elbo"), t("theory.nats", value=neg_elbo), help=t("theory.metric_elbo_help"))
-st.caption(t("theory.metric_caption", draws=figure.DRAWS, model=resources.title(ROLE)))
+if guessed is not None:
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("theory.metric_recon"), t("theory.nats", value=recon))
+    c2.metric(t("theory.metric_kl"), t("theory.nats", value=kl))
+    c3.metric(t("theory.metric_elbo"), t("theory.nats", value=neg_elbo), help=t("theory.metric_elbo_help"))
+    st.caption(t("theory.metric_caption", draws=figure.DRAWS, model=resources.title(ROLE)))
 code.show("elbo_terms", "kl_exact", "kl_estimate")
 
 # --- 6. Beyond the ELBO: the importance-weighted bound ----------------------------------------------

@@ -15,10 +15,18 @@ from vae_tf import data, explain, figures, store
 from vae_tf.figures import theory as theory_figure
 
 
+def answered(at):
+    """The page after both predict-then-check prompts have a guess: their chart and numbers show."""
+    at.radio(key="predict_estimates").set_value("prior").run()
+    at.radio(key="predict_terms").set_value("kl").run()
+    assert not at.exception
+    return at
+
+
 @pytest.fixture(scope="module")
 def page():
-    """The theory page at test digit 5, in English."""
-    return open_page(digit="5")
+    """The theory page at test digit 5, in English, both prompts answered."""
+    return answered(open_page(digit="5"))
 
 
 def _text(at) -> str:
@@ -60,7 +68,7 @@ def test_the_words_under_the_chart_come_from_the_chart(page):
 @pytest.mark.parametrize("index", [5, 250])
 def test_the_prior_estimate_equals_one_made_for_the_digit_alone(served, bundled, index):
     """The chart's last prior point is the mean of p(x|z) over the figure's 5,000 prior codes."""
-    (chart,) = charts(open_page(digit=str(index)))
+    (chart,) = charts(answered(open_page(digit=str(index))))
     vae = served["vae_32d"]
     binary = data.binarize(bundled[0], 0)[index]
     log_px_z = vae.log_likelihood(binary[None], vae.sample_prior(5_000, seed=theory_figure.PRIOR_SEED))[:, 0]
@@ -136,7 +144,7 @@ def test_the_page_shows_the_exact_source_with_its_line_notes(page):
 
 
 def test_the_page_in_korean():
-    at = open_page(lang="ko", digit="5")
+    at = answered(open_page(lang="ko", digit="5"))
     assert at.title[0].value == "변분 오토인코더는 어떻게 동작하는가"
     assert len(at.header) == 6 and all(re.search("[가-힣]", h.value) for h in at.header)
     prose = [m.value for m in at.markdown if not m.value.startswith("`vae_tf.")]
@@ -205,7 +213,7 @@ def _ratio(text: str) -> float:
 def test_the_comparison_of_the_two_estimates_is_true_for_every_digit(index):
     """Issue 23: digits #239, #314, #511 have q's estimate *below* the prior's; the page said
     "−0.8 nats above" and "e^0 times larger" (with a literal caret)."""
-    at = open_page(digit=str(index))
+    at = answered(open_page(digit=str(index)))
     (chart,) = charts(at)
     frame = chart["estimates"]
     prior = frame[frame["proposal"] == "prior"]["estimate"].iloc[-1]
@@ -254,17 +262,21 @@ def test_the_yardstick_is_the_median_test_digit(page):
 
 def test_the_predictions_reveal_answers_from_the_data(bundled):
     at = open_page(digit="239")
+    assert not charts(at) and not at.metric  # before a guess, the answers are not on the page
+    shipped = figures.load(store.model_dir(store.SHIPPED["vae_32d"]))[theory_figure.NAME]
+    higher = "importance" if shipped["importance"][-1, 239] >= shipped["prior"][-1, 239] else "prior"
+    assert higher == "prior"  # digit 239: the prior's lucky code (see the comparison test)
+    at.radio(key="predict_estimates").set_value(higher).run()
     (chart,) = charts(at)
     frame = chart["estimates"].groupby("proposal")["estimate"].last()
-    higher = frame.idxmax()
-    at.radio(key="predict_estimates").set_value(higher).run()
+    assert frame.idxmax() == higher
     assert any(s.value.startswith("Right.") for s in at.success)
     assert f"{frame['importance']:.1f} nats" in at.success[0].value
-    shipped = figures.load(store.model_dir(store.SHIPPED["vae_32d"]))[theory_figure.NAME]
     recon, kl = shipped["terms"][0, 239], shipped["terms"][1, 239]
     wrong = "kl" if recon >= kl else "recon"
     at.radio(key="predict_terms").set_value(wrong).run()
     assert any(f"Reconstruction {recon:.1f} nats, KL {kl:.1f} nats" in i.value for i in at.info)
+    assert metric(at, "KL") == pytest.approx(kl, abs=0.051)  # the numbers show once guessed
 
 
 def test_the_page_ends_with_a_three_line_recap(page):
