@@ -152,7 +152,7 @@ def _log_script_runs(log: _RunLog) -> None:
         now = time.time()
         if event == ScriptRunnerEvent.SCRIPT_STARTED:
             started[self.id] = now
-        elif event.name.startswith("SCRIPT_STOPPED") and self.id in started:
+        elif event.name.startswith(("SCRIPT_STOPPED", "FRAGMENT_STOPPED")) and self.id in started:  # fragments too
             log.write(session=self.id, start=started.pop(self.id), end=now, event=event.name)
         return original(self, sender, event, *args, **kwargs)
 

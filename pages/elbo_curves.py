@@ -47,6 +47,19 @@ def kl_growth(role: str) -> tuple[float, float, int] | None:
     return (float(kl[0]), float(kl[-1]), len(kl)) if kl else None
 
 
+def numbers(values: dict[str, float], decimals: int = 1) -> str:
+    """Model: number pairs for a chart's text alternative, e.g. "VAE, 2-D: 136.9; AE, 2-D: 127.8"."""
+    return "; ".join(f"{name}: {value:.{decimals}f}" for name, value in values.items())
+
+
+def history_alt(data: pd.DataFrame, term: str, roles) -> str:
+    """What the history chart shows, with each model's last validation value."""
+    last = data[data["split"] == "validation"].sort_values("epoch").groupby("model", sort=False)["nats"].last()
+    values = {resources.title(r): last[resources.title(r)] for r in roles if resources.title(r) in last}
+    term_name = t(f"elbo_curves.term_{term}")
+    return t("elbo_curves.history_alt", term=term_name, count=len(roles), values=numbers(values))
+
+
 # --- 1. Training histories ---------------------------------------------------------------
 st.header(t("elbo_curves.history_header"))
 lang = i18n.current()
@@ -82,7 +95,7 @@ if data.empty:
     st.info(t("elbo_curves.pick"))
 else:
     drawn = tuple(r for r in chosen if resources.title(r) in set(data["model"]))  # an AE has no KL line
-    display.chart(charts.history_spec(lang, term, drawn), history=data)
+    display.chart(charts.history_spec(lang, term, drawn), alt=history_alt(data, term, drawn), history=data)
     st.caption(t("elbo_curves.history_caption"))
 growth = kl_growth("vae_32d")
 if growth:
@@ -122,8 +135,14 @@ gaps = gap_frame(chosen)
 if gaps.empty:
     st.info(t("elbo_curves.gap_none"))
 else:
-    display.chart(charts.gap_spec(lang, tuple(gaps["role"].unique())), gap=gaps.drop(columns=["role"]))
     last = gaps[gaps["k"] == gaps["k"].max()]
+    alt = t(
+        "elbo_curves.gap_alt",
+        k=int(last["k"].iloc[0]),
+        count=len(last),
+        values=numbers(dict(zip(last["model"], last["gap"], strict=True))),
+    )
+    display.chart(charts.gap_spec(lang, tuple(gaps["role"].unique())), alt=alt, gap=gaps.drop(columns=["role"]))
     st.caption(
         t(
             "elbo_curves.gap_caption",
@@ -252,8 +271,16 @@ if points.empty:
     st.info(t("elbo_curves.plane_none"))
 else:
     lines, labels, top = isolines(points, aes, collapse_d)
+    alt = t(
+        "elbo_curves.plane_alt",
+        count=len(points),
+        values="; ".join(t("elbo_curves.plane_point", **row) for row in points.to_dict("records")),
+        ae=numbers(dict(zip(aes["model"], aes["distortion"], strict=True))),
+        collapse=collapse_d,
+    )
     display.chart(
         charts.plane_spec(lang, tuple(points["role"]), tuple(aes["role"]), (-0.04 * top, top)),
+        alt=alt,
         points=points.drop(columns=["role", "family"]),
         isolines=lines,
         isolabels=labels,
@@ -298,7 +325,8 @@ else:
         "all" if share_active > 0.9 else "half" if share_active > 0.25 else "few",
         t("elbo_curves.predict_dims_reveal", active=active, dims=len(kl), cut=ACTIVE),
     )
-    display.chart(charts.kl_spec(lang), kl=pd.DataFrame({"dimension": np.arange(1, len(kl) + 1), "kl": kl}))
+    alt = t("elbo_curves.kl_alt", dims=len(kl), active=active, cut=ACTIVE, top=kl.max(), inactive=len(kl) - active)
+    display.chart(charts.kl_spec(lang), alt=alt, kl=pd.DataFrame({"dimension": np.arange(1, len(kl) + 1), "kl": kl}))
     st.markdown(t("elbo_curves.dims_text", active=active, dims=len(kl), inactive=len(kl) - active, cut=ACTIVE))
     with st.expander(t("elbo_curves.dims_more"), icon=":material/info:"):
         st.markdown(t("elbo_curves.dims_caption"))

@@ -116,10 +116,10 @@ def test_the_table_rounds_alike_and_its_caption_gives_k_and_the_images(page):
     m = _metrics("vae_main")
     assert rows.loc["VAE, 32-D, VampPrior", "−ELBO − NLL"] == f"{m['neg_elbo'] - m['iwae_nll_k5000']:.2f}"
     caption = next(c.value for c in page.caption if "metrics.json" in c.value)
-    assert f"k = {m['k']:,} samples" in caption and f"({m['test_images']:,} images" in caption
+    assert f"(k = {m['k']:,})" in caption and f"({m['test_images']:,} images" in caption
     at = open_page("pages/elbo_curves.py", models="vae_2d,beta_1")
     caption = next(c.value for c in at.caption if "metrics.json" in c.value)
-    assert f"k = {_metrics('beta_1')['k']:,} / {_metrics('vae_2d')['k']:,} samples" in caption
+    assert f"(k = {_metrics('beta_1')['k']:,} / {_metrics('vae_2d')['k']:,})" in caption
 
 
 def test_the_plane_points_equal_the_metrics_files(page):
@@ -192,3 +192,22 @@ def test_the_words_say_what_the_figures_show():
     assert f"rate falls from {rates[0]:.1f} to {rates[-1]:.1f} nats" in words
     recap = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert len(recap) == 1 and recap[0].count("\n- ") == 2  # three lines
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_chart_has_a_text_alternative_with_its_numbers(lang):
+    at = open_page("pages/elbo_curves.py", first_lang=lang, models="vae_main,vae_2d")
+    said = [e.proto.alt for e in at.get("vega_lite_chart")]
+    assert len(said) == 4 and all(said)
+    history = store.read_json(store.model_dir(store.SHIPPED["vae_2d"]) / store.HISTORY)
+    assert f"{resources.title('vae_2d', lang)}: {history['val_neg_elbo'][-1]:.1f}" in said[0]
+    gap = charts(at)[1]["gap"]
+    last = gap[gap["k"] == gap["k"].max()].set_index("model")["gap"]
+    assert all(f"{model}: {value:.1f}" in said[1] for model, value in last.items())
+    m = _metrics("beta_30")
+    point = text(
+        lang, "elbo_curves.plane_point", model=resources.title("beta_30", lang), rate=m["kl"], distortion=m["recon_nll"]
+    )
+    assert point in said[2] and f"{explain.factorised_bernoulli_nll(resources.binary_test_digits()):.1f}" in said[2]
+    dims = np.array(_metrics("vae_main")["kl_per_dimension"])
+    assert f"{int((dims > 0.01).sum())}" in said[3] and f"{dims.max():.2f}" in said[3]

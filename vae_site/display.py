@@ -139,6 +139,10 @@ def label_expr(codes, names) -> str:
     return f"{cases} : datum.label"
 
 
-def chart(spec: dict, **datasets: pd.DataFrame) -> None:
-    """Draw a spec from `vega_lite_spec`, page-wide, with its named datasets filled in."""
-    st.vega_lite_chart({**copy.deepcopy(spec), "datasets": datasets}, width="stretch")
+def chart(spec: dict, alt: str | None = None, **datasets: pd.DataFrame) -> None:
+    """Draw a spec from `vega_lite_spec`, page-wide, with its named datasets filled in.
+
+    `alt` is what a screen reader says for the chart, in the page's language: what it shows and its
+    main numbers, from the same data as its caption (None keeps Vega's generic name).
+    """
+    st.vega_lite_chart({**copy.deepcopy(spec), "datasets": datasets}, width="stretch", alt=alt)
