@@ -14,7 +14,7 @@ from vae_tf.figures import bounds as bounds_figure
 navigation.enter()
 
 TERMS = ("neg_elbo", "recon", "kl")
-MODELS = tuple(store.CORE) + tuple(store.BETA_FAMILY.values())  # the MNIST models, β in numeric order
+MODELS = tuple(store.MNIST_MODELS)  # the models of MNIST digits: the core, then β in numeric order
 ACTIVE = 0.01  # nats of KL above which a latent dimension counts as used
 
 st.title(t("elbo_curves.title"))
