@@ -589,7 +589,7 @@ function paintCurves(view, trainer) {
   view.klCurve.setAttribute("aria-label", summary);
 }
 
-const PAD = { l: 40, r: 8, t: 8, b: 30 };
+const PAD = { l: 40, r: 8, t: 20, b: 30 };
 
 function axes(ctx, w, hgt, [x0, x1], [y0, y1], xTitle, yTitle) {
   ctx.strokeStyle = "#adb5bd";
@@ -605,7 +605,7 @@ function axes(ctx, w, hgt, [x0, x1], [y0, y1], xTitle, yTitle) {
   niceTicks(x0, x1, Math.max(3, Math.floor(w / 70))).forEach((v) => ctx.fillText(String(v), xAt(v, w, x0, x1), hgt - PAD.b + 3));
   ctx.fillText(xTitle, (PAD.l + w - PAD.r) / 2, hgt - 13);
   ctx.textAlign = "left";
-  ctx.fillText(yTitle, PAD.l + 4, PAD.t);
+  ctx.fillText(yTitle, 4, 2);
 }
 
 const xAt = (v, w, x0, x1) => PAD.l + ((v - x0) / (x1 - x0)) * (w - PAD.l - PAD.r);
