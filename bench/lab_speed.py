@@ -38,7 +38,7 @@ STATIC = "/app/static/"
 TARGET_RATE, TARGET_NATS, TARGET_SECONDS, TARGET_FIRST_VIEW = 2000, 170.0, 60, 1.0
 SHOTS_AT = (10, 30, 60)
 READ_JS = """() => { const t = window.__vaeLab.trainer; const h = t.history;
-  return {seconds: t.seconds, seen: t.seen, steps: t.steps, backend: window.__vaeLab.backend,
+  return {seconds: t.seconds, seen: t.seen, steps: t.steps, backend: window.__vaeLab.backend, timing: t.timing,
           history: h.map(p => [p.t, p.neg_elbo, p.recon, p.kl])}; }"""
 
 
@@ -122,6 +122,12 @@ def time_to(history: list, nats: float, window: int = 3) -> float:
     return float("nan")
 
 
+def _drawing(state: dict) -> float:
+    """The share of the trainer's time spent drawing rather than stepping."""
+    t = state["timing"]
+    return t["draw"] / max(1e-9, t["draw"] + t["step"])
+
+
 def rates(samples: list) -> tuple[float, float]:
     """Digits per second over the whole run, and over its second half (the steady rate)."""
     last, mid = samples[-1], samples[len(samples) // 2]
@@ -165,6 +171,7 @@ def report(view: dict, run: dict, first: list, again: list, seconds: int) -> str
         [f"digits/s over {seconds} s ({backend})", fmt(overall), f"≥ {TARGET_RATE:,}", verdict(-overall, -TARGET_RATE)],
         [f"digits/s, second half ({backend})", fmt(steady), f"≥ {TARGET_RATE:,}", verdict(-steady, -TARGET_RATE)],
         ["training s to −ELBO < 170 (3-point mean)", fmt(reach), f"≤ {TARGET_SECONDS}", verdict(reach, TARGET_SECONDS)],
+        ["share of the time spent drawing (map, curves, grid)", f"{_drawing(samples[-1]):.0%}", "", ""],
         ["script runs while training", str(run["runs"]), "0", verdict(run["runs"], 0)],
         ["websocket frames sent while training", str(run["frames_sent"]), "0", verdict(run["frames_sent"], 0)],
     ]

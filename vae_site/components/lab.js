@@ -147,6 +147,7 @@ class Trainer {
     this.history = []; // {t, seen, neg_elbo, recon, kl}: one point per drawing interval
     this.pending = { n: 0, recon: 0, kl: 0 };
     this.rate = 0;
+    this.timing = { step: 0, draw: 0 }; // ms spent in training steps and in drawing (bench/lab_speed.py reads it)
     this.emit();
   }
 
@@ -217,6 +218,7 @@ class Trainer {
       const start = performance.now();
       while (performance.now() - start < 50) this.step();
       const now = performance.now();
+      this.timing.step += now - start;
       this.seconds += (now - last) / 1000;
       last = now;
       if (now - drawn >= interval()) {
@@ -226,6 +228,7 @@ class Trainer {
         drawn = now;
         this.record();
         this.emit();
+        this.timing.draw += performance.now() - now; // counted in `seconds` at the next slice: wall time
       }
       yieldThen(tick);
     };
@@ -493,6 +496,8 @@ function paintMap(view, trainer) {
   }
   ctx.fillStyle = "#6c757d";
   ctx.font = "11px sans-serif";
+  ctx.textAlign = "left"; // the context keeps its settings from the last drawing
+  ctx.textBaseline = "alphabetic";
   for (const v of niceTicks(-half, half, 4)) { ctx.fillText(String(v), sx(v) + 2, hgt - 3); ctx.fillText(String(v), 2, sy(v) - 2); }
   ctx.setLineDash([4, 4]);
   ctx.strokeStyle = "#868e96";
