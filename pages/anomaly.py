@@ -25,6 +25,7 @@ SET_COLOURS = {
     "raw": "#1f3a93",
     "corrected": "#17becf",
 }  # one colour per set (and per score of the reversed test) on every chart
+TICKS = np.log10([10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5]).tolist()  # 1-2-5 on the log axis
 VERDICT_BOX = {
     "digit": st.success,
     "mixed": st.warning,
@@ -75,7 +76,7 @@ def colours(lang: str, codes) -> alt.Scale:
 
 @st.cache_resource(show_spinner=False)
 def histogram_spec(lang: str, codes: tuple[str, ...]) -> dict:
-    """Counts of images per score bin, a line per set of `codes`, on a log axis (data "counts")."""
+    """The share of each set's images per score bin, a line per set of `codes`, on a log axis (data "counts")."""
     return display.vega_lite_spec(
         alt.Chart(alt.Data(name="counts"))
         .mark_line(interpolate="step-after")
@@ -84,9 +85,9 @@ def histogram_spec(lang: str, codes: tuple[str, ...]) -> dict:
                 "log_score:Q",
                 title=i18n.text(lang, "anomaly.axis_score"),
                 scale=alt.Scale(zero=False),
-                axis=alt.Axis(values=[1, 1.5, 2, 2.5, 3, 4, 5], labelExpr="format(pow(10, datum.value), ',.0f')"),
+                axis=alt.Axis(values=TICKS, labelExpr="format(pow(10, datum.value), ',.0f')", labelOverlap="greedy"),
             ),
-            y=alt.Y("count:Q", title=i18n.text(lang, "anomaly.axis_count")),
+            y=alt.Y("share:Q", title=i18n.text(lang, "anomaly.axis_share")),
             color=alt.Color(
                 "set:N", title=None, scale=colours(lang, codes), legend=alt.Legend(orient="bottom", columns=2)
             ),
@@ -94,6 +95,7 @@ def histogram_spec(lang: str, codes: tuple[str, ...]) -> dict:
                 alt.Tooltip("set:N", title=i18n.text(lang, "anomaly.axis_set")),
                 alt.Tooltip("nats:Q", title=i18n.text(lang, "anomaly.axis_bin"), format=",.0f"),
                 alt.Tooltip("count:Q", title=i18n.text(lang, "anomaly.axis_count")),
+                alt.Tooltip("share:Q", title=i18n.text(lang, "anomaly.axis_share"), format=".1f"),
             ],
         )
         .properties(height=380 if len(codes) > 2 else 300)
@@ -101,14 +103,22 @@ def histogram_spec(lang: str, codes: tuple[str, ...]) -> dict:
 
 
 def histogram_counts(values: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Counts of each set's scores ({code: scores}) in log-spaced bins shared by every set."""
+    """Counts and shares (% of the set) of each set's scores ({code: scores}) in log-spaced bins shared by all."""
     logs = {code: np.log10(np.clip(v, 1.0, None)) for code, v in values.items()}
     edges = np.linspace(min(v.min() for v in logs.values()), max(v.max() for v in logs.values()), 61)
     rows = []
     for code, v in logs.items():
         counts = np.histogram(v, edges)[0]
         rows.append(
-            pd.DataFrame({"log_score": edges[:-1], "nats": 10 ** edges[:-1], "count": counts, "set": set_name(code)})
+            pd.DataFrame(
+                {
+                    "log_score": edges[:-1],
+                    "nats": 10 ** edges[:-1],
+                    "count": counts,
+                    "share": 100.0 * counts / len(v),
+                    "set": set_name(code),
+                }
+            )
         )
     return pd.concat(rows)
 
