@@ -195,6 +195,8 @@ def test_a_stroke_moves_q_z_given_x_on_the_map_in_the_browser_as_the_server_comp
     np.testing.assert_allclose(q["mean"], mean[0], atol=0.02)  # float16 weights (the codes spread over about ±3)
     np.testing.assert_allclose(q["std"], std[0], rtol=0.03)
     assert page.locator(MAP).first.locator("path.lm-ring").count() == 2  # its 1- and 2-sigma rings
+    took = np.array(page.evaluate("() => window.__drawingPadStats.analyse"))
+    print(f"\npad: {len(took)} analyses, median {np.median(took):.1f} ms, max {took.max():.1f} ms")
     page.locator(".dp-clear").first.click()
     assert shown.get_attribute("data-q") == ""
     page.close()

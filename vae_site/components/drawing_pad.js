@@ -163,11 +163,13 @@ function buildPad(parentElement, setStateValue) {
 
 // The drawing's digit and q(z|x), computed here; then the map redrawn with q(z|x) on it.
 function analyse(root) {
-  const state = root.__pad, canvas = root.querySelector("canvas");
+  const t0 = performance.now(), state = root.__pad, canvas = root.querySelector("canvas");
   const pixels = canvas.getContext("2d").getImageData(0, 0, PAD, PAD).data, ink = inkOf(pixels, PAD, PAD);
   state.digit = ink ? mnistDigit(ink, PAD, PAD) : null;
   state.q = state.digit && state.layers ? posterior(state.layers, state.digit) : null;
   showMap(root);
+  const stats = (window.__drawingPadStats = window.__drawingPadStats || { analyse: [] });
+  stats.analyse.push(performance.now() - t0); // canvas read, preprocessing, encoder and map redrawn
 }
 
 function showMap(root) {
