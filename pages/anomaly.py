@@ -226,6 +226,14 @@ st.markdown(
         bar_above=anomaly.above(simple[2], normal),
     )
 )
+corrected_digits = normal - scores["mnist/complexity"]
+st.markdown(
+    t(
+        "anomaly.failure_remedy",
+        blank=anomaly.above(simple[0] - scores["simple/complexity"][0], corrected_digits),
+        bar=anomaly.above(simple[2] - scores["simple/complexity"][2], corrected_digits),
+    )
+)
 
 # --- 3. The reverse: a model of clothes ----------------------------------------------------------
 st.header(t("anomaly.reverse_heading"))

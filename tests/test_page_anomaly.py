@@ -83,6 +83,11 @@ def test_the_known_failure_is_shown_with_its_score_and_every_image_has_alt_text(
     assert f"blank: {blank:.0f} nats" in [img.caption for img in images]
     assert images and all(img.alt for img in images)
     assert any("the blank image needs only" in m.value for m in at.markdown)
+    shipped = figure_of("vae_main")
+    corrected = shipped["mnist/neg_elbo"] - shipped["mnist/complexity"]
+    blank_corrected = anomaly.above(blank - shipped["simple/complexity"][0], corrected)
+    assert blank_corrected < 1.0  # the correction catches the blank image
+    assert any(f"only {blank_corrected:.1f}% of the test digits score above the blank" in m.value for m in at.markdown)
 
 
 def test_the_reversed_test_shows_digits_as_more_likely_and_the_remedy_computed():
