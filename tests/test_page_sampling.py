@@ -193,3 +193,10 @@ def test_no_paragraph_is_over_80_words(domain):
         for lang in ("en", "ko"):
             for paragraph in entry[lang].split("\n\n"):
                 assert len(paragraph.split()) <= 80, (domain, key, lang)
+
+
+@pytest.mark.parametrize("domain", ["sampling", "reconstruction", "code"])
+def test_no_bold_is_left_open_before_a_korean_particle(domain):
+    # CommonMark does not close ** after punctuation when a letter follows: "**π(z)**를" shows its stars
+    for key, entry in catalog(domain).items():
+        assert not re.search(r"[)\].,:;!?]\*\*[가-힣]", entry["ko"]), (domain, key)
