@@ -14,7 +14,6 @@ navigation.enter()
 DEFAULT_PICKS = (0, 1, 2)  # what an empty page shows
 MAX_PICKS = 8
 DRAWS = 6  # codes z ~ q(z|x) decoded per digit
-SCORE_DRAWS = 100  # codes z ~ q(z|x) the ELBO's terms are averaged over
 BIG_GAP = 2.0  # nats: the fit prompt's line between "a little" and "a lot"
 _PICKED = "_reconstruction_picked"  # session key: the visitor chose test digits themselves
 SHARED = ["picks", "fit"]  # what the share link holds (uploads and drawings cannot travel in a link)
@@ -22,6 +21,7 @@ SHARED = ["picks", "fit"]  # what the share link holds (uploads and drawings can
 display.crisp_images()
 st.title(t("reconstruction.title"))
 st.info(t("reconstruction.try_this"), icon=":material/lightbulb:")
+navigation.link("pages/glossary.py", "reconstruction.glossary_link", icon=":material/dictionary:")
 vae, vae_2d = resources.require("vae_main"), resources.require("vae_2d")
 with st.expander(t("reconstruction.about_heading")):
     st.markdown(t("reconstruction.about", latent=vae.latent_size, draws=DRAWS))
@@ -209,10 +209,10 @@ def section(number: int, title: str, item: uploads.Digit, first: dict) -> tuple[
     codes = vae.sample_posterior(item.digit, DRAWS, seed=number)
     if number == 1:
         draws_prompt(mean[0], codes)
-    fitted = anomaly.fitted_score(vae, item.digit, draws=SCORE_DRAWS) if fit_each else None
+    fitted = anomaly.fitted_score(vae, item.digit) if fit_each else None
     images(title, item, reconstruction[0], fitted, vae.decode(codes))
     reference = resources.figure("vae_main", "anomaly")
-    terms, check = anomaly.upload_check(vae, item.digit, reconstruction[0], reference, draws=SCORE_DRAWS)
+    terms, check = anomaly.upload_check(vae, item.digit, reconstruction[0], reference)
     c1, c2, c3 = st.columns(3)
     c1.metric(t("reconstruction.metric_recon"), t("reconstruction.nats", value=terms["recon"][0]))
     c2.metric(t("reconstruction.metric_kl"), t("reconstruction.nats", value=terms["kl"][0]))
@@ -231,7 +231,7 @@ def section(number: int, title: str, item: uploads.Digit, first: dict) -> tuple[
             posterior_spec(i18n.current()),
             q=pd.DataFrame({"dimension": np.arange(1, vae.latent_size + 1), "mean": mean[0], "std": std[0]}),
         )
-        st.caption(t("reconstruction.posterior_caption", draws=SCORE_DRAWS))
+        st.caption(t("reconstruction.posterior_caption", draws=anomaly.DRAWS))
     mean_2d, std_2d = vae_2d.encode(item.digit[None])
     st.divider()
     return mean_2d[0], std_2d[0]

@@ -24,6 +24,7 @@ display.crisp_images()
 st.html(KEEP_WORDS)
 st.title(t("sampling.title"))
 st.info(t("sampling.try_this"), icon=":material/lightbulb:")
+navigation.link("pages/glossary.py", "sampling.glossary_link", icon=":material/dictionary:")
 vae, vae_2d = resources.require("vae_main"), resources.require("vae_2d")
 digits, labels = resources.test_digits()
 

@@ -96,7 +96,7 @@ def test_a_shape_the_model_has_not_seen_is_called_out():
     ).run()
     assert sections(at) == ["1. `w.png`"]
     assert any("The model has not seen digits like this one" in w.value for w in at.warning)
-    assert [link.proto.page for link in at.get("page_link")][:1] == ["anomaly"]  # the link to Anomaly scores
+    assert [link.proto.page for link in at.main.get("page_link")][1:2] == ["anomaly"]  # after the glossary link
 
 
 def neighbours_of(served, bundled, index: int) -> list[tuple[int, int]]:
