@@ -24,8 +24,6 @@ display.crisp_images()
 st.title(t("ae_vs_vae.title"))
 st.info(t("ae_vs_vae.try_this", high=BETAS[-1], low=BETAS[1]), icon=":material/lightbulb:")
 digits, labels = resources.test_digits()
-for key, default, parse in (("prior_seed", 0, share.integer(0, 2**31 - 1)), ("beta", "1", share.one_of(BETAS))):
-    share.restore(key, default, parse)  # before the fragments below read them
 
 
 def run_args(role: str) -> dict:
