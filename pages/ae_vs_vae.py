@@ -23,6 +23,7 @@ SEEDED = ["prior_holes", "beta_prior", "share"]  # the fragments a new seed reru
 display.crisp_images()
 st.title(t("ae_vs_vae.title"))
 st.info(t("ae_vs_vae.try_this", high=BETAS[-1], low=BETAS[1]), icon=":material/lightbulb:")
+navigation.link("pages/glossary.py", "ae_vs_vae.glossary_link", icon=":material/dictionary:")
 digits, labels = resources.test_digits()
 
 

@@ -20,8 +20,7 @@ ACTIVE = 0.01  # nats of KL above which a latent dimension counts as used
 st.title(t("elbo_curves.title"))
 st.markdown(t("elbo_curves.intro"))
 st.info(t("elbo_curves.try"), icon=":material/touch_app:")
-if "pages/glossary.py" in (p for p, _, _ in navigation.PAGES):
-    navigation.link("pages/glossary.py", "elbo_curves.glossary", icon=":material/dictionary:")
+navigation.link("pages/glossary.py", "elbo_curves.glossary_link", icon=":material/dictionary:")
 
 
 @st.cache_resource(show_spinner=False)
