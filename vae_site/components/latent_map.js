@@ -146,6 +146,7 @@ function draw(root, data, full) {
   canvas.className = "lm-digit";
   const readout = document.createElement("div");
   readout.className = "lm-readout";
+  readout.setAttribute("aria-live", "polite"); // a keyboard move is announced
   readout.textContent = data.decoder ? text.hint_short : text.unavailable;
   box.append(canvas, readout);
   legend(root, data, dots);
@@ -210,7 +211,7 @@ function listen(svg, canvas, readout, cross, data, s) {
   loadWeights(data.decoder.url, data.decoder.sizes).then((l) => {
     layers = l;
     if (pending) show(pending);
-    else paint(point);
+    else paint(point, false); // the point's digit at once; its ring waits for the visitor (it would hide a small q(z|x))
   }, () => { readout.textContent = data.text.unavailable; });
   const toPixels = ([z1, z2]) => [s.sx(z1), s.sy(z2)];
   function show(ev) {
@@ -226,7 +227,7 @@ function listen(svg, canvas, readout, cross, data, s) {
     const t0 = ev.timeStamp;
     requestAnimationFrame(() => stats.painted.push(performance.now() - t0)); // ... to the frame that shows it
   }
-  function paint(z) {
+  function paint(z, ring = true) {
     point = z;
     const p = decode(layers, z);
     for (let i = 0; i < 784; i++) {
@@ -242,7 +243,7 @@ function listen(svg, canvas, readout, cross, data, s) {
     const [cx, cy] = toPixels(z);
     cross.setAttribute("cx", cx);
     cross.setAttribute("cy", cy);
-    cross.setAttribute("visibility", "visible");
+    if (ring) cross.setAttribute("visibility", "visible");
   }
   // Arrow keys move the point by a 40th of the map (Shift: a tenth), kept inside the axes.
   svg.addEventListener("keydown", (ev) => {
