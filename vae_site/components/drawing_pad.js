@@ -174,7 +174,8 @@ function analyse(root) {
 
 function showMap(root) {
   const state = root.__pad, data = state.data, text = data.text;
-  root.querySelector(".dp-note").textContent = !data.encoder ? text.unavailable : state.q ? text.map_note : text.map_empty;
+  const note = !data.map ? "" : !data.encoder ? text.unavailable : state.q ? text.map_note : text.map_empty;
+  root.querySelector(".dp-note").textContent = note;
   if (!data.map) return;
   const map = root.querySelector(".lm"), q = state.q;
   const posteriors = q ? [{ label: text.name, colour: "#000000", mean: q.mean, std: q.std, rings: [1, 2].map((r) => ellipse(q.mean, q.std, r)) }] : [];
