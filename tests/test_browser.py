@@ -302,3 +302,21 @@ def test_a_korean_browser_opens_the_site_in_korean_without_lang_in_the_url(serve
         assert menu_texts(page) == nav_titles("en")
     finally:
         context.close()
+
+
+def test_ae_vs_vae_seed_reruns_its_fragments_and_the_link_back_and_share_box_follow(server, page):
+    """AE vs VAE's seed reruns three fragments, not the page; the address, the share box and Back follow it."""
+    open_site(page, f"{server}/ae_vs_vae")
+    images = page.locator("[data-testid='stImage'] img")
+    before = images.evaluate_all("(imgs) => imgs.map((i) => i.src)")
+    set_seed(page, 5)
+    after = images.evaluate_all("(imgs) => imgs.map((i) => i.src)")
+    assert len(after) == len(before) and sum(a != b for a, b in zip(before, after, strict=True)) == 5  # 4 + β's
+    page.get_by_text("Share this view").click()
+    link = page.locator("[data-testid='stSidebar'] [data-testid='stCode']").filter(has_text="prior_seed")
+    assert "prior_seed=5" in link.inner_text()
+    set_seed(page, 9)
+    history_step(page, "back")
+    assert "seed=5" in page.url and page.locator(SEED).first.input_value() == "5"
+    assert "drawn with seed 5;" in page.locator("[data-testid='stImage'] img").first.get_attribute("alt")
+    no_exception(page, "ae_vs_vae")
