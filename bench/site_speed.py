@@ -11,7 +11,7 @@ Serves the site with `streamlit run` on 127.0.0.1 and drives Debian's headless C
    one fresh timed server, each page opened by URL in turn. Server: its script runs, and of them
    the model loads and the first imports of modules, all timed inside the streamlit process
    (`common.serve_timed`: a model load is a cache miss of `vae_site.resources._load`, TensorFlow's
-   import one of `resources.model_code`, plus the first call of each served function, which traces it).
+   import one of `resources.inference_class`, plus the first call of each served function, which traces it).
 3. Time per interaction (target server p95 <= 150 ms; an upload to its reconstruction <= 300 ms):
    on each page, one warm-up and then `--interactions` of its typical interaction (theory:
    the next test digit; sampling and AE vs VAE: the next seed; reconstruction: upload a PNG
@@ -288,7 +288,7 @@ FIRST_VISIT_NOTE = (
     "loaded what an earlier one loaded. **browser**: from `goto` to its first run over and its `h1` "
     "visible (the frontend's load included). **server**: its script runs, timed inside the streamlit "
     "process; of that, **loading models**: the cache misses of `vae_site.resources._load` and "
-    "`model_code` (TensorFlow's import, with the first model or the first code expander) and the "
+    "`inference_class` (TensorFlow's import, with the first model or the first code expander) and the "
     "served functions' traces (`vae_tf.inference` traces each function at its first call), and **first "
     "imports**: modules imported for the first time in this process outside a model load (10 ms or more "
     "each; TensorFlow's and the site's libraries, once per process: the first page visited pays for them), "

@@ -24,7 +24,7 @@ display.crisp_images()
 st.title(t("ae_vs_vae.title"))
 st.info(t("ae_vs_vae.try_this", high=BETAS[-1], low=BETAS[1]), icon=":material/lightbulb:")
 navigation.link("pages/glossary.py", "ae_vs_vae.glossary_link", icon=":material/dictionary:")
-digits, labels = resources.test_digits()
+digits, labels = resources.mnist_test_digits()
 
 
 def run_args(role: str) -> dict:
@@ -82,7 +82,7 @@ def table(rows: list[dict], decimals: dict[str, int], titles: dict[str, str]) ->
 
 def spread(role: str) -> float:
     """The mean standard deviation of a model's test codes."""
-    return float(resources.test_codes(role).std(axis=0).mean())
+    return float(resources.mnist_test_codes(role).std(axis=0).mean())
 
 
 def digit_names(indices) -> str:

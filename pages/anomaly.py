@@ -272,18 +272,18 @@ st.caption(t("anomaly.reverse_roc_caption", **reverse))
 # --- 4. The visitor's own images -----------------------------------------------------------------
 def verdict(item: uploads.Digit, uploaded: bool) -> None:
     """One image's score, its one verdict and the reasons for it, against the test digits'."""
-    found = anomaly.score(vae, item.digit[None])
+    found = anomaly.score(vae, item.image[None])
     reference_digits = {
         "score": normal,
         "recon": scores["mnist/recon"],
         "kl": scores["mnist/kl"],
-        "ink": anomaly.ink(resources.test_digits()[0]),
+        "ink": anomaly.ink(resources.mnist_test_digits()[0]),
     }
-    ink = float(anomaly.ink(item.digit[None])[0])
+    ink = float(anomaly.ink(item.image[None])[0])
     said = anomaly.judge(float(found[kind][0]), float(found["recon"][0]), float(found["kl"][0]), ink, reference_digits)
     left, right = st.columns([1, 3])
     with left:
-        display.digits([item.digit], size=112, alt=t("anomaly.yours_alt", score=said.value))
+        display.digits([item.image], size=112, alt=t("anomaly.yours_alt", score=said.value))
     with right:
         st.metric(score_name, t("anomaly.nats", value=said.value), help=t("anomaly.median_help", median=median))
         code = "unusual_all" if said.code == "unusual" and said.below >= 100 else said.code

@@ -27,9 +27,9 @@ with st.expander(t("reconstruction.about_heading")):
     st.markdown(t("reconstruction.about", latent=vae.latent_size, draws=DRAWS))
 
 
-def test_picker(brought: list) -> list[int]:
+def digit_picker(brought: list) -> list[int]:
     """The test-digit picker; a visitor who brought digits gets no default test digits."""
-    digits, labels = resources.test_digits()
+    digits, labels = resources.mnist_test_digits()
     share.restore("picks", DEFAULT_PICKS, share.list_of(share.integer(0, len(digits) - 1), MAX_PICKS))
     chosen = st.session_state.get(_PICKED) or "picks" in st.query_params
     if brought and not chosen and tuple(st.session_state["picks"]) == DEFAULT_PICKS:
@@ -64,10 +64,10 @@ with tab_draw:
     st.caption(t("drawing.hint"))
     brought += [(drawn.name, drawn)] if drawn else []
 with tab_test:
-    digits, labels = resources.test_digits()
+    digits, labels = resources.mnist_test_digits()
     chosen = brought + [
         (t("reconstruction.test_name", index=i, label=int(labels[i])), uploads.Digit(str(i), digits[i]))
-        for i in test_picker(brought)
+        for i in digit_picker(brought)
     ]
 
 # Restored before the empty page stops: the toggle is drawn only beside digits, and its link value stays.
@@ -126,7 +126,7 @@ def honest_note(check: anomaly.Check) -> None:
 
 def neighbours(code: np.ndarray) -> None:
     """Name the labels of the test digits whose codes lie nearest to this one, and say so when none has a majority."""
-    found = explain.nearest_labels(code, resources.test_codes("vae_main"), resources.test_digits()[1])
+    found = explain.nearest_labels(code, resources.mnist_test_codes("vae_main"), resources.mnist_test_digits()[1])
     k = sum(count for _, count in found)
     counted = ", ".join(t("reconstruction.neighbour", label=label, count=count) for label, count in found)
     st.caption(t("reconstruction.neighbours", k=k, dims=len(code), found=counted))
@@ -136,7 +136,7 @@ def neighbours(code: np.ndarray) -> None:
 
 def draws_prompt(mean: np.ndarray, draws: np.ndarray) -> None:
     """Predict, then check: do the codes drawn from q(z|x) decode to the same digit as its mean?"""
-    references, labels = resources.test_codes("vae_main"), resources.test_digits()[1]
+    references, labels = resources.mnist_test_codes("vae_main"), resources.mnist_test_digits()[1]
     k = 10
     label = explain.nearest_labels(mean, references, labels, k)[0][0]
     same = sum(explain.nearest_labels(z, references, labels, k)[0][0] == label for z in draws)
@@ -174,7 +174,7 @@ def images(title: str, item: uploads.Digit, reconstruction, fitted, posterior) -
     fitted_captions = [t("reconstruction.cap_fitted")] if fitted else []
     fitted_alts = [t("reconstruction.alt_fitted", fitted=fitted[1])] if fitted else []
     display.digits(
-        [item.digit, reconstruction, *([fitted[0]] if fitted else []), *posterior],
+        [item.image, reconstruction, *([fitted[0]] if fitted else []), *posterior],
         size=84,
         captions=[t("reconstruction.cap_input"), t("reconstruction.cap_mean")]
         + fitted_captions
@@ -205,14 +205,14 @@ def section(number: int, title: str, item: uploads.Digit, first: dict) -> tuple[
         steps_shown(item, expanded=number == 1)
     for note in item.notes:
         st.info(uploads.say(note))
-    mean, std, reconstruction = vae.reconstruct(item.digit[None])
-    codes = vae.sample_posterior(item.digit, DRAWS, seed=number)
+    mean, std, reconstruction = vae.reconstruct(item.image[None])
+    codes = vae.sample_posterior(item.image, DRAWS, seed=number)
     if number == 1:
         draws_prompt(mean[0], codes)
-    fitted = anomaly.fitted_score(vae, item.digit) if fit_each else None
+    fitted = anomaly.fitted_score(vae, item.image) if fit_each else None
     images(title, item, reconstruction[0], fitted, vae.decode(codes))
     reference = resources.figure("vae_main", "anomaly")
-    terms, check = anomaly.upload_check(vae, item.digit, reconstruction[0], reference)
+    terms, check = anomaly.upload_check(vae, item.image, reconstruction[0], reference)
     c1, c2, c3 = st.columns(3)
     c1.metric(t("reconstruction.metric_recon"), t("reconstruction.nats", value=terms["recon"][0]))
     c2.metric(t("reconstruction.metric_kl"), t("reconstruction.nats", value=terms["kl"][0]))
@@ -232,7 +232,7 @@ def section(number: int, title: str, item: uploads.Digit, first: dict) -> tuple[
             q=pd.DataFrame({"dimension": np.arange(1, vae.latent_size + 1), "mean": mean[0], "std": std[0]}),
         )
         st.caption(t("reconstruction.posterior_caption", draws=anomaly.DRAWS))
-    mean_2d, std_2d = vae_2d.encode(item.digit[None])
+    mean_2d, std_2d = vae_2d.encode(item.image[None])
     st.divider()
     return mean_2d[0], std_2d[0]
 
@@ -245,7 +245,7 @@ with fit_prompt_slot:
 
 st.header(t("reconstruction.map_heading"))
 latent_map.draw("vae_2d", posteriors=posteriors)
-st.caption(t("reconstruction.map_caption", count=len(resources.test_digits()[0])))
+st.caption(t("reconstruction.map_caption", count=len(resources.mnist_test_digits()[0])))
 teach.recap(t("reconstruction.recap_encoder"), t("reconstruction.recap_terms"), t("reconstruction.recap_gap"))
 navigation.link("pages/ae_vs_vae.py", "site.next_page", icon=":material/arrow_forward:", page=t("site.nav_ae_vs_vae"))
 share.share_box(SHARED, note=t("share.uploads_stay"))

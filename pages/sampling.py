@@ -26,7 +26,7 @@ st.title(t("sampling.title"))
 st.info(t("sampling.try_this"), icon=":material/lightbulb:")
 navigation.link("pages/glossary.py", "sampling.glossary_link", icon=":material/dictionary:")
 vae, vae_2d = resources.require("vae_main"), resources.require("vae_2d")
-digits, labels = resources.test_digits()
+digits, labels = resources.mnist_test_digits()
 
 
 def epochs(role: str):
@@ -181,7 +181,7 @@ alt_key, alt_numbers = "sampling.interp_alt", dict(start=start, start_label=int(
 alt_numbers.update(end=end, end_label=int(labels[end]), steps=steps)
 uploaded = uploads.digits_from_uploader(t("sampling.upload"), key="interp_upload", multiple=True)
 if len(uploaded) >= 2:
-    ends = [uploaded[0].digit, uploaded[1].digit]
+    ends = [uploaded[0].image, uploaded[1].image]
     alt_key, alt_numbers = "sampling.interp_alt_uploads", dict(steps=steps)
     st.caption(t("sampling.using_uploads"))
 elif len(uploaded) == 1:

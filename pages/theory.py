@@ -26,7 +26,7 @@ _PILLS_WRAP = "<style>.st-key-digit_kind div:has(> button) { flex-wrap: wrap; ro
 display.crisp_images()
 st.html(_PILLS_WRAP)
 st.title(t("theory.title"))
-digits, labels = resources.test_digits()
+digits, labels = resources.mnist_test_digits()
 LOW, HIGH = 0, len(digits) - 1
 curves = resources.figure(ROLE, figure.NAME)  # the model's fixed figure: samples, estimates, ELBO terms
 

@@ -101,7 +101,7 @@ def test_the_gap_chart_plots_the_gap_itself(page, served):
 
 def test_the_shipped_bounds_equal_a_fresh_computation(served):
     shipped = figures.load(store.model_dir(store.SHIPPED["vae_2d"]))[bounds_figure.NAME]
-    digits = data.binarize(resources.test_digits()[0], 0)[: bounds_figure.BLOCK]
+    digits = data.binarize(resources.mnist_test_digits()[0], 0)[: bounds_figure.BLOCK]
     fresh = bounds_figure.block_bounds(served["vae_2d"], digits, 0)
     np.testing.assert_allclose(shipped["log_px"][:, : bounds_figure.BLOCK], fresh, atol=2e-3)
     np.testing.assert_array_equal(shipped["k"], bounds_figure.KS)

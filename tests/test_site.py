@@ -10,11 +10,11 @@ from vae_tf import store
 
 def test_the_bundled_arrays_are_shared_read_only_and_right(bundled):
     """One copy for every session (a copy per session stayed alive with it), which no page can change."""
-    images, labels = resources.test_digits()
-    assert resources.test_digits()[0] is images
+    images, labels = resources.mnist_test_digits()
+    assert resources.mnist_test_digits()[0] is images
     np.testing.assert_array_equal(images, bundled[0])
     np.testing.assert_array_equal(labels, bundled[1])
-    for array in (images, labels, resources.binary_test_digits(), resources.fashion_items()[0]):
+    for array in (images, labels, resources.binary_test_digits()):
         assert not array.flags.writeable
         with pytest.raises(ValueError):
             array[0] = 0
@@ -80,7 +80,6 @@ def test_the_served_process_never_imports_keras_3():
 def test_the_served_process_runs_numpy_on_one_thread():
     """NumPy's OpenBLAS on one thread per product, like TensorFlow's ops: every session already
     runs in a thread of its own. A fresh process set up as streamlit_app.py does."""
-    pytest.importorskip("threadpoolctl")
     code = (
         "from vae_site import process; process.configure(); import numpy, threadpoolctl; "
         "print(sorted({p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'}))"

@@ -22,7 +22,7 @@ def test_a_digit_becomes_a_digit() -> None:
     sheet = Image.new("L", (200, 200), 255)
     ImageDraw.Draw(sheet).line([(100, 30), (100, 170)], 0, 16)
     result = uploads.convert("one.png", _png(sheet))
-    assert isinstance(result, uploads.Digit) and result.digit.shape == (28, 28)
+    assert isinstance(result, uploads.Digit) and result.image.shape == (28, 28)
     assert result.preprocessed is not None and result.preprocessed.steps
 
 
@@ -32,7 +32,8 @@ def test_no_digit_is_a_message_or_the_whole_picture() -> None:
     assert isinstance(message, str) and message.startswith("`blank.png`: No digit found")
     whole = uploads.convert("blank.png", blank, as_is=True)
     assert isinstance(whole, uploads.Digit) and whole.preprocessed is None
-    assert "whole picture" in whole.notes[0]
+    assert [note.code for note in whole.notes] == ["as_is"]
+    assert "whole picture" in uploads.say(whole.notes[0])
 
 
 def test_a_broken_file_is_a_message_even_as_is() -> None:
@@ -40,15 +41,23 @@ def test_a_broken_file_is_a_message_even_as_is() -> None:
     assert isinstance(result, str) and result.startswith("`x' name.png`: ") and "not an image we can read" in result
 
 
-def test_every_text_of_the_upload_path_is_in_the_site_catalog_with_the_same_english():
-    """The library speaks English; the site shows the same texts in Korean from its catalog."""
+def test_every_code_of_the_upload_path_is_worded_in_the_site_catalog():
+    """The library says codes; the site's catalog words each one (both languages: tests/test_i18n.py)."""
     from vae_site import i18n
-    from vae_tf.images.messages import ENGLISH
+    from vae_tf.images.messages import CODES, Text
 
-    catalog = i18n.catalog("images")
-    for code, english in ENGLISH.items():
-        assert catalog[code]["en"] == english, code
-        assert i18n.placeholders(catalog[code]["ko"]) == i18n.placeholders(english), code
+    assert [code for code in CODES if code not in i18n.catalog("images")] == []
+    with pytest.raises(KeyError):
+        Text("no_such_code")
+
+
+def test_a_refusal_is_worded_from_its_values() -> None:
+    from vae_site import i18n
+    from vae_tf.images.decode import MIN_SIDE
+
+    message = uploads.convert("tiny.png", _png(Image.new("L", (5, 3), 255)))
+    assert message == "`tiny.png`: " + i18n.text("en", "images.too_small", width=5, height=3, side=MIN_SIDE)
+    assert "5x3 pixels" in message
 
 
 def test_a_refusal_a_caption_and_a_note_carry_their_code_and_values():
@@ -56,7 +65,7 @@ def test_a_refusal_a_caption_and_a_note_carry_their_code_and_values():
 
     with pytest.raises(ImageError) as refused:
         preprocess_upload(b"")
-    assert refused.value.text.code == "empty_file" and str(refused.value) == refused.value.text
+    assert refused.value.text.code == "empty_file" and str(refused.value) == "empty_file"
     canvas = np.zeros((200, 200, 4), np.uint8)
     canvas[40:160, 95:105] = (0, 0, 0, 255)  # a 1, clear of the edges
     result = preprocess_canvas(canvas)

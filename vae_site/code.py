@@ -1,5 +1,5 @@
 """The code beside the idea: the exact source of the `vae_tf` function or layer that implements
-what a page explains (issue 14.4), read with `inspect` when the page runs, so it can never
+what a page explains, read with `inspect` when the page runs, so it can never
 drift from the code that trained and serves the models.
 
 Each snippet names its object by module and qualified name, resolved at run time (a rename
@@ -42,7 +42,7 @@ SNIPPETS = {
 
 def resolve(module: str, qualname: str):
     """The object `module.qualname` (e.g. "vae_tf.models", "LatentVariableModel.__init__")."""
-    resources.model_code()  # the model code's first import is TensorFlow's: the site makes it in one place
+    resources.inference_class()  # the model code's first import is TensorFlow's: the site makes it in one place
     obj = importlib.import_module(module)
     for part in qualname.split("."):
         obj = getattr(obj, part)

@@ -53,7 +53,7 @@ def draw(role: str, marks=(), height: int = 360, posteriors=(), key: str | None 
 
 def map_data(role: str, marks=(), height: int = 360, posteriors=()) -> dict:
     """What the browser draws: codes, labels, ellipses, marks, the decoder's address, the texts."""
-    codes = resources.test_codes(role)
+    codes = resources.mnist_test_codes(role)
     rings = [_posterior(i, label, mean, std) for i, (label, mean, std) in enumerate(posteriors)]
     marks = [{"name": str(name), "z": [float(z[0]), float(z[1])]} for name, z in marks]
     shown = [codes] + [np.asarray(r["rings"][-1]) for r in rings] + [np.array([m["z"] for m in marks]).reshape(-1, 2)]
@@ -62,7 +62,7 @@ def map_data(role: str, marks=(), height: int = 360, posteriors=()) -> dict:
     decimals = 3 + max(0, -int(np.floor(np.log10(max(float(codes.std()), 1e-9)))))  # ~4 digits of the spread
     return {
         "codes": np.round(codes.astype(np.float64), decimals).tolist(),
-        "labels": resources.test_digits()[1].astype(int).tolist(),
+        "labels": resources.mnist_test_digits()[1].astype(int).tolist(),
         "colours": DIGIT_COLOURS,
         "domain": explain.map_domain(np.concatenate(shown)),
         "marks": marks,

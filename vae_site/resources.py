@@ -32,16 +32,16 @@ _LOADING = "Loading the model… · 모델을 불러오는 중…"  # made once,
 @st.cache_resource(show_spinner=_LOADING)
 def _load(directory: str):
     """The served model in `directory`, one per process."""
-    inference = model_code()
+    inference = inference_class()
     with _collector_off():
         return inference(store.load(directory))
 
 
 @st.cache_resource(show_spinner=_LOADING)
-def model_code():
-    """The served model's class, `vae_tf.inference.Inference`, imported once per process.
+def inference_class():
+    """The served model's class, `vae_tf.inference.Inference`: importing it imports TensorFlow, once per process.
 
-    Its import is TensorFlow's, which comes with the first model load or with a page's first code
+    That import comes with the first model load or with a page's first code
     expander (`vae_site.code` reads the model code's source), whichever comes first: both go
     through here, so that it runs with the collector off (see `_freeze_heap`).
     """
@@ -63,14 +63,13 @@ def _collector_off():
 
 
 def _freeze_heap() -> None:
-    """Exempt every object alive now (TensorFlow's ~500,000, the model) from garbage collection.
+    """Exempt every object alive now (TensorFlow's hundreds of thousands, the model) from garbage collection.
 
-    Streamlit runs a full collection after every script run (`runner.postScriptGC`); with
-    TensorFlow loaded each one took ~300 ms holding the GIL, longer than the script itself.
-    After `gc.freeze()` a collection only walks the objects made since. The collector is also
-    off while TensorFlow is imported and a model loads: importing TensorFlow makes ~450,000 objects, and the collections
-    they set off were ~0.45 s of the first load (3.7 -> 3.2 s for import, build and tracing;
-    the one collection here, before freezing, is counted in both).
+    Streamlit runs a full collection after every script run (`runner.postScriptGC`), holding the
+    GIL; with TensorFlow loaded each one walked all of its objects, longer than the script itself.
+    After `gc.freeze()` a collection only walks the objects made since. The collector is also off
+    while TensorFlow is imported and a model loads, as the collections its objects set off slowed
+    the first load. The gains: BENCHMARKS.md, "Settings kept for their measured gain".
     """
     gc.collect()
     gc.freeze()
@@ -99,28 +98,20 @@ def require(role: str):
 # The arrays below are shared by every session (`st.cache_resource`, not `st.cache_data`) and
 # read-only. `st.cache_data` unpickles a fresh copy for every call, and a session's copies stay
 # alive as long as the session does: Streamlit keeps a disconnected session for two minutes in
-# case it reconnects, and the widgets' callbacks hold the page's globals. With copies, 10 visitors
-# opening every page grew the server by ~16 MB of test digits alone (a tracemalloc diff).
+# case it reconnects, and the widgets' callbacks hold the page's globals (BENCHMARKS.md, "Settings kept").
 
 
 @st.cache_resource(show_spinner=False)
-def test_digits() -> tuple[np.ndarray, np.ndarray]:
+def mnist_test_digits() -> tuple[np.ndarray, np.ndarray]:
     """The bundled MNIST test digits: grey images (N, 28, 28) in [0, 1] and labels (N,). Read-only."""
     split = data.load_npz_split(store.ASSETS_DIR / "mnist_test_1000.npz")
     return _read_only(split.x[..., 0]), _read_only(split.y)
 
 
 @st.cache_resource(show_spinner=False)
-def fashion_items() -> tuple[np.ndarray, np.ndarray]:
-    """The bundled Fashion-MNIST items, the same layout as `test_digits`. Read-only."""
-    split = data.load_npz_split(store.ASSETS_DIR / "fashion_test_300.npz")
-    return _read_only(split.x[..., 0]), _read_only(split.y)
-
-
-@st.cache_resource(show_spinner=False)
 def binary_test_digits(seed: int = 0) -> np.ndarray:
     """The bundled test digits binarized once (pixel on with probability p), as the models score them. Read-only."""
-    return _read_only(data.binarize(test_digits()[0], seed))
+    return _read_only(data.binarize(mnist_test_digits()[0], seed))
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -158,14 +149,14 @@ def colour(role: str) -> str:
     return _COLOURS[list(store.SHIPPED).index(role) % len(_COLOURS)]
 
 
-def test_codes(role: str) -> np.ndarray:
+def mnist_test_codes(role: str) -> np.ndarray:
     """The means of q(z|x) (an AE's codes) of the bundled test digits under a model. (N, L)."""
     return _codes(require(role), cache_key(role))
 
 
 @st.cache_resource(show_spinner=False)
 def _codes(_served, directory: str) -> np.ndarray:
-    """`test_codes`, cached per model directory. Read-only, shared like `test_digits`."""
+    """`mnist_test_codes`, cached per model directory. Read-only, shared like `mnist_test_digits`."""
     mean, _ = _served.encode(binary_test_digits())
     return _read_only(mean)
 

@@ -31,9 +31,9 @@ class Digit:
     """A digit ready for the models, and where it came from."""
 
     name: str
-    digit: np.ndarray  # (28, 28) float32 in [0, 1]
+    image: np.ndarray  # (28, 28) float32 in [0, 1], what the models read
     preprocessed: Preprocessed | None = None
-    notes: tuple[str, ...] = ()  # texts of the upload path (show them with `say`)
+    notes: tuple[Text, ...] = ()  # texts of the upload path (show them with `say`)
 
     def __post_init__(self):
         """Notes default to the preprocessing's own."""
@@ -41,9 +41,9 @@ class Digit:
             object.__setattr__(self, "notes", tuple(self.preprocessed.notes))
 
 
-def say(text: str) -> str:
+def say(text: Text) -> str:
     """A text of the upload path (a caption, a note, a refusal) in the visitor's language."""
-    return t("images." + text.code, **text.values) if isinstance(text, Text) else text
+    return t("images." + text.code, **text.values)
 
 
 def _refusal(name: str, err: ImageError) -> str:

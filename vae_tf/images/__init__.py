@@ -64,15 +64,14 @@ def preprocess_upload(data: bytes) -> Preprocessed:
         data: the raw bytes of the uploaded file.
 
     Returns:
-        The digit, the intermediate steps and notes. Steps are captioned, in order:
-        "Grayscale", "Even lighting", "Ink made white", "Background removed", "Stray marks
-        removed", "Cropped", "Outline filled" (only for hollow letters), "Strokes redrawn at
-        MNIST's width" (only when they were far thinner or thicker than MNIST's), "Fitted into
-        20x20", "Centred by mass in 28x28".
+        The digit, the intermediate steps and notes. Steps are captioned (`messages.Text`), in
+        order: step_grayscale, step_lighting, step_ink_white, step_background, step_stray_marks,
+        step_cropped, step_outline (only for hollow letters), step_strokes (only when they were
+        far thinner or thicker than MNIST's), step_fitted, step_centred.
 
     Raises:
         NoDigitFound: (an ``ImageError``) if the picture holds nothing like a digit.
-        ImageError: the only exception this raises; its text is meant for the user.
+        ImageError: the only exception this raises; its `text` says why, for the site to word.
     """
     rgb = clean.composite(*decode_upload(data))
     dark_ink = clean.ink_is_dark(rgb)
@@ -97,8 +96,8 @@ def preprocess_canvas(rgba: np.ndarray) -> Preprocessed:
             colour on a transparent background or on a filled, uniform one.
 
     Returns:
-        ``Preprocessed`` whose steps are captioned, in order: "Canvas ink", "Cropped",
-        (the outline and stroke steps when needed), "Fitted into 20x20", "Centred by mass in 28x28".
+        ``Preprocessed`` whose steps are captioned, in order: step_canvas, step_cropped,
+        (the outline and stroke steps when needed), step_fitted, step_centred.
 
     Raises:
         ImageError: if the canvas is empty (or is not an image array).

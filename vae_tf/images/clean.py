@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
+from scipy import ndimage, stats
 from skimage.filters import threshold_otsu
 from skimage.measure import block_reduce
 
@@ -136,7 +136,7 @@ def _noise_level(ink: np.ndarray) -> tuple[float, float]:
     # The noise is measured against a 5x5 local mean: shading left over from uneven light,
     # or a bold digit covering a third of the picture, would otherwise pass for noise.
     residual = ink - ndimage.uniform_filter(ink, 5, mode="nearest")
-    noise = 1.4826 * float(np.median(np.abs(residual - np.median(residual))))
+    noise = float(stats.median_abs_deviation(residual, axis=None, scale="normal"))
     return float(np.median(ink)), noise
 
 

@@ -2,7 +2,7 @@
 
 An upload is untrusted bytes. This module is the only place that hands them to Pillow, and
 every way Pillow (or NumPy on what Pillow returns) can fail on a broken or hostile file
-becomes an ``ImageError`` whose text can be shown to the visitor as is. Limits are checked
+becomes an ``ImageError`` whose `text` the site words for the visitor. Limits are checked
 before pixels are decoded: bytes, then the header's size, then Pillow's own bomb guard.
 
 What comes out is plain arrays at a working size: an (H, W, 3) float RGB image in [0, 1]
@@ -49,10 +49,10 @@ _DECODER_FAILURES = (
 
 
 class ImageError(ValueError):
-    """A problem with an upload, worded for the person who uploaded it (`text`, a `messages.Text`)."""
+    """A problem with an upload, for the person who uploaded it: `text`, a `messages.Text` the site words."""
 
     def __init__(self, text: Text):
-        super().__init__(text)
+        super().__init__(str(text))
         self.text = text
 
 

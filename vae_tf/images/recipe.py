@@ -58,8 +58,8 @@ class Preprocessed:
     Attributes:
         digit: (28, 28) float32 in [0, 1], ink = 1 (white on black, like MNIST), max = 1.
         steps: ordered (caption, image) pairs; each image is a 2-D float32 array in [0, 1].
-        notes: remarks for the user, e.g. "Found 3 separate marks; used the largest."
-        Captions and notes are `messages.Text`: English, with the code a site translates.
+        notes: remarks for the user, e.g. Text("separate_marks", count=3).
+        Captions and notes are `messages.Text`: a code and values, which a site words.
     """
 
     digit: np.ndarray
@@ -67,7 +67,7 @@ class Preprocessed:
     notes: list[Text]
 
 
-def finish(ink: np.ndarray, steps: list, notes: list[str]) -> Preprocessed:
+def finish(ink: np.ndarray, steps: list, notes: list[Text]) -> Preprocessed:
     """MNIST's recipe on clean white ink, appending its steps to those given.
 
     Args:
