@@ -19,6 +19,8 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -242,10 +244,10 @@ def seconds(entries: list[dict]) -> float:
 def server_time(run_log: Path, since: float, until: float) -> dict:
     """What the server did in [since, until]: its script runs' time ("server", s, nan if none), how many
     runs, and of that time the model loads ("models": misses of `resources._load` and of
-    `resources.model_code`, TensorFlow's import, and the served functions' traces at their first calls)
+    `resources.inference_class`, TensorFlow's import, and the served functions' traces at their first calls)
     and the other first imports ("imports"), from the run log."""
     runs = read_runs(run_log, since, until)
-    loading = ("resources._load", "resources.model_code")  # a model, and the model code (TensorFlow's import)
+    loading = ("resources._load", "resources.inference_class")  # a model, and the model code (TensorFlow's import)
     loads = [m for m in read_runs(run_log, since, until, kind="miss") if m["miss"].endswith(loading)]
     return {
         "server": seconds(runs) if runs else float("nan"),
@@ -462,14 +464,8 @@ FIRST_RUN_DONE_JS = """
 
 
 def percentile(values, q: float) -> float:
-    """The q-th percentile (0-100) by linear interpolation, as numpy's default; nan if empty."""
-    xs = sorted(values)
-    if not xs:
-        return float("nan")
-    pos = (len(xs) - 1) * q / 100
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+    """`np.percentile` (q in 0-100), but nan for no values (a table shows "n/a"), where NumPy raises."""
+    return float(np.percentile(values, q)) if len(values) else float("nan")
 
 
 def table(header: list[str], rows: list[list]) -> str:

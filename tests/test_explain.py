@@ -38,6 +38,15 @@ def test_a_shifted_digit_is_farther_than_a_damaged_one():
     assert explain.pixel_error(x, erased) == 4 * 5  # the 4-wide stroke loses a 5-row square's overlap
 
 
+def test_shift_moves_whole_pixels_either_way_and_fills_with_background():
+    x = np.random.default_rng(3).uniform(size=(6, 5)).astype(np.float32)
+    moved = explain.shift(x, dx=-2, dy=1)
+    expected = np.zeros_like(x)
+    expected[1:, :3] = x[:-1, 2:]
+    assert moved.dtype == x.dtype
+    np.testing.assert_array_equal(moved, expected)
+
+
 def test_normal_quantile_grid_and_interpolation():
     grid = explain.normal_quantile_grid(3)
     q = NormalDist().inv_cdf(0.05)
@@ -67,10 +76,6 @@ def test_auroc_is_the_probability_of_ranking_a_pair_right():
     assert (fpr[0], tpr[0], fpr[-1], tpr[-1]) == (0.0, 0.0, 1.0, 1.0)
 
 
-def test_percentile_of():
-    assert explain.percentile_of(3.0, np.arange(10)) == 40.0
-
-
 def test_ellipse_is_the_radius_sigma_contour_in_data_units():
     mean, std = np.array([1.0, -2.0]), np.array([0.5, 0.1])
     for radius in (1.0, 2.0):
@@ -78,15 +83,6 @@ def test_ellipse_is_the_radius_sigma_contour_in_data_units():
         assert path.shape == (41, 2) and np.allclose(path[0], path[-1])
         np.testing.assert_allclose(np.linalg.norm((path - mean) / std, axis=1), radius)
         np.testing.assert_allclose(path.max(0) - path.min(0), 2 * radius * std, rtol=0.01)
-
-
-def test_nearest_finds_the_closest_reference_by_brute_force():
-    rng = np.random.default_rng(1)
-    queries, refs = rng.normal(size=(7, 3, 4)), rng.normal(size=(30, 3, 4))
-    distance, index = explain.nearest(queries, refs)
-    brute = np.linalg.norm(queries.reshape(7, 1, -1) - refs.reshape(1, 30, -1), axis=2)
-    np.testing.assert_array_equal(index, brute.argmin(1))
-    np.testing.assert_allclose(distance, brute.min(1))
 
 
 def test_nearest_labels_count_the_k_nearest_codes_labels():

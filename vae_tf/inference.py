@@ -6,10 +6,9 @@ keeps per-call state), so nothing here goes through them: each method is a `tf.f
 over the plain Keras trunks, and the distributions are built with the layers' own pure
 `new` rules (see `vae_tf.models`). Each function is traced once, with a fixed input signature,
 at its first call (one trace at a time in the process, behind a lock), so later calls from many
-threads only run the traced graphs (~1 ms), never `predict`; a page traces only what it uses
-(the home page's first visit skips the ~0.15 s of the three functions it does not call).
-The functions have no data-dependent Python control flow, so AutoGraph is off: converting
-the Keras and TFP code it would walk was 70% of the tracing time (a profile of the start-up).
+threads only run the traced graphs, never `predict`, and a page traces only what it uses.
+The functions have no data-dependent Python control flow, so AutoGraph is off: converting the
+Keras and TFP code it would walk is most of a trace's time (BENCHMARKS.md, "Settings kept").
 """
 
 import threading
@@ -167,9 +166,8 @@ class Inference:
           chunk: samples drawn at once per image.
           max_codes: about this many codes are decoded at once (images are split to fit, at
             least one image of `chunk` codes per step), which bounds memory at about
-            max_codes * 784 * 4 bytes per tensor. As fast at 2,000 as at 20,000, and a server
-            that ran the larger kept ~230 MB more resident (the ELBO-curves page's bounds,
-            measured in one process).
+            max_codes * 784 * 4 bytes per tensor (the default's measured cost: BENCHMARKS.md,
+            "Settings kept").
         """
         images = np.asarray(images, np.float32).reshape((-1,) + models.IMAGE_SHAPE)
         chunk = max(1, min(chunk, k))
@@ -183,7 +181,7 @@ class Inference:
         total = np.full(len(images), -np.inf)
         for start in range(0, k, chunk):
             log_w = self.log_weights(images, min(chunk, k - start), seed, stream=start, first=first)
-            total = np.logaddexp(total, _logsumexp(log_w))
+            total = np.logaddexp(total, np.logaddexp.reduce(log_w, axis=0))
         return total - np.log(k)
 
 
@@ -223,9 +221,3 @@ def _as_images(images: np.ndarray) -> tf.Tensor:
 def _seed(seed: int, stream: int = 0) -> tf.Tensor:
     """A stateless seed tensor (2,) from an int and a stream number."""
     return tf.constant([int(seed) % (2**31), int(stream) % (2**31)], tf.int32)
-
-
-def _logsumexp(a: np.ndarray) -> np.ndarray:
-    """log sum exp over axis 0, stable."""
-    top = a.max(axis=0)
-    return top + np.log(np.exp(a - top).sum(axis=0))
