@@ -71,8 +71,8 @@ def test_ae_history_has_no_elbo(tmp_path):
 
 
 def test_a_killed_run_resumes_where_it_stopped(tmp_path):
-    out = tmp_path / "vae"
-    command = [sys.executable, "-m", "vae_tf.train", *SMALL, "--epochs", "40", "--output", str(out)]
+    out, epochs = tmp_path / "vae", 12  # enough that the run is killed well before its end
+    command = [sys.executable, "-m", "vae_tf.train", *SMALL, "--epochs", str(epochs), "--output", str(out)]
     env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
     first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     csv = out.with_name("vae.partial") / "history.csv"
@@ -83,12 +83,12 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     first.wait()
     assert not out.exists()  # nothing half-written where the site would look
     done_before = len(csv.read_text().splitlines()) - 1
-    assert 3 <= done_before < 40
+    assert 3 <= done_before < epochs
     second = subprocess.run(command + ["--verbose", "2"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert second.returncode == 0, second.stderr[-2000:]
     history = json.loads((out / store.HISTORY).read_text())
-    assert history["epoch"] == list(range(1, 41))
-    assert second.stdout.count("Epoch ") < 40  # it did not start over
+    assert history["epoch"] == list(range(1, epochs + 1))
+    assert second.stdout.count("Epoch ") <= epochs - done_before + 1  # it did not start over (one epoch may repeat)
 
 
 def test_a_nan_loss_stops_the_run_and_writes_no_model(tmp_path):
@@ -97,21 +97,30 @@ def test_a_nan_loss_stops_the_run_and_writes_no_model(tmp_path):
     assert not out.exists()
 
 
-def test_help_explains_every_flag(capsys):
+def test_help_explains_every_flag_and_the_model_flags_follow_the_config(capsys, monkeypatch):
     import pytest
 
+    from vae_tf import config
+
+    flags = [action for action in train.parser()._actions if action.dest != "help"]
+    assert [a.option_strings[0] for a in flags if not (a.help and a.help.strip())] == []
+    defaults = config.ModelConfig()
+    by_name = {a.dest: a for a in flags}
+    for field in ("kind", "latent_size", "prior", "beta"):
+        assert by_name[field].default == getattr(defaults, field), field
+    assert tuple(by_name["widths"].default) == defaults.widths
+    assert tuple(by_name["kind"].choices) == tuple(config.KINDS)
+    assert tuple(by_name["prior"].choices) == tuple(config.PRIORS)
+    monkeypatch.setenv("COLUMNS", "1000")  # no line breaks inside a hyphenated word
     with pytest.raises(SystemExit):
         train.parse_args(["--help"])
-    text = capsys.readouterr().out
-    for flag in (
-        "--kind",
-        "--latent-size",
-        "--epochs",
-        "--batch-size",
-        "--lr",
-        "--schedule",
-        "--seed",
-        "--data",
-        "--output",
-    ):
-        assert flag in text
+    text = " ".join(capsys.readouterr().out.split())
+    for meaning in (*config.KINDS.values(), *config.PRIORS.values()):
+        assert " ".join(meaning.split()) in text, meaning
+
+
+def test_the_sidebar_names_every_prior_of_the_config():
+    from vae_site import i18n
+    from vae_tf import config
+
+    assert [name for name in config.PRIORS if f"card_prior_{name}" not in i18n.catalog("site")] == []

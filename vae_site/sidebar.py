@@ -26,9 +26,7 @@ def model_card() -> None:
         if config is None:
             st.warning(t("site.card_missing"))
             return
-        prior = t("site.card_prior_standard")
-        if config.get("prior") == "vamp":
-            prior = t("site.card_prior_vamp", count=config["pseudo_inputs"])
+        prior = t("site.card_prior_" + config["prior"], count=config["pseudo_inputs"])  # one per config.PRIORS
         st.markdown(
             t(
                 "site.card_model",

@@ -4,9 +4,17 @@ import dataclasses
 import json
 from pathlib import Path
 
-KINDS = ("vae", "ae")
-TRUNKS = ("dense",)
-PRIORS = ("standard", "vamp")  # the classes are in vae_tf.priors
+# The choices of each field, with what they mean (the training script's --help says it).
+KINDS = {
+    "vae": "a VAE (Gaussian q(z|x), KL to the prior p(z))",
+    "ae": "the AE baseline (the same trunks, a deterministic code)",
+}
+TRUNKS = {"dense": "a multilayer perceptron"}
+PRIORS = {  # the classes are in vae_tf.priors
+    "standard": "N(0, I)",
+    "vamp": "a VampPrior (the mixture of q(z|u_k) over K learned pseudo-inputs u_k)",
+}
+VAMP_PSEUDO_INPUTS = 500  # K of a VampPrior when none is given (the field's default, 0, means no pseudo-inputs)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,11 +45,11 @@ class ModelConfig:
 
     def __post_init__(self):
         if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
+            raise ValueError(f"kind must be one of {tuple(KINDS)}, not {self.kind!r}")
         if self.trunk not in TRUNKS:
-            raise ValueError(f"trunk must be one of {TRUNKS}, not {self.trunk!r}")
+            raise ValueError(f"trunk must be one of {tuple(TRUNKS)}, not {self.trunk!r}")
         if self.prior not in PRIORS:
-            raise ValueError(f"prior must be one of {PRIORS}, not {self.prior!r}")
+            raise ValueError(f"prior must be one of {tuple(PRIORS)}, not {self.prior!r}")
         if self.prior == "vamp" and (self.kind != "vae" or self.pseudo_inputs < 1):
             raise ValueError("a VampPrior needs kind 'vae' and at least one pseudo-input")
         if not (self.beta > 0 and self.beta < float("inf")):

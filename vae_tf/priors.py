@@ -9,8 +9,9 @@ with the encoder's posteriors q(z|u_k) at K learned pseudo-inputs u_k as compone
 `GaussianMixture` implements the operations once (log-density, sampling, 1-D marginals, KL
 from q(z|x)) from its components, and a prior only says what its components are; N(0, I)
 overrides the few operations that have a closed form. A third prior is one more subclass,
-its name in `vae_tf.config.PRIORS`, and the line that builds it in
-`vae_tf.models.LatentVariableModel._make_prior` (which owns any weights it learns).
+its name and meaning in `vae_tf.config.PRIORS`, the line that builds it in
+`vae_tf.models.LatentVariableModel._make_prior` (which owns any weights it learns), and its
+name on the sidebar's model card (`card_prior_<name>` in vae_site/locales/site.toml).
 
 Training keeps TFP's design: `distribution()` is the `tfd` distribution that the encoder's
 `tfpl.KLDivergenceRegularizer` calls, exact KL or not as `exact_kl` says. Everything else

@@ -26,42 +26,48 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as tfk
 
-from vae_tf import data, models, store
+from vae_tf import config, data, models, store
 from vae_tf.config import ModelConfig
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    """The command line; every flag has a default and a help text."""
+    """The command line (see `parser`)."""
+    return parser().parse_args(argv)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line's parser; every flag has a default and a help text."""
     p = argparse.ArgumentParser(
         prog="python -m vae_tf.train",
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument(
-        "--kind",
-        choices=("vae", "ae"),
-        default="vae",
-        help="a VAE (Gaussian q(z|x), KL to N(0, I)) or the AE baseline (same trunks, deterministic code)",
-    )
-    p.add_argument("--latent-size", type=int, default=2, help="number of latent dimensions")
+    model = ModelConfig()  # the model's defaults and choices are the config's
+    p.add_argument("--kind", choices=tuple(config.KINDS), default=model.kind, help=_choices_help(config.KINDS))
+    p.add_argument("--latent-size", type=int, default=model.latent_size, help="number of latent dimensions")
     p.add_argument(
         "--widths",
         type=int,
         nargs="+",
-        default=[512, 256],
+        default=list(model.widths),
         help="hidden widths of the encoder; the decoder mirrors them",
     )
     p.add_argument(
         "--prior",
-        choices=("standard", "vamp"),
-        default="standard",
-        help="p(z) of a VAE: N(0, I), or a VampPrior (a mixture of q(z|u_k) over learned pseudo-inputs u_k)",
+        choices=tuple(config.PRIORS),
+        default=model.prior,
+        help="p(z) of a VAE: " + _choices_help(config.PRIORS),
     )
-    p.add_argument("--pseudo-inputs", type=int, default=500, help="number K of pseudo-inputs of a VampPrior")
+    p.add_argument(
+        "--pseudo-inputs",
+        type=int,
+        default=config.VAMP_PSEUDO_INPUTS,
+        help="number K of pseudo-inputs of a VampPrior",
+    )
     p.add_argument(
         "--beta",
         type=float,
-        default=1.0,
+        default=model.beta,
         help="weight of the KL term in the training loss (1 is the ELBO; a beta-VAE otherwise)",
     )
     p.add_argument("--epochs", type=int, default=30, help="passes over the training images")
@@ -90,7 +96,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=None,
         help="Keras progress: 0 silent, 1 bar, 2 a line per epoch (default: bar on a terminal)",
     )
-    return p.parse_args(argv)
+    return p
+
+
+def _choices_help(choices: dict[str, str]) -> str:
+    """A flag's help from a config's choices: "name: what it is" for each."""
+    return "; ".join(f"{name}: {meaning}" for name, meaning in choices.items()).replace("%", "%%")
 
 
 def pick_strategy() -> tf.distribute.Strategy:
@@ -186,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         f"devices: {[d.name for d in tf.config.list_logical_devices()]}; "
         f"replicas: {strategy.num_replicas_in_sync}; train {len(train)}, validation {len(validation)}"
     )
-    config = ModelConfig(
+    model_config = ModelConfig(
         kind=args.kind,
         latent_size=args.latent_size,
         widths=tuple(args.widths),
@@ -197,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     partial = args.output.with_name(args.output.name + ".partial")
     partial.mkdir(parents=True, exist_ok=True)
     with strategy.scope():
-        model = models.build(config)
+        model = models.build(model_config)
         steps = math.ceil(len(train) / args.batch_size)
         model.compile(optimizer=tfk.optimizers.Adam(learning_rate(args, steps)))
     # In this order: an epoch's CSV row is written before its checkpoint, so a run killed between
