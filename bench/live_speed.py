@@ -4,7 +4,7 @@
 
 Serves the site with `streamlit run` on 127.0.0.1 (script runs logged by `common.serve_timed`)
 and drives Debian's headless Chromium at 1280 px (see ../shared/BROWSER.md). Two measurements,
-each against the target of issue 14:
+each against its target:
 
 1. Hover decode (target <= 50 ms, 0 script runs): the pointer crosses each latent map (Sampling;
    AE vs VAE: the VAE's, the AE's and the β map) in `--moves` pointer moves. For every move the map

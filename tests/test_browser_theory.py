@@ -1,6 +1,6 @@
 """The Theory page in a real browser: its first screen (1280 x 800 and 390 x 800) holds what the
-visitor acts on (issue 23: the digit box and the latent map with the digit's q(z|x)); at phone width
-the digit box refuses a number it has no digit for (issue 12: typing 1000 showed "Press Enter to
+visitor acts on (the digit box and the latent map with the digit's q(z|x)); at phone width
+the digit box refuses a number it has no digit for (typing 1000 once showed "Press Enter to
 apply" and Enter did nothing), the ε button draws a new z, and no equation is wider than the page,
 in English and in Korean."""
 
@@ -66,7 +66,7 @@ def test_no_equation_is_wider_than_a_phone(site, lang):
     page.close()
 
 
-FIRST_SCREEN = 800  # px: the height of the first screen the issue names (1280 x 800 and 390 x 800)
+FIRST_SCREEN = 800  # px: the height of a laptop's first screen (1280 x 800, and 390 x 800 for a phone)
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

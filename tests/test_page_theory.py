@@ -49,7 +49,7 @@ def test_theory_shows_pixel_errors_and_the_live_elbo(page, served, bundled):
 
 
 def test_the_words_under_the_chart_come_from_the_chart(page):
-    """Issue 12: the numbers and the verb ("flat since", "still climbing") are read off the plotted curve."""
+    """The numbers and the verb ("flat since", "still climbing") are read off the plotted curve: they cannot drift."""
     (chart,) = charts(page)
     frame = chart["estimates"]
     assert frame.groupby("proposal")["samples"].max().to_dict() == {"prior": 5_000, "importance": 1_000}

@@ -1,4 +1,4 @@
-"""A link can break a page (issue 12): arbitrary text in any URL parameter never does.
+"""A link can break a page: arbitrary text in any URL parameter never does.
 
 Hypothesis throws arbitrary text and nasty values (nan, inf, -0, 1e400, huge and repeated lists,
 unicode, empty values, repeated parameters) at every page's URL parameters in AppTest: the names

@@ -3,8 +3,8 @@
 TensorFlow reads its environment once, when it is imported (at the first model load), so these
 settings must be in place before anything imports it; `configure` is the first call of
 streamlit_app.py and of tests/conftest.py, so the in-process tests run in the set-up the server
-runs in. A variable already set in the environment wins. The measured gains are in BENCHMARKS.md
-(site_speed).
+runs in. A variable already set in the environment wins. Each setting's measured gain is in
+BENCHMARKS.md, "Settings kept for their measured gain".
 """
 
 import ctypes
@@ -14,14 +14,14 @@ SERVING_ENVIRONMENT = {
     # Keep Keras 3 out of the process. TensorFlow 2.21 imports it by default, and while `keras` is
     # in sys.modules Streamlit calls `keras.backend.clear_session()` after every script run, which
     # empties TensorFlow's kernel cache (each traced function then rebuilt its kernels on every
-    # run: decode of 8 codes 20 ms instead of 2). The project uses tf_keras, which this makes tf.keras.
+    # run). The project uses tf_keras, which this makes tf.keras.
     "TF_USE_LEGACY_KERAS": "1",
     # One thread per TensorFlow op: every session runs in a thread of its own already, and on
     # 2 cores the default op pools made the sessions' small graph calls wait on each other.
     "TF_NUM_INTRAOP_THREADS": "1",
     # The same for NumPy's and SciPy's OpenBLAS (read when NumPy is first imported, after this): two
-    # threads spinning on 2 shared cores made AE vs VAE's products (4 x 200 decoded codes scored per
-    # seed) several times slower. The gain is in BENCHMARKS.md, "Settings kept for their measured gain".
+    # threads spinning on 2 shared cores made AE vs VAE's products (decoded codes scored per seed)
+    # slower.
     "OPENBLAS_NUM_THREADS": "1",
     "TF_CPP_MIN_LOG_LEVEL": "2",
 }
@@ -39,8 +39,7 @@ def _tune_malloc() -> None:
 
     Every script run is a new thread, and glibc gives threads arenas of their own that keep what
     they freed; a fixed 1 MB mmap threshold returns every large buffer (decoded batches) to the
-    system when it is freed. Measured with bench/site_speed.py (BENCHMARKS.md): with every page
-    used 950 -> 887 MB. Elsewhere than glibc this does nothing.
+    system when it is freed. Elsewhere than glibc this does nothing.
     """
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the process's own symbols, glibc's among them
