@@ -165,7 +165,7 @@ def test_the_shipped_figure_is_read_without_loading_its_model(monkeypatch):
     np.testing.assert_array_equal(read["prior"], shipped["prior"])
 
 
-# --- Issue 23: the overview, true sentences for every digit, prompts, recap, alt texts -------------
+# --- The overview, true sentences for every digit, prompts, recap, alt texts ----------------------
 
 
 def _latent_map(at) -> dict:
@@ -211,7 +211,7 @@ def _ratio(text: str) -> float:
 
 @pytest.mark.parametrize("index", [5, 239, 314, 511, 330])
 def test_the_comparison_of_the_two_estimates_is_true_for_every_digit(index):
-    """Issue 23: digits #239, #314, #511 have q's estimate *below* the prior's; the page said
+    """Digits #239, #314, #511 have q's estimate *below* the prior's; the page once said
     "−0.8 nats above" and "e^0 times larger" (with a literal caret)."""
     at = answered(open_page(digit=str(index)))
     (chart,) = charts(at)
