@@ -53,6 +53,16 @@ def load_mnist(path: str | Path | None = None) -> dict[str, Split]:
     }
 
 
+def add_data_flag(parser) -> None:
+    """The scripts' `--data` flag, the `path` of `load_mnist` (an argparse parser's)."""
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="MNIST .npz in Keras's layout; without it Keras downloads MNIST (needs the internet)",
+    )
+
+
 def to_probabilities(images: np.ndarray) -> np.ndarray:
     """uint8 images (N, 28, 28) to float32 probabilities (N, 28, 28, 1) in [0, 1]."""
     images = np.asarray(images)

@@ -39,12 +39,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--model", type=Path, required=True, help="model directory (config.json + weights)")
-    p.add_argument(
-        "--data",
-        type=Path,
-        default=None,
-        help="MNIST .npz in Keras's layout; without it Keras downloads MNIST (needs the internet)",
-    )
+    data.add_data_flag(p)
     p.add_argument("--k", type=int, default=5000, help="importance samples per image for the IWAE bound")
     p.add_argument(
         "--chunk",

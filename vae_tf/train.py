@@ -80,12 +80,7 @@ def parser() -> argparse.ArgumentParser:
         help="learning rate schedule; cosine decays to 5%% of --lr by the last step",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of initialisation, shuffling, binarization and the split")
-    p.add_argument(
-        "--data",
-        type=Path,
-        default=None,
-        help="MNIST .npz in Keras's layout; without it Keras downloads MNIST (needs the internet)",
-    )
+    data.add_data_flag(p)
     p.add_argument("--validation-size", type=int, default=5000, help="training images held out for validation")
     p.add_argument("--limit", type=int, default=None, help="use only the first N training images (for quick tests)")
     p.add_argument("--output", type=Path, required=True, help="model directory to write, e.g. models/vae-2d")

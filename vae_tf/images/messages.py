@@ -7,40 +7,16 @@ of `CODES` has one, with the placeholders the code's values fill). `str()` of a 
 code and values, for logs and scripts.
 """
 
-CODES = (
-    # Refusals (ImageError, NoDigitFound)
-    "empty_file",
-    "not_an_image",
-    "truncated",
-    "damaged",
-    "too_large_file",
-    "too_many_pixels",
-    "too_many_pixels_count",
-    "too_many_pixels_unknown",
-    "too_small",
-    "blank",
-    "canvas_empty",
-    # Notes
-    "edge_clutter",
-    "separate_marks",
-    "touches_edge",
-    "strokes_thin",
-    "strokes_thick",
-    "outline_filled",
-    "as_is",
-    # Steps
-    "step_grayscale",
-    "step_lighting",
-    "step_ink_white",
-    "step_background",
-    "step_stray_marks",
-    "step_cropped",
-    "step_outline",
-    "step_strokes",
-    "step_fitted",
-    "step_centred",
-    "step_canvas",
-)
+REFUSALS = (  # ImageError, NoDigitFound
+    "empty_file", "not_an_image", "truncated", "damaged", "too_large_file", "too_many_pixels",
+    "too_many_pixels_count", "too_many_pixels_unknown", "too_small", "blank", "canvas_empty"
+)  # fmt: skip
+NOTES = ("edge_clutter", "separate_marks", "touches_edge", "strokes_thin", "strokes_thick", "outline_filled", "as_is")
+STEPS = (
+    "step_grayscale", "step_lighting", "step_ink_white", "step_background", "step_stray_marks", "step_cropped",
+    "step_outline", "step_strokes", "step_fitted", "step_centred", "step_canvas"
+)  # fmt: skip
+CODES = REFUSALS + NOTES + STEPS
 
 
 class Text:
