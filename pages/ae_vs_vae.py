@@ -15,6 +15,7 @@ PAIRS = ("vae_2d", "ae_2d", "vae_32d", "ae_32d")
 CODES = 200  # prior codes per model behind the holes table
 SHOWN = 16  # of which each model shows the first
 BETAS = ("0",) + tuple(f"{b:g}" for b in store.BETA_FAMILY)  # "0" is the AE: the beta -> 0 end
+START = 1.0  # the slider's first β: the ELBO itself
 RECONSTRUCTED = list(range(8))  # test digits reconstructed by the chosen beta model
 RINGED = RECONSTRUCTED[:3]  # ... whose posteriors the beta map draws
 SHARED = ["prior_seed", "beta", "a", "b"]
@@ -193,9 +194,9 @@ def beta_posteriors(role: str, served) -> list:
 def beta_prompt(code: str) -> None:
     """Before β moves up from 1: what happens to the KL? Answered from the family's metrics files."""
     metrics = {b: resources.model_json(r, store.METRICS) for b, r in store.BETA_FAMILY.items()}
-    if any(m is None for m in metrics.values()) or 1.0 not in metrics:
+    if any(m is None for m in metrics.values()) or START not in metrics:
         return
-    one, higher = metrics[1.0], [m for b, m in metrics.items() if b > 1]
+    one, higher = metrics[START], [m for b, m in metrics.items() if b > START]
     answer = (
         "falls"
         if all(m["kl"] < one["kl"] for m in higher)
@@ -207,18 +208,19 @@ def beta_prompt(code: str) -> None:
     chosen = metrics.get(beta, one)
     teach.predict(
         "beta_kl",
-        t("ae_vs_vae.predict_beta"),
+        t("ae_vs_vae.predict_beta", start=f"{START:g}", higher=", ".join(f"{b:g}" for b in metrics if b > START)),
         {c: t(f"ae_vs_vae.predict_beta_{c}") for c in ("falls", "stays", "rises")},
         answer if answer != "mixed" else "stays",
         t(
             "ae_vs_vae.predict_beta_reveal",
             beta=beta,
             kl=chosen["kl"],
+            start=f"{START:g}",
             kl_one=one["kl"],
             d=chosen["recon_nll"],
             d_one=one["recon_nll"],
         ),
-        ready=beta > 1,
+        ready=beta > START,
     )
 
 
@@ -227,7 +229,7 @@ def beta_prior(role: str) -> None:
     """The chosen model's decoded prior codes, from the page's seed (rerun with it, see `holes`)."""
     seed = st.session_state["prior_seed"]
     st.subheader(t("ae_vs_vae.beta_prior"))
-    alt = t("ae_vs_vae.beta_prior_alt", shown=SHOWN, model=resources.title(role), seed=seed)
+    alt = t("ae_vs_vae.beta_prior_alt", shown=SHOWN, model=resources.title(role), seed=seed, columns=4)
     display.picture(display.grid(prior_decodes(role, seed, SHOWN), columns=4, size=56), alt=alt)
 
 
@@ -267,7 +269,7 @@ st.markdown(
 code = share.select_slider(
     t("ae_vs_vae.beta_slider"),
     "beta",
-    "1",
+    f"{START:g}",
     BETAS,
     help=t("ae_vs_vae.beta_help"),
     format_func=lambda c: t("ae_vs_vae.beta_option_ae") if c == "0" else f"β = {c}",

@@ -103,7 +103,7 @@ if growth:
     reveal = t("elbo_curves.predict_kl_reveal", model=resources.title("vae_32d"), first=first, last=last, epochs=epochs)
     teach.predict(
         "kl_growth",
-        t("elbo_curves.predict_kl"),
+        t("elbo_curves.predict_kl", model=resources.title("vae_32d")),
         {c: t(f"elbo_curves.predict_kl_{c}") for c in ("falls", "flat", "rises")},
         answer,
         reveal + (" " + t("elbo_curves.predict_kl_why") if answer == "rises" else ""),

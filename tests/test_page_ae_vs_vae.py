@@ -135,7 +135,7 @@ def test_every_image_says_what_it_shows_with_the_numbers_beside_it(lang, bundled
     pickers = [a for a in said if a == ""]  # the pickers' digits only repeat the caption under them
     assert len(pickers) == 2 and len(said) == 12 and all(a or a in pickers for a in said)
     beta = text(lang, "site.model_beta", beta=1.0)
-    assert text(lang, "ae_vs_vae.beta_prior_alt", shown=16, model=beta, seed=7) in said
+    assert text(lang, "ae_vs_vae.beta_prior_alt", shown=16, model=beta, seed=7, columns=4) in said
     digits = ", ".join(f"#{i} ({bundled[1][i]})" for i in range(8))
     assert text(lang, "ae_vs_vae.beta_recon_alt", digits=digits, model=beta) in said
 

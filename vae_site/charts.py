@@ -157,7 +157,7 @@ def plane_spec(lang: str, vaes: tuple, aes: tuple, rate_domain: tuple) -> dict:
     ae_labels = (
         alt.Chart(alt.Data(name="ae"))
         .mark_text(align="left", dx=4, dy=-6, fontSize=11)
-        .encode(x="distortion:Q", y=alt.value(28), text="model:N", color=_colour(lang, vaes + aes, None))
+        .encode(x="distortion:Q", y=alt.value(40), text="model:N", color=_colour(lang, vaes + aes, None))
     )
     path = (
         alt.Chart(alt.Data(name="beta_path")).mark_line(color=DARK_GREY, strokeWidth=1).encode(x=x, y=y, order="beta:Q")
