@@ -194,8 +194,15 @@ def test_a_stroke_moves_q_z_given_x_on_the_map_in_the_browser_as_the_server_comp
     assert page.locator(MAP).first.locator("path.lm-ring").count() == 2  # its 1- and 2-sigma rings
     took = np.array(page.evaluate("() => window.__drawingPadStats.analyse"))
     print(f"\npad: {len(took)} analyses, median {np.median(took):.1f} ms, max {took.max():.1f} ms")
+    assert "drawn very small" not in page.locator(".dp-note").first.inner_text()
     page.locator(".dp-clear").first.click()
     assert shown.get_attribute("data-q") == ""
+    mouse_strokes(page, surface, [[(0.45, 0.4), (0.47, 0.6)]])  # small: the page redraws its strokes
+    wait_idle(page, settle_ms=800)
+    png = surface.evaluate("c => c.toDataURL('image/png')").split(",", 1)[1]
+    rgba = np.asarray(Image.open(io.BytesIO(base64.b64decode(png))).convert("RGBA"))
+    assert "step_strokes" in [c.code for c, _ in preprocess_canvas(rgba).steps]
+    assert "drawn very small" in page.locator(".dp-note").first.inner_text()  # and the map's note says so
     page.close()
 
 

@@ -6,8 +6,9 @@ shown, a line naming the keyboard alternative, and, when asked for, a 2-D VAE's 
 beside the pad (under it when the column is narrow, as on a phone).
 
 After every stroke the browser turns the drawing into a 28x28 digit as `vae_tf.images` does
-(the crop, the 20x20 fit and the centring by mass; not the outline filling and stroke
-redrawing, which the pad's fixed pen rarely needs), runs the 2-D VAE's encoder on it with the
+(the crop, the 20x20 fit and the centring by mass; not the outline filling, which the pad's
+pen never needs, nor the stroke redrawing, which it needs only for a digit drawn very small or
+edge to edge: the note under the map then says the page's q(z|x) may differ), runs the 2-D VAE's encoder on it with the
 weights `python -m vae_tf.export_decoder` exported (float16), and draws q(z|x) on the map: no
 message to the server, no rerun. It then sends the drawing as a PNG; the server runs the whole
 preprocessing (`vae_tf.images.preprocess_canvas`) and the page its analysis, so what the page
@@ -36,7 +37,7 @@ _PAD = st.components.v2.component(
 )
 _PNG = "data:image/png;base64,"
 MAX_PNG_CHARS = 2_000_000  # a 280x280 drawing is a few tens of kB; anything far larger is not from the pad
-_TEXTS = ("pad_label", "clear", "name", "map_note", "map_empty", "unavailable")
+_TEXTS = ("pad_label", "clear", "name", "map_note", "map_redrawn", "map_empty", "unavailable")
 
 
 def pad(key: str, map_role: str | None = None, keyboard: str | None = None) -> uploads.Digit | None:

@@ -70,7 +70,8 @@ function resize(a, w, h, ow, oh, box) {
   return out;
 }
 
-// recipe.finish without its outline filling and stroke redrawing (which a pad's pen does not need):
+// recipe.finish without its outline filling and stroke redrawing (the pad's pen needs the latter
+// only for a digit drawn very small or edge to edge: `redrawn` says so, and the note under the map):
 // crop with a 5% margin, fit the ink's box into 20x20, trim, centre by mass in 28x28, scale to max 1.
 function mnistDigit(ink, w, h) {
   const [top, bottom, left, right] = bbox(ink, w, h), long = Math.max(bottom - top, right - left);
@@ -97,7 +98,12 @@ function mnistDigit(ink, w, h) {
   for (let y = 0; y < rows; y++) for (let x = 0; x < cols; x++) {
     const v = fitted[(t + y) * fw + l + x]; digit[(dy + y) * SIDE + dx + x] = v; most = Math.max(most, v);
   }
-  return digit.map((v) => v / most);
+  const out = digit.map((v) => v / most);
+  // The page redraws strokes far from MNIST's width (recipe.normalise_strokes: outside 1.5-4.6 px
+  // at 20x20); with the pad's fixed pen that is a digit drawn very small or edge to edge.
+  const pen = (PEN * FIT) / long;
+  out.redrawn = pen < 1.5 || pen > 4.6;
+  return out;
 }
 
 // q(z|x) = N(mu, diag softplus(s)^2) from the encoder trunk's 4 outputs (tfpl.IndependentNormal's rule).
@@ -174,7 +180,8 @@ function analyse(root) {
 
 function showMap(root) {
   const state = root.__pad, data = state.data, text = data.text;
-  const note = !data.map ? "" : !data.encoder ? text.unavailable : state.q ? text.map_note : text.map_empty;
+  const note = !data.map ? "" : !data.encoder ? text.unavailable : !state.q ? text.map_empty
+    : state.digit.redrawn ? text.map_note + " " + text.map_redrawn : text.map_note;
   root.querySelector(".dp-note").textContent = note;
   if (!data.map) return;
   const map = root.querySelector(".lm"), q = state.q;
