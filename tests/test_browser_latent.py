@@ -155,17 +155,24 @@ def test_the_arrow_keys_move_the_point_and_the_label_says_where(site):
     ctx.close()
 
 
-def test_a_legend_digit_picks_out_its_class(site):
+def test_a_legend_digit_picks_out_its_class_by_keyboard_too(site, tmp_path):
+    """A second channel beside colour: seen through Chromium's deuteranopia emulation (screenshots printed with -s)."""
     from vae_tf import data, store
 
     labels = data.load_npz_split(store.ASSETS_DIR / "mnist_test_1000.npz").y
     ctx, page, svg, frames = _open(site, LAPTOP)
+    ctx.new_cdp_session(page).send("Emulation.setEmulatedVisionDeficiency", {"type": "deuteranopia"})
+    plot = page.locator(".lm").first
+    plot.screenshot(path=tmp_path / "deuteranopia.png")
     button = page.locator("button.lm-class", has_text="3").first
-    button.click()
+    button.focus()
+    page.keyboard.press("Enter")
     assert button.get_attribute("aria-pressed") == "true"
     assert svg.locator("circle.lm-on").count() == int((labels == 3).sum())
     assert svg.locator("g.lm-picking").count() == 1  # the other classes faded
-    button.click()
+    plot.screenshot(path=tmp_path / "deuteranopia-3.png")
+    print(f"\nlegend: {tmp_path / 'deuteranopia.png'}, {tmp_path / 'deuteranopia-3.png'}")
+    page.keyboard.press("Space")
     assert svg.locator("circle.lm-on").count() == 0 and button.get_attribute("aria-pressed") == "false"
     ctx.close()
 
