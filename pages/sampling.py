@@ -14,14 +14,7 @@ QUANTILES = (0.05, 0.95)  # the grid's codes: equally spaced quantiles of N(0, 1
 DIMENSION_RANGE = (-3.0, 3.0)  # each latent dimension's slider, and how far the page moves one to see its effect
 VISIBLE = 0.5  # a dimension "changes the digit" when some pixel's probability moves by more than this
 
-# Korean lines break between any two syllables by default: keep words whole (English is unchanged).
-KEEP_WORDS = (
-    "<style>[data-testid='stMain'] :is(p, li, span, h1, h2, h3) "
-    "{word-break: keep-all !important; overflow-wrap: break-word;}</style>"
-)
-
 display.crisp_images()
-st.html(KEEP_WORDS)
 st.title(t("sampling.title"))
 st.info(t("sampling.try_this"), icon=":material/lightbulb:")
 navigation.link("pages/glossary.py", "sampling.glossary_link", icon=":material/dictionary:")

@@ -33,6 +33,9 @@ IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 EXCEPTION = "[data-testid='stException']"
 PHONE = {"width": 390, "height": 2400}
 LAPTOP = {"width": 1280, "height": 2400}
+AXE = ROOT / "tests" / "axe" / "axe.min.js"  # vendored from npm (tests/axe/README.md), never fetched
+AXE_VERSION = "4.14.1"
+SHOTS = ROOT / "screenshots" / "tmp"  # what tests draw for a person to look at (not committed)
 
 needs_chromium = pytest.mark.skipif(
     not shutil.which(CHROMIUM) and not os.environ.get("CI"), reason="Debian's chromium is not installed"
@@ -194,3 +197,26 @@ def digit_png(path: Path, digit: int, seed: int) -> Path:
     )
     image.rotate(rng.uniform(-12, 12), fillcolor=255).save(path)
     return path
+
+
+def page_paths() -> list[str]:
+    """Every page's URL path in story order ("" for the home page), from vae_site.navigation.PAGES."""
+    from vae_site import navigation
+
+    return ["" if i == 0 else Path(file).stem for i, (file, _, _) in enumerate(navigation.PAGES)]
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations on the page as it is now (every rule axe runs by default, WCAG 2.2 A and AA
+    among them): [{"id", "impact", "help", "nodes": [{"target", "html", "failureSummary"}]}]."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    assert page.evaluate("() => axe.version") == AXE_VERSION
+    return page.evaluate(
+        """async () => {
+          const result = await axe.run(document, {resultTypes: ["violations"]});
+          return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => ({target: n.target, html: n.html.slice(0, 200),
+                                      failureSummary: n.failureSummary}))}));
+        }"""
+    )

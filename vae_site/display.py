@@ -32,8 +32,12 @@ _CRISP = "<style>[data-testid='stImage'] img {image-rendering: pixelated;}</styl
 #   edge it can scroll towards says so (the "scrolling shadows" technique: the two cover
 #   gradients, white as the page (.streamlit/config.toml's theme), scroll with the content and
 #   hide the shadows once an end is reached);
-# - captions and labels break between words only, never inside one (`keep-all` is also how
-#   Korean is set: between 어절, not between syllables).
+# - text breaks between words only, never inside one (`keep-all` is how Korean is set: between
+#   어절, not between syllables, which is Chrome's default);
+# - grey text (captions, the sidebar's labels: Streamlit fades the theme's text colour, 4.0-4.2:1 on
+#   white) is #55595e at full opacity, 7.0:1 on white and 6.3:1 on the sidebar's grey (WCAG AA: 4.5:1);
+# - whatever has the keyboard's focus shows a ring in the theme's blue;
+# - a visitor who asks for less motion (prefers-reduced-motion) gets no animation or transition.
 _SITE_STYLE = """<style>
 .katex-display, [data-testid='stMarkdownContainer'] .katex-display {
   overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 0.25rem 0;
@@ -47,13 +51,28 @@ _SITE_STYLE = """<style>
 .katex-display > .katex { display: inline-block; }
 [data-testid='stCaptionContainer'], [data-testid='stImageCaption'], [data-testid='stWidgetLabel'],
 [data-testid='stMetricLabel'], [data-testid='stMarkdownContainer'],
-[data-testid='stMarkdownContainer'] p, [data-testid='stMarkdownContainer'] li, h1, h2, h3 {
-  word-break: keep-all; overflow-wrap: normal; hyphens: manual;
+[data-testid='stMarkdownContainer'] p, [data-testid='stMarkdownContainer'] li,
+[data-testid='stMain'] :is(p, li, span, h1, h2, h3), h1, h2, h3 {
+  word-break: keep-all !important; overflow-wrap: normal; hyphens: manual;
+}
+[data-testid='stCaptionContainer'], [data-testid='stImageCaption'], [data-testid='stCaptionContainer'] * {
+  color: #55595e !important; opacity: 1 !important;
+}
+:focus-visible { outline: 2px solid #364fc7 !important; outline-offset: 2px; }
+@media (prefers-reduced-motion: reduce) {
+  *, *::before, *::after {
+    animation-duration: 0.01ms !important; animation-iteration-count: 1 !important;
+    transition-duration: 0.01ms !important; scroll-behavior: auto !important;
+  }
 }
 /* the site's page list (vae_site.navigation.menu), set off from the rest of the sidebar */
 .st-key-site_menu { gap: 0.25rem; padding-bottom: 1rem; border-bottom: 1px solid rgba(49, 51, 63, 0.2); }
 .st-key-site_menu [data-testid='stPageLink-NavLink'] { min-height: 2.25rem; }  /* a finger's target */
 </style>"""
+
+# The page's language, for screen readers' voices and the browser's line breaking: Streamlit's page
+# always says `<html lang="en">`. Set again on every run (a script in st.html runs when it is drawn).
+_LANG = '<script>document.documentElement.lang = "{lang}";</script>'
 
 # At phone width Streamlit lays the sidebar over the page and leaves it open after a page is
 # chosen in it; close it as a phone app would. One listener per browser tab (the guard).
@@ -72,10 +91,11 @@ if (!window.vaeClosesSidebar) {
 </script>"""
 
 
-def site_style() -> None:
-    """Once per run, before anything else: the site's style and the phone's sidebar behaviour."""
+def site_style(lang: str) -> None:
+    """Once per run, before anything else: the site's style, the page's language `lang` ("en", "ko"),
+    and the phone's sidebar behaviour."""
     st.html(_SITE_STYLE)
-    st.html(_CLOSE_SIDEBAR, unsafe_allow_javascript=True)
+    st.html(_LANG.format(lang=lang) + _CLOSE_SIDEBAR, unsafe_allow_javascript=True)
 
 
 def crisp_images() -> None:

@@ -13,10 +13,16 @@ the entry point, as `st.navigation` itself would have flagged it. Streamlit's fl
 internal: if an upgrade moves it, tests/test_browser.py's deep-link test fails.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from vae_site import display, i18n, sidebar
 from vae_site.i18n import t
+
+# The tab's icon, a test 8 of MNIST in the theme's blue, served by the site itself (a `:material/` page
+# icon is fetched from a font host on every run, and missing offline).
+ICON = Path(__file__).resolve().parent.parent / "static" / "icon.png"
 
 # (file, catalog key of its title, icon), in the order the story is told.
 PAGES = [
@@ -35,8 +41,8 @@ _ROUTED = "_navigation_routed"  # session key: this run went through `run`
 
 def run() -> None:
     """The whole site: language, page config, navigation, sidebar, then the chosen page."""
-    display.site_style()
-    st.set_page_config(page_title=t("site.title"), page_icon=":material/neurology:", layout="wide")
+    display.site_style(i18n.current())
+    st.set_page_config(page_title=t("site.title"), page_icon=str(ICON), layout="wide")
     pages = [st.Page(path, title=t(key), icon=icon, default=(i == 0)) for i, (path, key, icon) in enumerate(PAGES)]
     page = st.navigation(pages, position="hidden")
     st.session_state[_ROUTED] = True

@@ -1,0 +1,174 @@
+"""Everyone can use the site: axe-core on every page, the page's language, and no request off the site.
+
+Every page in vae_site.navigation.PAGES (a new page joins by being listed there), in English and
+Korean, at 1280 and 390 px: after it settles and after one interaction on it, axe-core (vendored,
+tests/axe/) finds nothing critical or serious; `<html lang>` is the site's language; and every
+request the browser made went to the site itself (127.0.0.1), none to a CDN or a font host.
+The counts by rule go to screenshots/tmp/a11y/axe.json (run with -s to see them printed).
+
+Needs Debian's Chromium at /usr/bin/chromium (scripts/test.sh installs it).
+"""
+
+import collections
+import json
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests import browser
+
+pytestmark = browser.needs_chromium
+
+SIDEBAR = "[data-testid='stSidebar']"
+OUT = browser.SHOTS / "a11y"
+WIDTHS = {"1280": browser.LAPTOP, "390": browser.PHONE}
+LOCALES = {"en": "en-US", "ko": "ko-KR"}
+BLOCKING = {"critical", "serious"}
+VIEWS = [(path, lang, width) for path in browser.page_paths() for lang in LOCALES for width in WIDTHS]
+COUNTS: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)  # "impact rule" -> views
+
+
+def click_step_up(key: str):
+    return lambda page: page.locator(f".st-key-{key} [data-testid='stNumberInputStepUp']").click()
+
+
+def click_second_option(key: str):
+    return lambda page: page.locator(f".st-key-{key} label").nth(1).click()
+
+
+# One interaction per page, the page's own main control; a page not listed here opens its first
+# expander, or else presses its first button.
+INTERACTIONS = {
+    "": lambda page: page.locator(".st-key-new_eps button").click(),
+    "sampling": click_step_up("seed"),
+    "reconstruction": lambda page: page.locator(".st-key-fit label").click(),
+    "ae_vs_vae": click_step_up("prior_seed"),
+    "elbo_curves": click_second_option("term"),
+    "anomaly": click_second_option("score"),
+}
+
+
+def first_control(page) -> None:
+    main = page.locator("[data-testid='stMain']")
+    expanders = main.locator("[data-testid='stExpander'] summary")
+    (expanders if expanders.count() else main.locator("button")).first.click()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with browser.serving() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser.chromium() as launched:
+        yield launched
+    OUT.mkdir(parents=True, exist_ok=True)
+    counts = {rule: dict(views) for rule, views in sorted(COUNTS.items())}
+    (OUT / "axe.json").write_text(json.dumps(counts, indent=1, ensure_ascii=False))
+    print("\naxe-core violations, nodes by rule (impact rule: {view: nodes}):")
+    for rule, views in counts.items():
+        print(f"  {rule}: {sum(views.values())} nodes in {len(views)} views")
+
+
+def new_page(chromium, lang: str, width: str, requests: list):
+    """A fresh browser context for one view, recording the URL of every request it makes."""
+    phone = width == "390"
+    context = chromium.new_context(
+        viewport=WIDTHS[width], locale=LOCALES[lang], has_touch=phone, is_mobile=phone, reduced_motion="reduce"
+    )
+    context.on("request", lambda request: requests.append(request.url))
+    return context.new_page()
+
+
+def settle(page) -> None:
+    browser.wait_idle(page, settle_ms=800)  # charts and the maps draw after the script's run
+
+
+def audit(page, view: str) -> list[dict]:
+    """axe's violations now, in the page and its same-origin frames; counted in COUNTS under `view`."""
+    for frame in page.frames[1:]:
+        if not frame.is_detached() and not frame.evaluate("() => typeof window.axe === 'object'"):
+            frame.add_script_tag(path=str(browser.AXE))
+    found = browser.axe_violations(page)
+    for v in found:
+        COUNTS[f"{v['impact']} {v['id']}"][view] += len(v["nodes"])
+    return [v for v in found if v["impact"] in BLOCKING]
+
+
+def describe(violations: list[dict]) -> str:
+    """One line per element (five at most per rule and view): the rule, the element, why it fails."""
+    return "\n".join(
+        f"{v['impact']} {v['id']}: {n['html'][:120]} | {n['failureSummary'].splitlines()[-1][:160]}"
+        for v in violations
+        for n in v["nodes"][:5]
+    )
+
+
+def colour_blind_shots(page, name: str) -> list:
+    """Screenshots of the page's latent maps and charts as seen with deuteranopia and protanopia (Chromium's
+    emulation, through the DevTools protocol), for a person to look at; returns the files written."""
+    found = page.locator(".lm, [data-testid='stVegaLiteChart']")
+    charts = [found.nth(i) for i in range(found.count()) if found.nth(i).is_visible()]
+    if not charts:
+        return []
+    OUT.mkdir(parents=True, exist_ok=True)
+    cdp = page.context.new_cdp_session(page)
+    written = []
+    for vision in ("none", "deuteranopia", "protanopia"):
+        cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": vision})
+        for i, chart in enumerate(charts):
+            written.append(OUT / f"{name or 'theory'}-{i}-{vision}.png")
+            chart.screenshot(path=written[-1])
+    cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": "none"})
+    return written
+
+
+def html_lang(page) -> str:
+    return page.evaluate("() => document.documentElement.lang")
+
+
+@pytest.mark.parametrize(("path", "lang", "width"), VIEWS, ids=[f"/{p} {lang} {w}" for p, lang, w in VIEWS])
+def test_axe_finds_nothing_serious_and_every_request_stays_on_the_site(server, chromium, path, lang, width):
+    requests: list[str] = []
+    page = new_page(chromium, lang, width, requests)
+    try:
+        browser.open_site(page, f"{server}/{path}?lang={lang}")
+        settle(page)
+        langs = [html_lang(page)]
+        blocking = audit(page, f"/{path} {lang} {width}")
+        if (lang, width) == ("en", "1280"):
+            colour_blind_shots(page, path)
+        INTERACTIONS.get(path, first_control)(page)
+        settle(page)
+        assert page.locator(browser.EXCEPTION).count() == 0
+        langs.append(html_lang(page))
+        blocking += audit(page, f"/{path} {lang} {width} after")
+    finally:
+        page.context.close()
+    site = urlsplit(server).netloc
+    away = sorted({u for u in requests if urlsplit(u).scheme in ("http", "https", "ws", "wss")})
+    away = [u for u in away if urlsplit(u).netloc != site]
+    assert not away, f"requests that left the site: {away}"
+    assert langs == [lang, lang], "<html lang> before and after the interaction"
+    assert not blocking, describe(blocking)
+
+
+def test_the_page_language_follows_a_switch_and_a_page_change(server, chromium):
+    page = new_page(chromium, "en", "1280", [])
+    try:
+        browser.open_site(page, f"{server}/sampling?lang=en")
+        assert html_lang(page) == "en"
+        page.locator(f"{SIDEBAR} button", has_text="한국어").first.click()
+        browser.wait_idle(page)
+        assert html_lang(page) == "ko"
+        page.locator(f"{SIDEBAR} .st-key-site_menu a").nth(3).click()
+        browser.wait_idle(page)
+        assert "/ae_vs_vae" in page.url
+        assert html_lang(page) == "ko"
+        page.locator(f"{SIDEBAR} button", has_text="English").first.click()
+        browser.wait_idle(page)
+        assert html_lang(page) == "en"
+    finally:
+        page.context.close()
