@@ -138,6 +138,15 @@ def wait_idle(page, timeout: int = 120_000, settle_ms: int = 300) -> None:
         page.wait_for_timeout(settle_ms)
 
 
+def wait_rerun(page, settle_ms: int = 500) -> None:
+    """After an action: wait for the run it starts to end and nothing on the page to be stale (greyed
+    out), then `settle_ms` for drawing. The app can still report idle just after the action."""
+    page.wait_for_timeout(300)
+    wait_idle(page, settle_ms=0)
+    page.wait_for_function("() => !document.querySelector(\"[data-stale='true']\")", timeout=60_000)
+    page.wait_for_timeout(settle_ms)
+
+
 def open_site(page, url: str, heading: str | None = None) -> None:
     """Go to `url`, wait for its first run to end (and for `heading`, if given); no exception shown."""
     page.goto(url)

@@ -59,6 +59,12 @@ _SITE_STYLE = """<style>
   color: #55595e !important; opacity: 1 !important;
 }
 :focus-visible { outline: 2px solid #364fc7 !important; outline-offset: 2px; }
+/* a radio button's or a check box's own input is hidden: ring its label */
+label:has(input:focus-visible) { outline: 2px solid #364fc7; outline-offset: 2px; border-radius: 0.25rem; }
+/* what shows only under the mouse (a heading's link, an element's toolbar) shows when it has the focus */
+[data-testid='stHeaderActionElements'] a:focus-visible, [data-testid='stElementToolbar']:focus-within {
+  opacity: 1 !important;
+}
 @media (prefers-reduced-motion: reduce) {
   *, *::before, *::after {
     animation-duration: 0.01ms !important; animation-iteration-count: 1 !important;
@@ -91,11 +97,31 @@ if (!window.vaeClosesSidebar) {
 </script>"""
 
 
+# A table wider than a phone scrolls sideways in its box; a box that scrolls takes the keyboard's focus
+# (then the arrow keys scroll it), as WCAG asks. Checked after every change to the page, once per frame.
+_SCROLLING_TABLES = """<script>
+if (!window.vaeFocusesTables) {
+  window.vaeFocusesTables = true;
+  let queued = false;
+  const mark = () => {
+    queued = false;
+    for (const box of document.querySelectorAll("[data-testid='stTable'] > div")) {
+      if (box.scrollWidth > box.clientWidth + 1) box.tabIndex = 0;
+      else box.removeAttribute("tabindex");
+    }
+  };
+  const queue = () => { if (!queued) { queued = true; requestAnimationFrame(mark); } };
+  new MutationObserver(queue).observe(document.body, {childList: true, subtree: true});
+  window.addEventListener("resize", queue);
+}
+</script>"""
+
+
 def site_style(lang: str) -> None:
     """Once per run, before anything else: the site's style, the page's language `lang` ("en", "ko"),
-    and the phone's sidebar behaviour."""
+    the phone's sidebar behaviour and the scrolling tables' focus."""
     st.html(_SITE_STYLE)
-    st.html(_LANG.format(lang=lang) + _CLOSE_SIDEBAR, unsafe_allow_javascript=True)
+    st.html(_LANG.format(lang=lang) + _CLOSE_SIDEBAR + _SCROLLING_TABLES, unsafe_allow_javascript=True)
 
 
 def crisp_images() -> None:
