@@ -40,7 +40,7 @@ def click_second_option(key: str):
 
 
 # One interaction per page, the page's own main control; a page not listed here opens its first
-# expander, or else presses its first button.
+# expander, or else presses its first button, or else (a page of text) moves the focus with Tab.
 INTERACTIONS = {
     "": lambda page: page.locator(".st-key-new_eps button").click(),
     "sampling": click_step_up("seed"),
@@ -48,13 +48,17 @@ INTERACTIONS = {
     "ae_vs_vae": click_step_up("prior_seed"),
     "elbo_curves": click_second_option("term"),
     "anomaly": click_second_option("score"),
+    "glossary": lambda page: page.locator(".st-key-glossary_filter input").press_sequentially("ELBO\n"),
 }
 
 
 def first_control(page) -> None:
     main = page.locator("[data-testid='stMain']")
-    expanders = main.locator("[data-testid='stExpander'] summary")
-    (expanders if expanders.count() else main.locator("button")).first.click()
+    for control in (main.locator("[data-testid='stExpander'] summary:visible"), main.locator("button:visible")):
+        if control.count():
+            control.first.click()
+            return
+    page.keyboard.press("Tab")
 
 
 @pytest.fixture(scope="module")

@@ -20,14 +20,19 @@ pytestmark = browser.needs_chromium
 # The focused element (or the label that draws a hidden input) and whether a ring shows on it.
 FOCUS = """async () => {
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));  // transitions
-  const e = document.activeElement;
+  let e = document.activeElement;
   if (!e || e === document.body) return null;
+  while (e.shadowRoot && e.shadowRoot.activeElement) e = e.shadowRoot.activeElement;  // a component's own
   const hidden = e.getBoundingClientRect().width <= 2;
   const drawn = hidden ? e.closest('label') || e : e;
   const style = getComputedStyle(drawn);
   let seen = 1;
-  for (let a = drawn; a; a = a.parentElement) seen *= Number(getComputedStyle(a).opacity);
-  return {what: `${e.tagName} ${e.getAttribute('aria-label') || e.textContent.trim().slice(0, 30)}`,
+  for (let a = drawn; a; a = a.parentElement || (a.getRootNode() && a.getRootNode().host)) {
+    seen *= Number(getComputedStyle(a).opacity);
+  }
+  const where = (e.closest('[data-testid]') ? e : e.getRootNode().host || e).closest('[data-testid]');
+  const name = e.getAttribute('aria-label') || e.textContent.trim().slice(0, 30);
+  return {what: `${e.tagName}.${e.className} in ${where && where.dataset.testid}: ${name}`,
           ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 1 && seen > 0.9};
 }"""
 
