@@ -33,6 +33,7 @@ from common import fmt, table, verdict
 from playwright.sync_api import sync_playwright
 
 from tests.browser import LAPTOP, free_port, launch_chromium, stop
+from vae_site import lab
 
 STATIC = "/app/static/"
 TARGET_RATE, TARGET_NATS, TARGET_SECONDS, TARGET_FIRST_VIEW = 2000, 170.0, 60, 1.0
@@ -95,9 +96,11 @@ def first_view(context, port: int, run_log: Path, timeout_ms: int) -> tuple:
     return page, frames, static, {"browser": browser_s, "ready": ready_s, **server}
 
 
-def train(page, frames: dict, run_log: Path, seconds: int, shots: Path | None) -> dict:
-    """Press play, read the trainer each second for `seconds` s of training, then pause."""
+def train(page, frames: dict, run_log: Path, seconds: int, shots: Path | None, server_pid: int) -> dict:
+    """Press play, read the trainer each second for `seconds` s of training, then pause; with the CPU
+    time the browser used meanwhile and how busy the whole machine was."""
     sent, since = frames["sent"], time.time()
+    cpu, machine, wall = common.browser_cpu_seconds(server_pid), common.machine_cpu_seconds(), time.monotonic()
     page.get_by_role("button", name="Play", exact=True).click()
     samples, shot = [], list(SHOTS_AT)
     while True:
@@ -109,9 +112,17 @@ def train(page, frames: dict, run_log: Path, seconds: int, shots: Path | None) -
         if state["seconds"] >= seconds:
             break
     page.get_by_role("button", name="Pause", exact=True).click()
-    until = time.time()
+    until, wall = time.time(), time.monotonic() - wall
+    cpu, machine = common.browser_cpu_seconds(server_pid) - cpu, common.machine_cpu_seconds() - machine
     runs = common.read_runs(run_log, since, until)
-    return {"samples": samples, "runs": len(runs), "frames_sent": frames["sent"] - sent}
+    return {
+        "samples": samples,
+        "runs": len(runs),
+        "frames_sent": frames["sent"] - sent,
+        "browser_cpu": cpu,
+        "busy": machine / (wall * os.cpu_count()),  # the machine's cores' busy share, all processes
+        "load": os.getloadavg()[0],
+    }
 
 
 def time_to(history: list, nats: float, window: int = 3) -> float:
@@ -171,15 +182,35 @@ def report(view: dict, run: dict, first: list, again: list, seconds: int) -> str
         [f"digits/s over {seconds} s ({backend})", fmt(overall), f"≥ {TARGET_RATE:,}", verdict(-overall, -TARGET_RATE)],
         [f"digits/s, second half ({backend})", fmt(steady), f"≥ {TARGET_RATE:,}", verdict(-steady, -TARGET_RATE)],
         ["training s to −ELBO < 170 (3-point mean)", fmt(reach), f"≤ {TARGET_SECONDS}", verdict(reach, TARGET_SECONDS)],
+        [
+            "digits per CPU-second of the browser (Chromium and Playwright)",
+            fmt(samples[-1]["seen"] / run["browser_cpu"]),
+            "",
+            "",
+        ],
+        [
+            "the machine's cores busy while training (all processes); load average at the end",
+            f"{run['busy']:.0%}; {run['load']:.1f}",
+            "",
+            "",
+        ],
         ["share of the time spent drawing (map, curves, grid)", f"{_drawing(samples[-1]):.0%}", "", ""],
         ["script runs while training", str(run["runs"]), "0", verdict(run["runs"], 0)],
         ["websocket frames sent while training", str(run["frames_sent"]), "0", verdict(run["frames_sent"], 0)],
     ]
+    ref = lab.reference()
     curve = [
         [f"{t}", *(fmt(v) for v in (at_seconds(history, t) or [0, *[float("nan")] * 3])[1:])]
-        for t in (5, 10, 20, 30, 45, 60)
+        for t in (5, 10, 20, 30, 45, 60, 90, 120)
         if t <= seconds
     ]
+    curve.append(
+        [
+            f"vae_tf's {ref['model']} ({ref['epochs']} epochs on {ref['train_images']:,} digits, "
+            f"{ref['train_seconds']:.0f} s)"
+        ]
+        + [fmt(ref[k]) for k in ("neg_elbo", "recon", "kl")]
+    )
     static_rows = [
         [
             f["path"],
@@ -195,7 +226,8 @@ def report(view: dict, run: dict, first: list, again: list, seconds: int) -> str
         [
             table(["measure", "value", "target", "verdict"], rows),
             "The −ELBO curve as the trainer draws it (nats per digit, the mean of a drawing interval's batches; "
-            "train digits, binarized afresh):",
+            "train digits, binarized afresh), and vae_tf's model of the same architecture on the same digits "
+            "(binarized once, one z each; static/lab/reference.json):",
             table(["training s", "−ELBO", "reconstruction", "KL"], curve),
             "Static files on the first view and on a second visit (a new tab, same browser profile); bytes as "
             "sent over the wire (gzipped where Streamlit compresses):",
@@ -233,7 +265,7 @@ def main() -> None:
                 context = browser.new_context(viewport=LAPTOP)
                 page, frames, first, view = first_view(context, port, run_log, args.timeout * 1000)
                 print("first view:", view, flush=True)
-                run = train(page, frames, run_log, args.seconds, args.shots)
+                run = train(page, frames, run_log, args.seconds, args.shots, server.pid)
                 again = repeat_visit(context, port, args.timeout * 1000)
                 body = report(view, run, first, again, args.seconds)
                 browser.close()

@@ -28,6 +28,7 @@ from vae_tf.store import ROOT
 
 STATIC_DIR = ROOT / "static" / "lab"
 COUNT = 6000
+MNIST_TRAIN = 60000  # images in MNIST's training set
 CHOSEN_LABELS = (0, 1, 3, 7)  # the page follows q(z|x) of the first digit of each of these labels
 DIGITS, LABELS, REFERENCE = "digits.u8.gz", "labels.u8", "reference.json"
 
@@ -72,6 +73,7 @@ def score(model_dir: Path, grey: np.ndarray, labels: np.ndarray, seed: int = 0) 
         "model": Path(model_dir).name,
         "widths": list(model.config.widths),
         "epochs": run["args"]["epochs"],
+        "train_images": (run["args"]["limit"] or MNIST_TRAIN) - run["args"]["validation_size"],
         "train_seconds": run["train_seconds"],
         "seed": seed,
         "chosen": picked,
