@@ -66,7 +66,8 @@ def test_the_browser_gets_files_that_exist_and_the_reference_architecture():
     assert data["config"]["hidden"] == ref["widths"][0] and len(ref["widths"]) == 1
     assert data["config"]["chosen"] == ref["chosen"] and data["config"]["lr"] in data["rates"]
     assert 1.0 in data["betas"]
-    for url in (*data["lib"].values(), *data["digits"].values()):
+    wasm = [data["lib"]["wasm_dir"] + name for name in ("tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm")]
+    for url in (data["lib"]["core"], data["lib"]["wasm"], *wasm, *data["digits"].values()):
         path = ROOT / "static" / url.removeprefix("app/static/").split("?")[0]
         assert path.exists(), url
     assert (ROOT / "static" / "tfjs" / "LICENSE").is_file()

@@ -69,6 +69,7 @@ def lab_data(lang: str) -> dict | None:
             "core": f"{TFJS}tf.es2017.min.js?v={TFJS_VERSION}",
             "wasm": f"{TFJS}tf-backend-wasm.es2017.min.js?v={TFJS_VERSION}",
             "wasm_dir": TFJS,
+            "query": f"?v={TFJS_VERSION}",
         },
         "digits": {
             "images": f"{LAB}{export_lab.DIGITS}?v={version}",

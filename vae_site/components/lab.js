@@ -23,21 +23,59 @@ function script(url) {
   });
 }
 
+// A file's bytes from the browser's Cache Storage when an earlier visit kept them, else downloaded once
+// and kept there. Streamlit sends static files with no Cache-Control and answers no conditional request
+// with 304, so the HTTP cache alone would download them again once its heuristic freshness ran out. Every
+// address carries its file's version (?v=), so a new file is a new address; older versions are dropped.
+// Cache Storage exists only on https and localhost; elsewhere the HTTP cache does what it can.
+async function cached(url) {
+  const href = new URL(url, document.baseURI).href;
+  const store = window.caches ? await caches.open("vae-lab").catch(() => null) : null;
+  const kept = store && (await store.match(href));
+  if (kept) return kept.arrayBuffer();
+  const response = await fetch(href);
+  if (!response.ok) throw new Error(href + ": " + response.status);
+  if (store) {
+    const path = href.split("?")[0];
+    for (const old of await store.keys()) if (old.url.split("?")[0] === path && old.url !== href) await store.delete(old);
+    await store.put(href, response.clone()).catch(() => null);
+  }
+  return response.arrayBuffer();
+}
+
+async function blobUrl(url, type) {
+  return URL.createObjectURL(new Blob([await cached(url)], { type }));
+}
+
+// TensorFlow.js and its WASM backend, from Cache Storage as blobs (see `cached`); the CPU backend if
+// this browser has no WebAssembly. Only the WASM binary this browser runs is fetched: with SIMD or
+// without (the threaded one needs cross-origin isolation, which the site does not have).
 async function loadLibrary(lib) {
-  if (!window.tf) await script(lib.core);
-  if (!window.tf.wasm) await script(lib.wasm);
-  window.tf.wasm.setWasmPaths(new URL(lib.wasm_dir, document.baseURI).href);
+  if (!window.tf) await script(await blobUrl(lib.core, "text/javascript"));
+  if (!window.tf.wasm) await script(await blobUrl(lib.wasm, "text/javascript"));
+  const tf = window.tf;
   let ok = false;
-  try { ok = await window.tf.setBackend("wasm"); } catch (e) { ok = false; }
-  if (!ok) await window.tf.setBackend("cpu"); // no WebAssembly: slower, same numbers
-  await window.tf.ready();
-  return window.tf.getBackend();
+  try {
+    const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+    const plain = lib.wasm_dir + "tfjs-backend-wasm.wasm", fast = lib.wasm_dir + "tfjs-backend-wasm-simd.wasm";
+    const used = await blobUrl((simd ? fast : plain) + lib.query, "application/wasm");
+    const abs = (u) => new URL(u, document.baseURI).href;
+    tf.wasm.setWasmPaths({
+      "tfjs-backend-wasm.wasm": simd ? abs(plain) : used,
+      "tfjs-backend-wasm-simd.wasm": simd ? used : abs(fast),
+      "tfjs-backend-wasm-threaded-simd.wasm": used,
+    });
+    ok = await tf.setBackend("wasm");
+  } catch (e) {
+    ok = false;
+  }
+  if (!ok) await tf.setBackend("cpu"); // no WebAssembly: slower, same numbers
+  await tf.ready();
+  return tf.getBackend();
 }
 
 async function bytes(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(url + ": " + response.status);
-  const raw = new Uint8Array(await response.arrayBuffer());
+  const raw = new Uint8Array(await cached(url));
   if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw; // already unpacked by the browser
   const stream = new Blob([raw]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
@@ -212,7 +250,7 @@ class Trainer {
     this.running = true;
     this.emit();
     const interval = () => (matchMedia("(prefers-reduced-motion: reduce)").matches ? 1500 : 400);
-    let last = performance.now(), drawn = last, windowStart = last, windowSeen = this.seen;
+    let last = performance.now(), drawn = last, windowStart = last, windowSeen = this.seen, lastDraw = 0;
     const tick = () => {
       if (!this.running) return;
       const start = performance.now();
@@ -221,14 +259,15 @@ class Trainer {
       this.timing.step += now - start;
       this.seconds += (now - last) / 1000;
       last = now;
-      if (now - drawn >= interval()) {
+      if (now - drawn >= Math.max(interval(), 9 * lastDraw)) { // drawing takes at most ~1/10 of the time
         this.rate = ((this.seen - windowSeen) * 1000) / (now - windowStart);
         windowStart = now;
         windowSeen = this.seen;
         drawn = now;
         this.record();
         this.emit();
-        this.timing.draw += performance.now() - now; // counted in `seconds` at the next slice: wall time
+        lastDraw = performance.now() - now;
+        this.timing.draw += lastDraw; // counted in `seconds` at the next slice: wall time
       }
       yieldThen(tick);
     };
