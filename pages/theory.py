@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae_site import code, display, i18n, latent_map, navigation, resources, share, teach
+from vae_site import code, display, drawing, i18n, latent_map, navigation, resources, share, teach
 from vae_site.i18n import t
 from vae_tf import explain, store
 from vae_tf.figures import theory as figure
@@ -97,6 +97,9 @@ live = resources.model(LIVE_ROLE)  # missing: the page says so here, and the sec
 if live is not None:
     mu, sigma = (a[0] for a in live.encode(binary[None]))
     overview(live)
+    if st.toggle(t("theory.draw_toggle"), key="theory_draw"):  # the pad encodes each stroke in the browser
+        drawing.pad("theory_pad", map_role=LIVE_ROLE)
+        st.caption(t("theory.draw_note"))
 
 # --- 1. The model -----------------------------------------------------------------------
 st.header(t("theory.model_header"))

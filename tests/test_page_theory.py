@@ -282,3 +282,11 @@ def test_the_predictions_reveal_answers_from_the_data(bundled):
 def test_the_page_ends_with_a_three_line_recap(page):
     recap = [m.value for m in page.markdown if m.value.startswith("- ")][-1]
     assert recap.count("\n- ") == 2 and "ELBO" in recap
+
+
+def test_the_overview_can_open_the_drawing_pad_with_its_map():
+    at = open_page(digit="5")
+    assert not [e for e in at.get("bidi_component") if e.proto.component_name == "vae_drawing_pad"]
+    at.toggle(key="theory_draw").set_value(True).run()
+    (pad,) = [e for e in at.get("bidi_component") if e.proto.component_name == "vae_drawing_pad"]
+    assert json.loads(pad.proto.json)["map"] is not None and not at.exception
