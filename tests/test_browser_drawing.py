@@ -160,7 +160,11 @@ def test_a_stroke_moves_q_z_given_x_on_the_map_in_the_browser_as_the_server_comp
     page = browser.new_page(viewport={"width": 1280, "height": 1400})
     frames = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda f: frames.append(f)))
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url) if ".encoder.f16" in r.url else None)
     open_site(page, url + "/reconstruction", heading="3. Test digit 2, a 1")
+    page.wait_for_timeout(1000)
+    assert not fetched  # the encoder is fetched only once the pad is on screen
     page.get_by_role("tab", name="Draw").click()
     surface = canvas(page)
     page.wait_for_function("() => window.__vaeDecoders && window.__vaeDecoders.size >= 2")  # decoder and encoder

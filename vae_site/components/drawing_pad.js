@@ -200,9 +200,16 @@ function mountDrawingPad(component) {
   canvas.setAttribute("aria-label", data.text.pad_label);
   root.querySelector(".dp-clear span").textContent = data.text.clear;
   root.querySelector(".dp-keyboard").textContent = data.text.keyboard;
-  if (data.encoder && !state.layers) {
-    loadWeights(data.encoder.url, data.encoder.sizes).then((layers) => { state.layers = layers; analyse(root); },
-      () => { data.encoder = null; showMap(root); });
+  if (data.encoder && !state.watching) {
+    // The encoder (1.3 MB) is fetched once the pad is on screen, not for a visitor who never opens its tab.
+    state.watching = true;
+    const seen = new IntersectionObserver((entries) => {
+      if (!entries.some((e) => e.isIntersecting)) return;
+      seen.disconnect();
+      loadWeights(data.encoder.url, data.encoder.sizes).then((layers) => { state.layers = layers; analyse(root); },
+        () => { state.data.encoder = null; showMap(root); });
+    });
+    seen.observe(canvas);
   }
   showMap(root);
   const map = root.querySelector(".lm");
