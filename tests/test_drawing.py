@@ -27,7 +27,7 @@ def seven() -> Image.Image:
 def test_the_pads_png_is_preprocessed_as_a_canvas():
     digit = drawing.digit_from_png(data_url(seven()))
     expected = preprocess_canvas(np.asarray(seven())).digit
-    np.testing.assert_allclose(digit.digit, expected)
+    np.testing.assert_allclose(digit.image, expected)
     assert digit.preprocessed.steps[0][0].code == "step_canvas"
 
 
