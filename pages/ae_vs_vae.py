@@ -305,16 +305,15 @@ def metrics_row(role: str) -> dict | None:
     if metrics is None:
         st.warning(t("ae_vs_vae.metrics_missing", model=resources.title(role), directory=store.SHIPPED[role]))
         return None
-    k = metrics.get("k") or None  # only a VAE has the IWAE estimate of the NLL
     return {
         "model": resources.title(role),
         "recon": metrics["recon_nll"],
         "mse": metrics["pixel_mse"],
         "neg_elbo": metrics.get("neg_elbo"),
         "nll": store.iwae_nll(metrics),
-        "k": k,
+        "k": metrics.get("k") or None,  # only a VAE has the IWAE estimate of the NLL
         "images": metrics["test_images"],
-    }  # the images go in the caption: 390 px fit six columns
+    }  # k and the images go in the caption: at 390 px the table fits five columns
 
 
 def recon_prompt() -> None:
@@ -342,13 +341,14 @@ st.header(t("ae_vs_vae.metrics_heading"))
 recon_prompt()
 rows = [row for row in map(metrics_row, store.CORE) if row]
 if rows:
-    images = {row.pop("images") for row in rows}
+    images, ks = {row.pop("images") for row in rows}, {row.pop("k") for row in rows} - {None}
     table(
         rows,
-        {"recon": 1, "mse": 4, "neg_elbo": 1, "nll": 1, "k": 0},
-        {c: t(f"ae_vs_vae.col_{c}") for c in ("recon", "mse", "neg_elbo", "nll", "k")},
+        {"recon": 1, "mse": 4, "neg_elbo": 1, "nll": 1},
+        {c: t(f"ae_vs_vae.col_{c}") for c in ("recon", "mse", "neg_elbo", "nll")},
     )
-    st.caption(t("ae_vs_vae.metrics_caption", images=" / ".join(explain.cell(n) for n in sorted(images))))
+    cells = lambda values: " / ".join(explain.cell(n) for n in sorted(values)) or "–"  # noqa: E731
+    st.caption(t("ae_vs_vae.metrics_caption", images=cells(images), k=cells(ks)))
 
 teach.recap(t("ae_vs_vae.recap_1"), t("ae_vs_vae.recap_2"), t("ae_vs_vae.recap_3"))
 navigation.link(

@@ -320,3 +320,17 @@ def test_ae_vs_vae_seed_reruns_its_fragments_and_the_link_back_and_share_box_fol
     assert "seed=5" in page.url and page.locator(SEED).first.input_value() == "5"
     assert "drawn with seed 5;" in page.locator("[data-testid='stImage'] img").first.get_attribute("alt")
     no_exception(page, "ae_vs_vae")
+
+
+SCROLLING_IN_TABLES = """() => [...document.querySelectorAll("[data-testid='stTable'] *")]
+    .filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible')
+    .map((e) => e.textContent.slice(0, 40))"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_at_phone_width_the_tables_of_ae_vs_vae_and_elbo_curves_fit_without_scrolling(server, phone, lang):
+    """A table that scrolled hid its last column with no sign of it, and keyboard users could not reach it."""
+    for path in ("ae_vs_vae", "elbo_curves"):
+        open_site(phone, f"{server}/{path}?lang={lang}")
+        assert phone.locator("[data-testid='stTable']").count() >= 1
+        assert phone.evaluate(SCROLLING_IN_TABLES) == [], (path, lang)
