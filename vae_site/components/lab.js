@@ -731,7 +731,9 @@ function paint(view, trainer) {
   paintGrid(view);
   const spread = view.snap.codes.reduce((acc, [a, b]) => acc + a * a + b * b, 0) / Math.max(1, view.snap.codes.length);
   view.map.setAttribute("aria-label", fmt(text.map_aria_now, { count: view.snap.codes.length, spread: number(lang, Math.sqrt(spread), 2) }));
-  if (view.cursor) paintDigit(view.hover, trainer.decode(view.cursor));
+  // Until the pointer or the keys pick a code, the box shows the prior's centre decoded.
+  paintDigit(view.hover, trainer.decode(view.cursor || [0, 0]));
+  if (!view.cursor) view.hover.setAttribute("aria-label", fmt(text.hover_at, { z1: "0.00", z2: "0.00" }));
   view.root.dataset.steps = trainer.steps;
 }
 
