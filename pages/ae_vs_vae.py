@@ -108,7 +108,7 @@ for where, role in ((left, "vae_2d"), (right, "ae_2d")):
     with where:
         st.subheader(resources.title(role))
         latent_map.draw(role, height=320, key=f"map_{role}")
-st.caption(t("ae_vs_vae.maps_caption", ratio=spread("ae_2d") / spread("vae_2d")))
+st.caption(t("ae_vs_vae.maps_caption", ratio=spread("ae_2d") / spread("vae_2d"), count=len(digits)))
 
 
 # --- Decoding the prior: where the AE fails -----------------------------------------------------
@@ -156,7 +156,7 @@ def holes() -> None:
         {c: t(f"ae_vs_vae.col_{c}") for c in ("similarity", "unlike", "variety")},
     )
     with st.expander(t("ae_vs_vae.holes_how_heading")):
-        st.markdown(t("ae_vs_vae.holes_how", count=CODES, cut=cut, real=real_variety))
+        st.markdown(t("ae_vs_vae.holes_how", count=CODES, cut=cut, real=real_variety, references=len(references)))
 
 
 st.header(t("ae_vs_vae.holes_heading"))

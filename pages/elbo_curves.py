@@ -147,6 +147,7 @@ else:
             "elbo_curves.gap_caption",
             k=int(last["k"].iloc[0]),
             digits=bounds_figure.DIGITS,
+            draws=bounds_figure.K,
             low=float(last["gap"].min()),
             high=float(last["gap"].max()),
         )

@@ -69,6 +69,7 @@ def test_the_holes_table_measures_what_the_rows_show(page, served, bundled):
     assert row("ae_2d")["unlike"] < 10  # the 2-D AE's digits are clean ...
     assert row("ae_2d")["variety"] < row("vae_2d")["variety"]  # ... but less varied
     assert len(maps(page)) == 3  # the two 2-D maps and the beta family's
+    assert any(f"one of {len(bundled[0]):,} test digits" in c.value for c in page.caption)
 
 
 def test_the_beta_slider_changes_map_samples_reconstructions_and_metrics(served, bundled):

@@ -190,6 +190,8 @@ def test_the_words_say_what_the_figures_show():
     distortions = [_metrics(r)["recon_nll"] for r in store.BETA_FAMILY.values()]
     assert rates == sorted(rates, reverse=True) and distortions == sorted(distortions)  # "falls ... rises"
     assert f"rate falls from {rates[0]:.1f} to {rates[-1]:.1f} nats" in words
+    caption = next(c.value for c in at.caption if "draws per digit" in c.value)
+    assert f"Mean over {bounds_figure.DIGITS} bundled test digits, from one set of {bounds_figure.K:,} draws" in caption
     recap = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert len(recap) == 1 and recap[0].count("\n- ") == 2  # three lines
 
