@@ -7,6 +7,8 @@ z = mu + sigma * eps with its own q_z_given_x, p_x_given_z and prior. Speed is n
 (bench/lab_speed.py measures it).
 """
 
+import json
+
 import numpy as np
 import pytest
 
@@ -91,10 +93,16 @@ def test_play_trains_without_a_message_to_the_server(lab_page):
     page.get_by_role("button", name="Play", exact=True).click()
     page.wait_for_function("() => window.__vaeLab.trainer.history.length >= 3", timeout=30_000)
     assert page.locator(".lab-status").inner_text().startswith("Training:")
-    page.get_by_role("button", name="Pause", exact=True).click()
+    page.keyboard.press("Space")  # the focused button, now Pause
+    page.wait_for_function("() => !window.__vaeLab.trainer.running")
+    assert page.locator(".lab-sr").inner_text().startswith("Paused")  # what a screen reader hears
     steps = page.evaluate("() => window.__vaeLab.trainer.steps")
     assert steps > 0
     assert len(frames) == sent, "the page sent websocket messages while training"
     page.get_by_role("button", name="One step", exact=True).click()
     assert page.evaluate("() => window.__vaeLab.trainer.steps") == steps + 1
+    page.locator("canvas.lab-map").focus()  # the map decodes where the arrow keys move
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowUp")
+    assert json.loads(page.locator("canvas.lab-digit").get_attribute("data-z")) == pytest.approx([0.1, 0.1])
     wait_idle(page, settle_ms=0)

@@ -410,7 +410,9 @@ function build(root, data, state) {
   const sliders = h("div", { class: "lab-sliders" }, root);
   const beta = slider(sliders, "lab-beta", text.beta, data.betas, data.betas.indexOf(1), (v) => number(lang, v, v < 1 ? 1 : 0));
   const lr = slider(sliders, "lab-lr", text.lr, data.rates, data.rates.indexOf(data.config.lr), (v) => v.toExponential(0).replace("e-", "e−"));
-  const status = h("p", { class: "lab-status", "aria-live": "polite" }, root, text.loading);
+  const status = h("p", { class: "lab-status" }, root, text.loading);
+  // Screen readers hear the status when training starts or pauses, not at every redraw.
+  const live = h("p", { class: "lab-sr", "aria-live": "polite" }, root);
   const numbers = h("p", { class: "lab-numbers" }, root);
 
   const panels = h("div", { class: "lab-panels" }, root);
@@ -442,8 +444,8 @@ function build(root, data, state) {
   const grid = h("canvas", { class: "lab-grid", role: "img", "aria-label": fmt(text.grid_aria, span) }, right);
   h("p", { class: "lab-note" }, right, fmt(text.grid_note, span));
 
-  const view = { root, data, text, lang, play, step, reset, seed, beta, lr, status, numbers, map, hover, hoverText,
-    keys, chosenRow, curves, curveKey, klCurve, grid, highlight: null, cursor: null, snap: null };
+  const view = { root, data, text, lang, play, step, reset, seed, beta, lr, status, live, numbers, map, hover, hoverText,
+    keys, chosenRow, curves, curveKey, klCurve, grid, highlight: null, cursor: null, snap: null, announced: false };
   [["neg_elbo", "lab-c1"], ["recon", "lab-c2"], ["kl", "lab-c3"], ["reference", "lab-c4"]].forEach(([k, cls]) => {
     const item = h("span", { class: "lab-curve-item" }, curveKey);
     h("b", { class: cls }, item);
@@ -720,6 +722,10 @@ function paint(view, trainer) {
   view.status.textContent = fmt(trainer.running ? text.status_running : text.status_paused, {
     seconds: number(lang, trainer.seconds, 0), digits: trainer.seen.toLocaleString(lang), passes: number(lang, passes),
     rate: Math.round(trainer.rate).toLocaleString(lang), backend: LAB.backend.toUpperCase() });
+  if (view.announced !== trainer.running) {
+    view.announced = trainer.running;
+    view.live.textContent = view.status.textContent;
+  }
   const last = trainer.history[trainer.history.length - 1];
   view.numbers.textContent = last
     ? fmt(text.numbers, { neg_elbo: number(lang, last.neg_elbo), recon: number(lang, last.recon), kl: number(lang, last.kl),
