@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.browser import LAPTOP, chromium, needs_chromium, serving, wait_idle
+from tests.browser import LAPTOP, PHONE, chromium, needs_chromium, serving, wait_idle
 from vae_tf import export_lab, store
 
 pytestmark = needs_chromium
@@ -106,3 +106,32 @@ def test_play_trains_without_a_message_to_the_server(lab_page):
     page.keyboard.press("ArrowUp")
     assert json.loads(page.locator("canvas.lab-digit").get_attribute("data-z")) == pytest.approx([0.1, 0.1])
     wait_idle(page, settle_ms=0)
+
+
+def test_at_phone_width_nothing_is_cut_off_and_a_finger_decodes_without_scrolling(lab_page):
+    from tests.test_browser import OVERFLOWING
+
+    page, _ = lab_page
+    phone = page.context.browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True).new_page()
+    phone.goto(page.url.split("/lab")[0] + "/lab?lang=ko")
+    wait_idle(phone)
+    phone.wait_for_function("() => window.__vaeLab && window.__vaeLab.ready", timeout=60_000)
+    phone.wait_for_timeout(500)  # the trainer's first drawing
+    assert phone.evaluate(OVERFLOWING) == []
+    box = phone.locator("canvas.lab-map").bounding_box()
+    scroll = phone.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop")
+    cdp = phone.context.new_cdp_session(phone)
+    # from the lower left to the upper right quarter of the map (its centre is z = (0, 0))
+    points = [
+        (box["x"] + box["width"] * (0.2 + 0.05 * i), box["y"] + box["height"] * (0.8 - 0.05 * i)) for i in range(12)
+    ]
+    for i, (x, y) in enumerate(points):
+        kind = "touchStart" if i == 0 else "touchEnd" if i == len(points) - 1 else "touchMove"
+        cdp.send(
+            "Input.dispatchTouchEvent", {"type": kind, "touchPoints": [] if kind == "touchEnd" else [{"x": x, "y": y}]}
+        )
+    phone.wait_for_timeout(300)
+    z = json.loads(phone.locator("canvas.lab-digit").get_attribute("data-z"))
+    assert z[0] > 0 and z[1] > 0, z  # where the finger last moved: up and to the right of the centre
+    assert phone.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop") == scroll
+    phone.context.close()
