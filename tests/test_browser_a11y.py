@@ -2,8 +2,10 @@
 
 Every page in vae_site.navigation.PAGES (a new page joins by being listed there), in English and
 Korean, at 1280 and 390 px: after it settles and after one interaction on it, axe-core (vendored,
-tests/axe/) finds nothing critical or serious; `<html lang>` is the site's language; and every
-request the browser made went to the site itself (127.0.0.1), none to a CDN or a font host.
+tests/axe/) finds nothing critical or serious; `<html lang>` is the site's language; no link's
+words are cut off; and every request the browser made went to the site itself (127.0.0.1), none
+to a CDN or a font host. The maps and charts are photographed as a red-green colour-blind visitor
+sees them (screenshots/tmp/a11y/).
 The counts by rule go to screenshots/tmp/a11y/axe.json (run with -s to see them printed).
 
 Needs Debian's Chromium at /usr/bin/chromium (scripts/test.sh installs it).
@@ -126,6 +128,11 @@ def colour_blind_shots(page, name: str) -> list:
     return written
 
 
+# Links in the page whose text is cut off (Streamlit ends a page link's label with "…" where it does not fit).
+CUT_LINKS = """() => [...document.querySelectorAll("[data-testid='stMain'] [data-testid='stPageLink-NavLink'] p")]
+  .filter((p) => p.closest('span').scrollWidth > p.closest('span').clientWidth + 1).map((p) => p.textContent)"""
+
+
 def html_lang(page) -> str:
     return page.evaluate("() => document.documentElement.lang")
 
@@ -137,12 +144,14 @@ def test_axe_finds_nothing_serious_and_every_request_stays_on_the_site(server, c
     requests: list[str] = []
     page = new_page(chromium, lang, requests)
     langs: list[str] = []
+    cut: list[str] = []
 
     def look(width: str, when: str = "") -> list[dict]:
         page.set_viewport_size(WIDTHS[width])
         settle(page)
         assert page.locator(browser.EXCEPTION).count() == 0
         langs.append(html_lang(page))
+        cut.extend(page.evaluate(CUT_LINKS))
         return audit(page, f"/{path} {lang} {width}{when}")
 
     try:
@@ -160,6 +169,7 @@ def test_axe_finds_nothing_serious_and_every_request_stays_on_the_site(server, c
     away = [u for u in away if urlsplit(u).netloc != site]
     assert not away, f"requests that left the site: {away}"
     assert langs == [lang] * 4, "<html lang> at each width, before and after the interaction"
+    assert not cut, f"links whose words are cut off: {cut}"
     assert not blocking, describe(blocking)
 
 

@@ -71,6 +71,10 @@ label:has(input:focus-visible) { outline: 2px solid #364fc7; outline-offset: 2px
     transition-duration: 0.01ms !important; scroll-behavior: auto !important;
   }
 }
+/* a link in the page (navigation.link) wraps on a phone instead of cutting its words off with "…" */
+[data-testid='stMain'] [data-testid='stPageLink-NavLink'] :is(span, div, p):not([data-testid='stIconMaterial']) {
+  white-space: normal; overflow: visible; text-overflow: clip;
+}
 /* the site's page list (vae_site.navigation.menu), set off from the rest of the sidebar */
 .st-key-site_menu { gap: 0.25rem; padding-bottom: 1rem; border-bottom: 1px solid rgba(49, 51, 63, 0.2); }
 .st-key-site_menu [data-testid='stPageLink-NavLink'] { min-height: 2.25rem; }  /* a finger's target */
