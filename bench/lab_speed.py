@@ -3,7 +3,7 @@
     nice .venv/bin/python bench/lab_speed.py [--seconds 60] [--shots DIR] [--write]
 
 Serves the site with `streamlit run` on 127.0.0.1 (script runs logged by `common.serve_timed`) and
-drives Debian's headless Chromium at 1280 px (see ../shared/BROWSER.md). Against issue 24's targets:
+drives Debian's headless Chromium at 1280 px (see ../shared/BROWSER.md). Against the Lab's targets:
 
 1. First view (the site's first-visit target, <= 1 s of the page's own server time): /lab opened by
    URL on a fresh server after its home page (a visitor's usual way in; it pays the first imports);

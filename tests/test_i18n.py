@@ -173,7 +173,7 @@ def test_no_korean_text_is_empty_or_the_english_left_in_place(key):
 
 
 PARAGRAPH_WORDS = 80  # the developers' guide: no paragraph over 80 words, in either language
-# Catalogs that still have a longer paragraph (issue 23; their owners shorten them): the test reports
+# Catalogs that still have a longer paragraph (their owners are shortening them): the test reports
 # them as expected failures, with the offenders listed. Remove a name once its catalog passes.
 STILL_LONG = {"ae_vs_vae", "elbo_curves"}
 
@@ -357,7 +357,7 @@ def test_the_sidebar_gives_the_nll_in_nats_and_in_bits_per_pixel():
 
 
 def test_a_missing_model_is_reported_in_korean_on_a_korean_page(tmp_path, monkeypatch):
-    """The message was built from the English exception text (issue 23): now from its parts."""
+    """The message was once built from the English exception text: now from its parts, in the page's language."""
     from vae_tf import store
 
     monkeypatch.setenv(store.MODELS_ENV, str(tmp_path))
