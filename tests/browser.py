@@ -6,7 +6,9 @@ Debian's Chromium with Playwright (../shared/BROWSER.md). The benchmarks in benc
         page.goto(url + "/sampling"); wait_idle(page)
 """
 
+import atexit
 import contextlib
+import functools
 import os
 import shutil
 import socket
@@ -118,17 +120,25 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
+@functools.cache
+def _playwright():
+    """Playwright's sync driver, started once per process and stopped at exit: its sync API allows one
+    at a time, and the browser tests' shared Chromium (tests/conftest.py) may be open beside a file's own."""
+    from playwright.sync_api import sync_playwright
+
+    driver = sync_playwright().start()
+    atexit.register(driver.stop)
+    return driver
+
+
 @contextlib.contextmanager
 def chromium():
     """Debian's Chromium, headless, with the flags that keep it off the network."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = launch_chromium(_playwright())
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def wait_idle(page, timeout: int = 120_000, settle_ms: int = 300) -> None:

@@ -75,3 +75,32 @@ def bundled():
 
     split = data.load_npz_split(store.ASSETS_DIR / "mnist_test_1000.npz")
     return split.x[..., 0], split.y
+
+
+# --- The real-browser tests (tests/browser.py): one server and one Chromium for every file --------
+# Each start of `streamlit run` imports TensorFlow and loads the models its first pages use again; the
+# browser tests share one (a test that needs a fresh server starts its own with `browser.serving()`).
+
+
+@pytest.fixture(scope="session")
+def server():
+    """The base URL of one `streamlit run` of the site, shared by the browser tests."""
+    from tests import browser
+
+    with browser.serving() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium, shared by the browser tests (each test opens its own context)."""
+    from tests import browser
+
+    with browser.chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def site(server, chromium):
+    """(base URL, Chromium) of the shared server and browser."""
+    return server, chromium

@@ -31,18 +31,6 @@ def nav_titles(lang: str) -> list[str]:
     return [i18n.text(lang, key) for _, key, _ in navigation.PAGES]
 
 
-@pytest.fixture(scope="module")
-def server():
-    with browser.serving() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser.chromium() as launched:
-        yield launched
-
-
 @pytest.fixture
 def page(chromium):
     context = chromium.new_context(viewport=browser.LAPTOP, locale="en-US")

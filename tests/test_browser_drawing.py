@@ -6,7 +6,7 @@ canvas fits a phone's column; the pad's map shows the drawing's q(z|x) while the
 still going, with nothing sent to the server, and the browser's digit and q(z|x) equal the
 server's preprocessing and the 2-D VAE's encoder; pad and map sit side by side at 1280 px and
 one under the other at 390 px, with the Clear button always shown; typing "42" and Enter in the
-picker adds test digit 42 and nothing else. One server for the whole file.
+picker adds test digit 42 and nothing else. The browser tests share one server (tests/conftest.py).
 """
 
 import base64
@@ -18,19 +18,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.browser import EXCEPTION, canvas, chromium, mouse_strokes, needs_chromium, open_site, serving, wait_idle
+from tests.browser import EXCEPTION, canvas, mouse_strokes, needs_chromium, open_site, wait_idle
 
 pytestmark = needs_chromium
 
 IMAGES = "() => [...document.querySelectorAll('[data-testid=stImage] img')].map(i => i.src).join(' ')"
 # A 7: the bar, then the stem, as fractions of the canvas's side.
 SEVEN = [[(0.22, 0.2), (0.5, 0.2), (0.78, 0.2)], [(0.78, 0.2), (0.6, 0.5), (0.45, 0.85)]]
-
-
-@pytest.fixture(scope="module")
-def site():
-    with serving() as url, chromium() as browser:
-        yield url, browser
 
 
 def touch_stroke(page, surface, stroke) -> None:

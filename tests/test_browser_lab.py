@@ -1,6 +1,6 @@
 """The Lab trains in the browser: its ELBO is vae_tf's, its steps lower it, and Play talks to no server.
 
-One `streamlit run` for the file, one page. The page's trainer (`window.__vaeLab.trainer`,
+The browser tests' shared `streamlit run` (tests/conftest.py), one page. The page's trainer (`window.__vaeLab.trainer`,
 components/lab.js) takes vae_tf's weights of models/vae-2d-lab through its test hook and scores
 bundled digits with noise eps given from here; vae_tf scores the same digits at the same
 z = mu + sigma * eps with its own q_z_given_x, p_x_given_z and prior. Speed is not tested here
@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.browser import LAPTOP, PHONE, chromium, needs_chromium, serving, wait_idle
+from tests.browser import LAPTOP, PHONE, needs_chromium, wait_idle
 from vae_tf import export_lab, store
 
 pytestmark = needs_chromium
@@ -21,15 +21,15 @@ REFERENCE = "vae-2d-lab"
 
 
 @pytest.fixture(scope="module")
-def lab_page():
-    with serving() as url, chromium() as browser:
-        page = browser.new_page(viewport=LAPTOP)
-        frames = []
-        page.on("websocket", lambda ws: ws.on("framesent", lambda f: frames.append(f)))
-        page.goto(url + "/lab")
-        wait_idle(page)
-        page.wait_for_function("() => window.__vaeLab && window.__vaeLab.ready", timeout=60_000)
-        yield page, frames
+def lab_page(server, chromium):
+    page = chromium.new_page(viewport=LAPTOP)
+    frames = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda f: frames.append(f)))
+    page.goto(server + "/lab")
+    wait_idle(page)
+    page.wait_for_function("() => window.__vaeLab && window.__vaeLab.ready", timeout=60_000)
+    yield page, frames
+    page.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,12 @@
 """The latent map decodes as the pointer moves, in the browser: no script run, no websocket message.
 
-One `streamlit run` for the file. The pointer crosses the Sampling page's map; the digit in the
-map's box changes, the app never runs its script, no websocket frame goes either way, the image
-equals `Inference.decode` at the code the map reports, and the time from the pointer event to
-the frame that shows the new digit is recorded (printed with -s; the bench number). On a phone
-a sideways drag decodes and a vertical swipe that starts on the map scrolls the page; the arrow
-keys move the focused map's point and its label follows; a legend digit picks out its class.
+On the browser tests' shared `streamlit run` (tests/conftest.py), the pointer crosses the Sampling
+page's map; the digit in the map's box changes, the app never runs its script, no websocket frame
+goes either way, the image equals `Inference.decode` at the code the map reports, and the time from
+the pointer event to the frame that shows the new digit is recorded (printed with -s; the bench
+number). On a phone a sideways drag decodes and a vertical swipe that starts on the map scrolls the
+page; the arrow keys move the focused map's point and its label follows; a legend digit picks out
+its class.
 """
 
 import json
@@ -13,7 +14,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.browser import LAPTOP, chromium, map_path, needs_chromium, serving, wait_idle
+from tests.browser import LAPTOP, map_path, needs_chromium, wait_idle
 
 pytestmark = needs_chromium
 MOVES = 60
@@ -43,12 +44,6 @@ def vae_2d():
     from vae_tf.inference import Inference
 
     return Inference(store.load(store.model_dir(store.SHIPPED["vae_2d"])))
-
-
-@pytest.fixture(scope="module")
-def site():
-    with serving() as url, chromium() as browser:
-        yield url, browser
 
 
 def _open(site, viewport, **context):

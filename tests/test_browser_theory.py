@@ -6,16 +6,10 @@ in English and in Korean."""
 
 import pytest
 
-from tests.browser import EXCEPTION, LAPTOP, PHONE, chromium, needs_chromium, open_site, serving, wait_idle
+from tests.browser import EXCEPTION, LAPTOP, PHONE, needs_chromium, open_site, wait_idle
 
 pytestmark = needs_chromium
 SLACK = 6  # px: KaTeX's boxes overhang their container by a pixel or two when nothing is cut
-
-
-@pytest.fixture(scope="module")
-def site():
-    with serving() as url, chromium() as browser:
-        yield url, browser
 
 
 def _open(site, query: str, viewport=PHONE):

@@ -37,16 +37,6 @@ def site(tmp_path_factory):
         yield replicas
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=site_browser.CHROMIUM, args=site_browser.CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 class Visitor:
     """One browser context (its own cookies: one visitor) that notes which replica answered each response."""
 
@@ -77,10 +67,10 @@ class Visitor:
         site_browser.wait_idle(self.page, settle_ms=300)
 
 
-def test_two_visitors_land_on_different_replicas_and_each_stays_on_its_own(site, browser, tmp_path):
+def test_two_visitors_land_on_different_replicas_and_each_stays_on_its_own(site, chromium, tmp_path):
     probe = EmptyConnection(site.port)  # checked at the end, once HAProxy's request timeout has passed
     upload = site_browser.digit_png(tmp_path / "three.png", 3, seed=0)
-    visitors = [Visitor(browser), Visitor(browser)]
+    visitors = [Visitor(chromium), Visitor(chromium)]
     for visitor in visitors:
         visitor.open(site.url + "/reconstruction")
     assert {v.replica() for v in visitors} == {"r1", "r2"}  # round robin over the first requests
