@@ -60,16 +60,10 @@ def first_control(page) -> None:
     page.keyboard.press("Tab")
 
 
-@pytest.fixture(scope="module")
-def server():
-    with browser.serving() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser.chromium() as launched:
-        yield launched
+@pytest.fixture(scope="module", autouse=True)
+def axe_report():
+    """After the file's tests: the violations counted, by rule and view, to OUT/axe.json and printed."""
+    yield
     OUT.mkdir(parents=True, exist_ok=True)
     counts = {rule: dict(views) for rule, views in sorted(COUNTS.items())}
     (OUT / "axe.json").write_text(json.dumps(counts, indent=1, ensure_ascii=False))

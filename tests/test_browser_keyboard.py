@@ -1,10 +1,11 @@
 """Every page's main task with the keyboard alone (Tab, arrows, Enter, Space), and a visible focus ring.
 
-One `streamlit run` for the file. Each test starts at the top of a page and reaches its control
-with Tab only, as a visitor without a mouse would (the skip link, the sidebar's menu and language
-switch, then the page); every element that takes the focus on the way must show a ring (an outline,
-on the element or on the label of a hidden radio button or check box) that is not transparent.
-The result is read from the address, which holds every setting a link carries (vae_site.share).
+The browser tests' shared `streamlit run` (tests/conftest.py). Each test starts at the top of a page
+and reaches its control with Tab only, as a visitor without a mouse would (the skip link, the
+sidebar's menu and language switch, then the page); every element that takes the focus on the way
+must show a ring (an outline, on the element or on the label of a hidden radio button or check box)
+that is not transparent. The result is read from the address, which holds every setting a link
+carries (vae_site.share).
 
 Needs Debian's Chromium at /usr/bin/chromium (scripts/test.sh installs it).
 """
@@ -35,12 +36,6 @@ FOCUS = """async () => {
   return {what: `${e.tagName}.${e.className} in ${where && where.dataset.testid}: ${name}`,
           ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 1 && seen > 0.9};
 }"""
-
-
-@pytest.fixture(scope="module")
-def site():
-    with browser.serving() as url, browser.chromium() as launched:
-        yield url, launched
 
 
 @pytest.fixture
