@@ -26,11 +26,14 @@ FOCUS = """async () => {
   while (e.shadowRoot && e.shadowRoot.activeElement) e = e.shadowRoot.activeElement;  // a component's own
   const hidden = e.getBoundingClientRect().width <= 2;
   const drawn = hidden ? e.closest('label') || e : e;
+  const up = (a) => a.parentElement || (a.getRootNode() && a.getRootNode().host);
+  const moving = [];  // a ring that fades in (a heading's link): its transition, to its end
+  for (let a = drawn; a; a = up(a)) moving.push(...a.getAnimations());
+  const ended = Promise.all(moving.map((m) => m.finished.catch(() => null)));
+  await Promise.race([ended, new Promise((done) => setTimeout(done, 2000))]);
   const style = getComputedStyle(drawn);
   let seen = 1;
-  for (let a = drawn; a; a = a.parentElement || (a.getRootNode() && a.getRootNode().host)) {
-    seen *= Number(getComputedStyle(a).opacity);
-  }
+  for (let a = drawn; a; a = up(a)) seen *= Number(getComputedStyle(a).opacity);
   const where = (e.closest('[data-testid]') ? e : e.getRootNode().host || e).closest('[data-testid]');
   const name = e.getAttribute('aria-label') || e.textContent.trim().slice(0, 30);
   return {what: `${e.tagName}.${e.className} in ${where && where.dataset.testid}: ${name}`,
@@ -62,8 +65,10 @@ def tab_to(page, selector: str, limit: int = 150) -> None:
         if focused and not focused["ring"]:
             unringed.append(focused["what"])
         if page.evaluate("(s) => !!document.activeElement.closest(s)", selector):
-            assert not unringed, f"focused without a visible ring: {unringed}"
-            return
+            browser.wait_idle(page, settle_ms=300)  # a late run can redraw the control and drop the focus
+            if page.evaluate("(s) => !!document.activeElement.closest(s)", selector):
+                assert not unringed, f"focused without a visible ring: {unringed}"
+                return
     raise AssertionError(f"{selector} not reached in {limit} presses of Tab")
 
 
