@@ -147,3 +147,14 @@ def test_anomaly_another_score_and_a_verdict_for_an_uploaded_image(page, tmp_pat
     chooser.value.set_files(browser.digit_png(tmp_path / "three.png", 3, seed=0))
     browser.wait_rerun(page)
     assert images.count() > shown  # the image is scored and shown beside its verdict
+
+
+def test_glossary_filter_the_terms(page):
+    open_page(page, "glossary")
+    every = main_text(page)
+    tab_to(page, ".st-key-glossary_filter input")
+    page.keyboard.type("posterior")
+    press(page, "Enter")
+    shown = main_text(page)
+    assert len(shown) < len(every) / 2  # fewer terms...
+    assert "posterior collapse" in shown.lower()  # ... and the matching ones
