@@ -88,17 +88,8 @@ def test_hover_decodes_in_the_browser_without_a_script_run(site, vae_2d):
     assert len(seen) >= checked - 1 >= 8  # the digit changes along the path
     assert "running" not in page.evaluate("() => window.__states")
     assert len(frames) == before, frames[before:]  # nothing went to the server, nothing came back
-    painted = np.array(stats["painted"])
-    print(
-        f"\nhover: {len(painted)} moves, pointer event -> frame shown: median {np.median(painted):.1f} ms, "
-        f"p95 {np.percentile(painted, 95):.1f} ms, max {painted.max():.1f} ms; event -> image drawn: median "
-        f"{np.median(stats['latencies']):.2f} ms; forward pass + drawing: median "
-        f"{np.median(stats['compute']):.2f} ms, max {np.max(stats['compute']):.2f} ms"
-    )
-    # The target: <= 50 ms from the pointer's move to the frame showing its digit. Medians are
-    # asserted; the tail depends on how busy the machine's cores are (one forward pass took 120 ms
-    # at a load average of 20 here), so it is printed, not asserted.
-    assert np.median(painted) <= 50 and np.median(stats["compute"]) <= 10
+    # How fast a move is painted is measured by bench/live_speed.py (BENCHMARKS.md), not asserted here.
+    assert len(stats["painted"]) >= MOVES  # every move reached the screen
     ctx.close()
 
 

@@ -173,9 +173,6 @@ def test_no_korean_text_is_empty_or_the_english_left_in_place(key):
 
 
 PARAGRAPH_WORDS = 80  # the developers' guide: no paragraph over 80 words, in either language
-# Catalogs that still have a longer paragraph (their owners are shortening them): the test reports
-# them as expected failures, with the offenders listed. Remove a name once its catalog passes.
-STILL_LONG = {"ae_vs_vae", "elbo_curves"}
 
 
 def long_paragraphs(domain: str) -> list[str]:
@@ -190,15 +187,7 @@ def long_paragraphs(domain: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize(
-    "domain",
-    [
-        pytest.param(d, marks=pytest.mark.xfail(reason="a paragraph over 80 words", strict=False))
-        if d in STILL_LONG
-        else d
-        for d in [*i18n.domains(), "glossary"]
-    ],
-)
+@pytest.mark.parametrize("domain", [*i18n.domains(), "glossary"])
 def test_no_paragraph_is_over_80_words(domain):
     assert long_paragraphs(domain) == []
 

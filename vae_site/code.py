@@ -67,16 +67,10 @@ def line_numbers(key: str) -> dict[str, int]:
     return found
 
 
-# Long lines wrap (`wrap_lines`), and a name longer than a phone's line breaks anywhere, so the
-# line a sentence points at is never cut off at 390 px.
-_WRAP = "<style>[data-testid='stExpander'] [data-testid='stCode'] code {overflow-wrap: anywhere;}</style>"
-
-
 def show(*keys: str) -> None:
     """An expander with the source of each snippet and the sentence on its marked lines."""
     names = ", ".join(f"`{SNIPPETS[k][0]}.{SNIPPETS[k][1]}`" for k in keys)  # code, not markdown: __init__
     with st.expander(t("code.title", names=names), icon=":material/code:"):
-        st.html(_WRAP)
         for key in keys:
             _snippet(key)
 

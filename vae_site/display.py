@@ -52,8 +52,13 @@ _SITE_STYLE = """<style>
 [data-testid='stCaptionContainer'], [data-testid='stImageCaption'], [data-testid='stWidgetLabel'],
 [data-testid='stMetricLabel'], [data-testid='stMarkdownContainer'],
 [data-testid='stMarkdownContainer'] p, [data-testid='stMarkdownContainer'] li,
-[data-testid='stMain'] :is(p, li, span, h1, h2, h3), h1, h2, h3 {
+[data-testid='stMain'] :is(p, li, span, h1, h2, h3), h1, h2, h3, [data-testid='stTable'] :is(th, td) {
   word-break: keep-all !important; overflow-wrap: normal; hyphens: manual;
+}
+/* code beside an idea (vae_site.code) wraps, and a name longer than a phone's line breaks anywhere,
+   so the line a sentence points at is never cut off at 390 px */
+[data-testid='stCode'] code, [data-testid='stCode'] code * {
+  word-break: normal !important; overflow-wrap: anywhere !important;
 }
 [data-testid='stCaptionContainer'], [data-testid='stImageCaption'], [data-testid='stCaptionContainer'] * {
   color: #55595e !important; opacity: 1 !important;

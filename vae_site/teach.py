@@ -41,9 +41,9 @@ def predict(
         elif not ready:
             st.caption(t("site.predict_now"))
         elif guess == answer:
-            st.success(t("site.predict_right", reveal=reveal), icon="✅")
+            st.success(t("site.predict_right", reveal=reveal), icon=":material/check_circle:")
         else:
-            st.info(t("site.predict_wrong", answer=choices[answer], reveal=reveal), icon="💡")
+            st.info(t("site.predict_wrong", answer=choices[answer], reveal=reveal), icon=":material/lightbulb:")
     return guess
 
 
