@@ -48,7 +48,7 @@ def section_headings(page) -> list[str]:
     return [h for h in page.locator("h3").all_inner_texts() if h[:1].isdigit()]
 
 
-def test_a_mouse_drawing_is_reconstructed_alone_and_fast(site):
+def test_a_mouse_drawing_is_reconstructed_alone(site):
     url, browser = site
     page = browser.new_page(viewport={"width": 1280, "height": 2400})
     open_site(page, url + "/reconstruction", heading="3. Test digit 2, a 1")
