@@ -412,7 +412,7 @@ RECORDER_JS = """
       .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
   };
   watch();
-  for (const kind of ['click', 'keydown', 'change', 'mouseup']) {
+  for (const kind of ['click', 'keydown', 'change', 'mouseup', 'pointerup']) {
     document.addEventListener(kind, () => {
       if (b.armed === kind && b.t0 === null) b.t0 = performance.now();
     }, true);

@@ -130,7 +130,7 @@ def random_strokes(n: int, seed: int = 0) -> list[list[tuple[float, float]]]:
 def stroke(page, surface, points, run_log: Path, timeout_ms: int) -> tuple:
     """One timed stroke: browser ms (mouse-up to idle), server ms, the script runs it caused, fallback,
     and browser ms from mouse-up to the state 'running' (None if not seen)."""
-    done = common.timed(page, "mouseup", lambda: mouse_strokes(page, surface, [points]), run_log, timeout_ms)
+    done = common.timed(page, "pointerup", lambda: mouse_strokes(page, surface, [points]), run_log, timeout_ms)
     to_running = page.evaluate(TO_RUNNING_JS)
     page.wait_for_timeout(300)  # the frontend draws the new images before the next stroke
     return done["browser"], done["server"], done["runs"], done["fallback"], to_running
