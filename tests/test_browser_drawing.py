@@ -84,16 +84,26 @@ def test_a_mouse_drawing_is_scored_on_the_anomaly_page(site):
     page.close()
 
 
-def test_a_touch_stroke_at_phone_width_is_reconstructed(site):
+# The Reconstruction page's third heading and its Draw tab, by language.
+PAGE_WORDS = {"en": ("3. Test digit 2, a 1", "Draw"), "ko": ("3. 테스트 숫자 2번, 숫자 1", "그리기")}
+
+
+def phone_pad(site, height: int, lang: str = "en"):
+    """A touch phone 390 px wide on the Reconstruction page's Draw tab, the pad sized: (context, page, pad)."""
     url, browser = site
-    context = browser.new_context(viewport={"width": 390, "height": 2400}, has_touch=True, is_mobile=True)
+    context = browser.new_context(viewport={"width": 390, "height": height}, has_touch=True, is_mobile=True)
     page = context.new_page()
-    open_site(page, url + "/reconstruction", heading="3. Test digit 2, a 1")
-    tabs = page.get_by_role("tab", name="Draw")
-    tabs.tap()
+    heading, tab = PAGE_WORDS[lang]
+    open_site(page, f"{url}/reconstruction?lang={lang}", heading=heading)
+    page.get_by_role("tab", name=tab).tap()
     surface = canvas(page)
     page.wait_for_timeout(500)  # the pad is resized to the measured column
-    wait_idle(page)
+    wait_idle(page, settle_ms=800)
+    return context, page, surface
+
+
+def test_a_touch_stroke_at_phone_width_is_reconstructed(site):
+    context, page, surface = phone_pad(site, 2400)
     box = surface.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
     touch_stroke(page, surface, [(0.5, 0.15), (0.52, 0.5), (0.5, 0.85)])
@@ -202,13 +212,7 @@ def test_a_stroke_moves_q_z_given_x_on_the_map_in_the_browser_as_the_server_comp
 
 
 def test_at_phone_width_the_map_is_under_the_pad(site):
-    url, browser = site
-    context = browser.new_context(viewport={"width": 390, "height": 1600}, has_touch=True, is_mobile=True)
-    page = context.new_page()
-    open_site(page, url + "/reconstruction?lang=ko", heading="3. 테스트 숫자 2번, 숫자 1")
-    page.get_by_role("tab", name="그리기").tap()
-    canvas(page)
-    wait_idle(page, settle_ms=800)
+    context, page, _ = phone_pad(site, 1600, "ko")
     pad, plot, clear = pad_layout(page)
     assert plot["y"] >= clear["y"] + clear["height"], (pad, plot, clear)  # the map under the pad and its button
     assert plot["x"] + plot["width"] <= 390 and pad["x"] + pad["width"] <= 390
