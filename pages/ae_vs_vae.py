@@ -124,7 +124,7 @@ def holes() -> None:
     references, cut, real_variety = real_reference()
     rows = {role: holes_row(role, decoded[role], references, cut) for role in PAIRS}
     worst = max(PAIRS, key=lambda r: rows[r]["unlike"])
-    teach.predict(
+    guess = teach.predict(
         "holes",
         t("ae_vs_vae.predict_holes", count=CODES),
         {role: resources.title(role) for role in PAIRS},
@@ -136,7 +136,10 @@ def holes() -> None:
             others=max(rows[r]["unlike"] for r in PAIRS if r != worst),
             count=CODES,
         ),
+        hides=True,
     )
+    if guess is None:  # the decoded codes and their table answer the question: they wait for a choice
+        return
     for role in PAIRS:
         st.markdown(f"**{resources.title(role)}**")
         alt = t(
@@ -272,7 +275,7 @@ code = share.select_slider(
     f"{START:g}",
     BETAS,
     help=t("ae_vs_vae.beta_help"),
-    format_func=lambda c: t("ae_vs_vae.beta_option_ae") if c == "0" else f"β = {c}",
+    format_func={c: t("ae_vs_vae.beta_option_ae") if c == "0" else f"β = {c}" for c in BETAS}.get,  # made now
 )
 beta_prompt(code)
 role = beta_role(code)
@@ -316,11 +319,12 @@ def metrics_row(role: str) -> dict | None:
     }  # k and the images go in the caption: at 390 px the table fits five columns
 
 
-def recon_prompt() -> None:
-    """Which of the 32-D pair reconstructs better? Answered from their metrics files."""
+def recon_prompt() -> str | None:
+    """Which of the 32-D pair reconstructs better? Answered from their metrics files; returns the
+    learner's choice (teach.SKIP, with no question, when a metrics file is missing)."""
     ae, vae = (resources.model_json(r, store.METRICS) for r in ("ae_32d", "vae_32d"))
     if ae is None or vae is None:
-        return
+        return teach.SKIP
     answer = (
         "ae"
         if ae["recon_nll"] < vae["recon_nll"] - 0.5
@@ -328,19 +332,20 @@ def recon_prompt() -> None:
         if vae["recon_nll"] < ae["recon_nll"] - 0.5
         else "same"
     )
-    teach.predict(
+    return teach.predict(
         "recon",
         t("ae_vs_vae.predict_recon"),
         {"ae": resources.title("ae_32d"), "vae": resources.title("vae_32d"), "same": t("ae_vs_vae.predict_recon_same")},
         answer,
         t("ae_vs_vae.predict_recon_reveal", ae=ae["recon_nll"], vae=vae["recon_nll"]),
+        hides=True,
     )
 
 
 st.header(t("ae_vs_vae.metrics_heading"))
-recon_prompt()
+answered = recon_prompt() is not None  # the table answers the question: it waits for a choice
 rows = [row for row in map(metrics_row, store.CORE) if row]
-if rows:
+if rows and answered:
     images, ks = {row.pop("images") for row in rows}, {row.pop("k") for row in rows} - {None}
     table(
         rows,

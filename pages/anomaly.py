@@ -56,7 +56,7 @@ kind = share.radio(
     "neg_elbo",
     SCORES,
     horizontal=True,
-    format_func=lambda code: t("anomaly.score_" + code, k=reference.K),
+    format_func={code: t("anomaly.score_" + code, k=reference.K) for code in SCORES}.get,  # labels made now
 )
 score_name, symbol = t("anomaly.score_" + kind, k=reference.K), t("anomaly.symbol_" + kind)
 normal = scores[f"mnist/{kind}"]
@@ -173,67 +173,71 @@ st.caption(t("anomaly.histogram_caption", **medians))
 
 st.header(t("anomaly.roc_heading"))
 areas = {code: explain.auroc(normal, scores[f"{code}/{kind}"]) for code in UNUSUAL}
-teach.predict(
+guess = teach.predict(
     "mirrored",
     t("anomaly.predict_mirrored"),
     {"fashion": t("anomaly.predict_mirrored_fashion"), "mirrored": t("anomaly.predict_mirrored_mirrored")},
     "fashion" if areas["fashion"] > areas["mirrored"] else "mirrored",
     t("anomaly.predict_mirrored_reveal", fashion=areas["fashion"], mirrored=areas["mirrored"]),
+    hides=True,
 )
-draw_roc({code: (normal, scores[f"{code}/{kind}"]) for code in UNUSUAL})
-for row in (UNUSUAL[:3], UNUSUAL[3:]):
-    for col, code in zip(st.columns(3), row, strict=False):
-        col.metric(t("anomaly.metric_auroc", set=set_name(code)), f"{areas[code]:.3f}")
-transformed = [areas[code] for code in ("rotated", "mirrored", "erased")]
-st.caption(
-    t(
-        "anomaly.roc_caption",
-        fashion=areas["fashion"],
-        noise=areas["noise"],
-        low=min(transformed),
-        high=max(transformed),
+if guess is not None:  # the curves and their areas answer the question: they wait for a choice
+    draw_roc({code: (normal, scores[f"{code}/{kind}"]) for code in UNUSUAL})
+    for row in (UNUSUAL[:3], UNUSUAL[3:]):
+        for col, code in zip(st.columns(3), row, strict=False):
+            col.metric(t("anomaly.metric_auroc", set=set_name(code)), f"{areas[code]:.3f}")
+    transformed = [areas[code] for code in ("rotated", "mirrored", "erased")]
+    st.caption(
+        t(
+            "anomaly.roc_caption",
+            fashion=areas["fashion"],
+            noise=areas["noise"],
+            low=min(transformed),
+            high=max(transformed),
+        )
     )
-)
 
 # --- 2. Simple images look likely ----------------------------------------------------------------
 st.header(t("anomaly.failure_heading"))
 simple = scores[f"simple/{kind}"]
 median = medians["mnist"]
-teach.predict(
+guess = teach.predict(
     "blank",
     t("anomaly.predict_blank", score=symbol),
     {"more": t("anomaly.predict_blank_more"), "fewer": t("anomaly.predict_blank_fewer")},
     "fewer" if simple[0] < median else "more",
     t("anomaly.predict_blank_reveal", blank=simple[0], median=median),
+    hides=True,
 )
-simple_captions = [
-    t("anomaly.simple_caption", name=t("anomaly.simple_" + name), value=value)
-    for name, value in zip(anomaly.SIMPLE, simple, strict=True)
-]
-display.digits(
-    anomaly.simple_images(),
-    size=112,
-    captions=simple_captions,
-    alt=[t("anomaly.simple_alt", caption=caption) for caption in simple_captions],
-)
-st.markdown(
-    t(
-        "anomaly.failure",
-        blank=simple[0],
-        above=anomaly.above(simple[0], normal),
-        median=median,
-        bar=simple[2],
-        bar_above=anomaly.above(simple[2], normal),
+if guess is not None:  # the simple images' scores answer the question: they wait for a choice
+    simple_captions = [
+        t("anomaly.simple_caption", name=t("anomaly.simple_" + name), value=value)
+        for name, value in zip(anomaly.SIMPLE, simple, strict=True)
+    ]
+    display.digits(
+        anomaly.simple_images(),
+        size=112,
+        captions=simple_captions,
+        alt=[t("anomaly.simple_alt", caption=caption) for caption in simple_captions],
     )
-)
-corrected_digits = normal - scores["mnist/complexity"]
-st.markdown(
-    t(
-        "anomaly.failure_remedy",
-        blank=anomaly.above(simple[0] - scores["simple/complexity"][0], corrected_digits),
-        bar=anomaly.above(simple[2] - scores["simple/complexity"][2], corrected_digits),
+    st.markdown(
+        t(
+            "anomaly.failure",
+            blank=simple[0],
+            above=anomaly.above(simple[0], normal),
+            median=median,
+            bar=simple[2],
+            bar_above=anomaly.above(simple[2], normal),
+        )
     )
-)
+    corrected_digits = normal - scores["mnist/complexity"]
+    st.markdown(
+        t(
+            "anomaly.failure_remedy",
+            blank=anomaly.above(simple[0] - scores["simple/complexity"][0], corrected_digits),
+            bar=anomaly.above(simple[2] - scores["simple/complexity"][2], corrected_digits),
+        )
+    )
 
 # --- 3. The reverse: a model of clothes ----------------------------------------------------------
 st.header(t("anomaly.reverse_heading"))
@@ -249,24 +253,26 @@ reverse = {
     "digits_length": float(np.median(clothes["mnist/complexity"])),
 }
 st.markdown(t("anomaly.reverse_intro", items=len(own), digits=len(digits)))
-teach.predict(
+guess = teach.predict(
     "reverse",
     t("anomaly.predict_reverse", score=symbol),
     {"higher": t("anomaly.predict_reverse_higher"), "lower": t("anomaly.predict_reverse_lower")},
     "lower" if reverse["digits"] < reverse["own"] else "higher",
     t("anomaly.predict_reverse_reveal", **reverse),
+    hides=True,
 )
-display.chart(
-    histogram_spec(i18n.current(), ("fashion", "mnist")), counts=histogram_counts({"fashion": own, "mnist": digits})
-)
-st.caption(t("anomaly.reverse_histogram_caption", **reverse))
-st.markdown(t("anomaly.reverse_why", **reverse))
-st.markdown(t("anomaly.remedies", symbol=symbol))
-draw_roc({"raw": (own, digits), "corrected": (own_corrected, digits_corrected)})
-left, right = st.columns(2)
-left.metric(t("anomaly.metric_reverse", symbol=symbol), f"{reverse['auroc']:.3f}")
-right.metric(t("anomaly.metric_corrected"), f"{reverse['corrected']:.3f}")
-st.caption(t("anomaly.reverse_roc_caption", **reverse))
+if guess is not None:  # the reversed histogram and curves answer the question: they wait for a choice
+    display.chart(
+        histogram_spec(i18n.current(), ("fashion", "mnist")), counts=histogram_counts({"fashion": own, "mnist": digits})
+    )
+    st.caption(t("anomaly.reverse_histogram_caption", **reverse))
+    st.markdown(t("anomaly.reverse_why", **reverse))
+    st.markdown(t("anomaly.remedies", symbol=symbol))
+    draw_roc({"raw": (own, digits), "corrected": (own_corrected, digits_corrected)})
+    left, right = st.columns(2)
+    left.metric(t("anomaly.metric_reverse", symbol=symbol), f"{reverse['auroc']:.3f}")
+    right.metric(t("anomaly.metric_corrected"), f"{reverse['corrected']:.3f}")
+    st.caption(t("anomaly.reverse_roc_caption", **reverse))
 
 
 # --- 4. The visitor's own images -----------------------------------------------------------------

@@ -2,6 +2,8 @@
 plane of every VAE (Alemi et al. 2018), and the KL of each latent dimension. One colour and one marker
 per model on every chart (the specs are in vae_site/charts.py)."""
 
+import functools
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -76,7 +78,7 @@ term = share.radio(
     "neg_elbo",
     TERMS,
     horizontal=True,
-    format_func=lambda c: t(f"elbo_curves.term_{c}"),
+    format_func={c: t(f"elbo_curves.term_{c}") for c in TERMS}.get,  # labels made now (see i18n.bound)
 )
 chosen = share.multiselect(
     t("elbo_curves.models_label"),
@@ -84,7 +86,7 @@ chosen = share.multiselect(
     default,
     available,
     len(available),
-    format_func=resources.title,
+    format_func=functools.partial(resources.title, lang=lang),
     help=t("elbo_curves.models_help"),
 )
 chosen = sorted(chosen, key=MODELS.index)  # every legend and table in one order, β numerically
@@ -253,8 +255,9 @@ def family_answer(family: pd.DataFrame) -> str:
 
 points, aes, collapse_d = plane_points(), ae_lines(), code_free_distortion()
 family = points[points["family"]].sort_values("beta")
+guess = teach.SKIP  # without a family there is no question, and the plane shows at once
 if len(family) >= 2:
-    teach.predict(
+    guess = teach.predict(
         "beta_high",
         t("elbo_curves.predict_plane", beta=family["beta"].iloc[-1]),
         {c: t(f"elbo_curves.predict_plane_{c}") for c in ("high", "low", "axis")},
@@ -266,10 +269,11 @@ if len(family) >= 2:
             distortion=family["distortion"].iloc[-1],
             collapse=collapse_d,
         ),
+        hides=True,
     )
 if points.empty:
     st.info(t("elbo_curves.plane_none"))
-else:
+elif guess is not None:  # the plane answers the question: it waits for a choice
     lines, labels, top = isolines(points, aes, collapse_d)
     alt = t(
         "elbo_curves.plane_alt",
@@ -318,18 +322,21 @@ else:
     kl = np.array(metrics["kl_per_dimension"])
     active = int(np.sum(kl > ACTIVE))
     share_active = active / len(kl)
-    teach.predict(
+    guess = teach.predict(
         "active",
         t("elbo_curves.predict_dims", dims=len(kl), cut=ACTIVE),
         {c: t(f"elbo_curves.predict_dims_{c}", dims=len(kl)) for c in ("all", "half", "few")},
         "all" if share_active > 0.9 else "half" if share_active > 0.25 else "few",
         t("elbo_curves.predict_dims_reveal", active=active, dims=len(kl), cut=ACTIVE),
+        hides=True,
     )
-    alt = t("elbo_curves.kl_alt", dims=len(kl), active=active, cut=ACTIVE, top=kl.max(), inactive=len(kl) - active)
-    display.chart(charts.kl_spec(lang), alt=alt, kl=pd.DataFrame({"dimension": np.arange(1, len(kl) + 1), "kl": kl}))
-    st.markdown(t("elbo_curves.dims_text", active=active, dims=len(kl), inactive=len(kl) - active, cut=ACTIVE))
-    with st.expander(t("elbo_curves.dims_more"), icon=":material/info:"):
-        st.markdown(t("elbo_curves.dims_caption"))
+    if guess is not None:  # the bars answer the question: they wait for a choice
+        alt = t("elbo_curves.kl_alt", dims=len(kl), active=active, cut=ACTIVE, top=kl.max(), inactive=len(kl) - active)
+        kl_bars = pd.DataFrame({"dimension": np.arange(1, len(kl) + 1), "kl": kl})
+        display.chart(charts.kl_spec(lang), alt=alt, kl=kl_bars)
+        st.markdown(t("elbo_curves.dims_text", active=active, dims=len(kl), inactive=len(kl) - active, cut=ACTIVE))
+        with st.expander(t("elbo_curves.dims_more"), icon=":material/info:"):
+            st.markdown(t("elbo_curves.dims_caption"))
 
 teach.recap(t("elbo_curves.recap_1"), t("elbo_curves.recap_2"), t("elbo_curves.recap_3"))
 st.divider()

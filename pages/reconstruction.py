@@ -134,20 +134,22 @@ def neighbours(code: np.ndarray) -> None:
         st.info(t("reconstruction.between", k=k, most=found[0][1]), icon=":material/call_split:")
 
 
-def draws_prompt(mean: np.ndarray, draws: np.ndarray) -> None:
-    """Predict, then check: do the codes drawn from q(z|x) decode to the same digit as its mean?"""
+def draws_prompt(mean: np.ndarray, draws: np.ndarray) -> str | None:
+    """Predict, then check: do the codes drawn from q(z|x) decode to the same digit as its mean?
+    Returns the learner's choice (None until one is made)."""
     references, labels = resources.mnist_test_codes("vae_main"), resources.mnist_test_digits()[1]
     k = 10
     label = explain.nearest_labels(mean, references, labels, k)[0][0]
     same = sum(explain.nearest_labels(z, references, labels, k)[0][0] == label for z in draws)
     answer = "all" if same == len(draws) else "most" if same >= len(draws) - 2 else "many"
     reveal = "reconstruction.draws_reveal" if answer != "many" else "reconstruction.draws_reveal_wide"
-    teach.predict(
+    return teach.predict(
         "draws",
         t("reconstruction.draws_question", draws=len(draws)),
         {c: t(f"reconstruction.draws_{c}") for c in ("all", "most", "many")},
         answer,
         t(reveal, k=k, label=label, same=same, draws=len(draws)),
+        hides=True,
     )
 
 
@@ -169,8 +171,9 @@ def fit_prompt(first: dict) -> None:
     )
 
 
-def images(title: str, item: uploads.Digit, reconstruction, fitted, posterior) -> None:
-    """The input, its reconstruction (and the fitted one), and the decoded draws, each with its alt text."""
+def images(title: str, item: uploads.Digit, reconstruction, fitted, posterior, waiting: int = 0) -> None:
+    """The input, its reconstruction (and the fitted one), and the decoded draws, each with its alt text;
+    `waiting` draws are held back until the question about them is answered."""
     fitted_captions = [t("reconstruction.cap_fitted")] if fitted else []
     fitted_alts = [t("reconstruction.alt_fitted", fitted=fitted[1])] if fitted else []
     display.digits(
@@ -183,7 +186,10 @@ def images(title: str, item: uploads.Digit, reconstruction, fitted, posterior) -
         + fitted_alts
         + [t("reconstruction.alt_draw", i=i + 1, draws=len(posterior)) for i in range(len(posterior))],
     )
-    st.caption(t("reconstruction.images_caption", draws=len(posterior)))
+    if waiting:
+        st.caption(t("reconstruction.images_caption_waiting", draws=waiting))
+    else:
+        st.caption(t("reconstruction.images_caption", draws=len(posterior)))
 
 
 def steps_shown(item: uploads.Digit, expanded: bool) -> None:
@@ -207,10 +213,12 @@ def section(number: int, title: str, item: uploads.Digit, first: dict) -> tuple[
         st.info(uploads.say(note))
     mean, std, reconstruction = vae.reconstruct(item.image[None])
     codes = vae.sample_posterior(item.image, DRAWS, seed=number)
-    if number == 1:
-        draws_prompt(mean[0], codes)
+    shown = draws_prompt(mean[0], codes) is not None if number == 1 else True
     fitted = anomaly.fitted_score(vae, item.image) if fit_each else None
-    images(title, item, reconstruction[0], fitted, vae.decode(codes))
+    if shown:
+        images(title, item, reconstruction[0], fitted, vae.decode(codes))
+    else:  # the first digit's draws answer the question above them: they wait for a choice
+        images(title, item, reconstruction[0], fitted, [], waiting=len(codes))
     reference = resources.figure("vae_main", "anomaly")
     terms, check = anomaly.upload_check(vae, item.image, reconstruction[0], reference)
     c1, c2, c3 = st.columns(3)

@@ -212,6 +212,7 @@ guessed = teach.predict(  # the chart and its story answer the question: they wa
     {p: t(f"theory.predict_estimates_{p}") for p in PROPOSALS},
     answer="importance" if last_importance >= last_prior else "prior",
     reveal=t("theory.reveal_estimates", prior=last_prior, importance=last_importance),
+    hides=True,
 )
 if guessed is not None:
     display.chart(estimates_spec(i18n.current()), estimates=estimates(index))
@@ -395,6 +396,7 @@ guessed = teach.predict(  # the numbers answer the question: they wait for a gue
     {name: t(f"theory.predict_terms_{name}") for name in ("recon", "kl")},
     answer="recon" if recon >= kl else "kl",
     reveal=t("theory.reveal_terms", recon=recon, kl=kl),
+    hides=True,
 )
 if guessed is not None:
     c1, c2, c3 = st.columns(3)

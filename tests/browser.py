@@ -218,11 +218,17 @@ def digit_png(path: Path, digit: int, seed: int) -> Path:
     return path
 
 
-def page_paths() -> list[str]:
-    """Every page's URL path in story order ("" for the home page), from vae_site.navigation.PAGES."""
-    from vae_site import navigation
-
-    return ["" if i == 0 else Path(file).stem for i, (file, _, _) in enumerate(navigation.PAGES)]
+def skip_prompts(page) -> int:
+    """Choose "Skip: just show me" in every predict-then-check prompt (vae_site.teach) that waits for a
+    choice and is in view (not in a closed tab or expander), one after the other (each choice reruns
+    the page), so that what they hold back is shown; returns how many were skipped."""
+    waiting = page.locator("[class*='st-key-prompt_']:not(:has(input:checked))").filter(visible=True)
+    skipped = 0
+    while waiting.count() and skipped < 20:
+        waiting.first.locator("[role='radiogroup'] label").last.click()
+        wait_rerun(page)
+        skipped += 1
+    return skipped
 
 
 def axe_violations(page) -> list[dict]:

@@ -10,16 +10,18 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from vae_site import teach
 
 APP = str(ROOT / "streamlit_app.py")
 TIMEOUT = 180
 
 
-def open_page(page: str | None = None, first_lang: str | None = None, **query) -> AppTest:
+def open_page(page: str | None = None, first_lang: str | None = None, answered: bool = False, **query) -> AppTest:
     """Run the entrypoint, switch to `page` (a path under pages/) and run it with `query` in the URL.
 
     `first_lang` is in the URL from the first run on, as in a visitor's link (the language is fixed
-    then); a `lang` in `query` comes with the page, after the first run.
+    then); a `lang` in `query` comes with the page, after the first run. `answered`: then skip every
+    predict-then-check prompt (`answer_all`), so that what the prompts hold back is shown.
     """
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if first_lang:
@@ -29,6 +31,21 @@ def open_page(page: str | None = None, first_lang: str | None = None, **query) -
         at.switch_page(page)
     for key, value in query.items():
         at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return answer_all(at) if answered else at
+
+
+def prompts(at: AppTest) -> list:
+    """The radio buttons of the page's predict-then-check prompts (vae_site.teach.predict)."""
+    return [r for r in at.radio if (r.key or "").startswith("predict_")]
+
+
+def answer_all(at: AppTest, choice: str = teach.SKIP) -> AppTest:
+    """Choose `choice` (the skip, by default) in every prompt still unanswered, and run the page."""
+    for radio in prompts(at):
+        if radio.value is None:
+            radio.set_value(choice)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

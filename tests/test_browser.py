@@ -320,5 +320,6 @@ def test_at_phone_width_the_tables_of_ae_vs_vae_and_elbo_curves_fit_without_scro
     """A table that scrolled hid its last column with no sign of it, and keyboard users could not reach it."""
     for path in ("ae_vs_vae", "elbo_curves"):
         open_site(phone, f"{server}/{path}?lang={lang}")
-        assert phone.locator("[data-testid='stTable']").count() >= 1
+        browser.skip_prompts(phone)  # the tables some prompts hold back
+        assert phone.locator("[data-testid='stTable']").count() == {"ae_vs_vae": 2, "elbo_curves": 1}[path]
         assert phone.evaluate(SCROLLING_IN_TABLES) == [], (path, lang)

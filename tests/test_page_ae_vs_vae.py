@@ -36,7 +36,7 @@ def maps(at) -> dict:
 
 @pytest.fixture(scope="module")
 def page():
-    return open_page("pages/ae_vs_vae.py")
+    return open_page("pages/ae_vs_vae.py", answered=True)
 
 
 def test_the_metrics_table_equals_the_metrics_files(page):
@@ -125,7 +125,7 @@ def alts(at) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_every_image_says_what_it_shows_with_the_numbers_beside_it(lang, bundled):
-    at = open_page("pages/ae_vs_vae.py", first_lang=lang, prior_seed="7", a="5", b="9")
+    at = open_page("pages/ae_vs_vae.py", answered=True, first_lang=lang, prior_seed="7", a="5", b="9")
     said = alts(at)
     table = at.table[0].value.iloc[:, 1]  # the holes table's "unlike any (%)"
     for role in ("vae_2d", "ae_2d", "vae_32d", "ae_32d"):
@@ -143,7 +143,7 @@ def test_every_image_says_what_it_shows_with_the_numbers_beside_it(lang, bundled
 
 
 def test_a_new_seed_reruns_only_what_it_changes_and_the_link_follows():
-    at = open_page("pages/ae_vs_vae.py", beta="3")
+    at = open_page("pages/ae_vs_vae.py", answered=True, beta="3")
     before = image_urls(at)
     at.number_input(key="prior_seed").set_value(11).run()
     assert not at.exception
@@ -165,13 +165,19 @@ def test_the_prompts_answer_from_the_data_after_the_move():
         text("en", "ae_vs_vae.predict_beta_falls") in shown
         and f"KL is {ten['kl']:.1f} nats (at β = 1: {one['kl']:.1f})" in shown
     )
+    assert len(at.table) == 0  # the holes table and the metrics table each wait for their prompt
+    at.radio(key="predict_holes").set_value("skip").run()  # no guess: the answer and the table
+    assert len(at.table) == 1
     table = table_of(at, 0).map(number)
     worst = table["unlike"].drop(text("en", "ae_vs_vae.real_digits")).idxmax()
+    answer = f"{worst}: {table.loc[worst, 'unlike']:.0f}%"
+    assert any(answer in i.value and f"“{worst}”" in i.value for i in at.info)
     role = next(r for r in ("vae_2d", "ae_2d", "vae_32d", "ae_32d") if text("en", f"site.model_{r}") == worst)
     at.radio(key="predict_holes").set_value(role).run()
-    assert any(f"{worst}: {table.loc[worst, 'unlike']:.0f}%" in s.value for s in at.success)
+    assert any(answer in s.value for s in at.success)
     ae, vae = (store.read_json(store.model_dir(store.SHIPPED[r]) / store.METRICS) for r in ("ae_32d", "vae_32d"))
     at.radio(key="predict_recon").set_value("vae").run()
+    assert len(at.table) == 2  # the metrics table, once guessed
     assert any(f"cost {ae['recon_nll']:.1f} nats, the VAE's {vae['recon_nll']:.1f}" in i.value for i in at.info)
     assert "AE, 32-D" in " ".join(i.value for i in at.info)  # the right answer, named
 

@@ -51,7 +51,7 @@ def verdicts(at) -> list[str]:
 
 
 def test_the_aurocs_and_the_captions_numbers_come_from_the_figure():
-    at = open_page(PAGE)
+    at = open_page(PAGE, answered=True)
     shipped = figure_of("vae_main")
     digits = shipped["mnist/neg_elbo"]
     areas = {code: explain.auroc(digits, shipped[f"{code}/neg_elbo"]) for code in ("fashion", "noise", "mirrored")}
@@ -77,7 +77,7 @@ def test_the_iwae_score_is_named_an_upper_bound_and_its_numbers_follow():
 
 
 def test_the_known_failure_is_shown_with_its_score_and_every_image_has_alt_text():
-    at = open_page(PAGE)
+    at = open_page(PAGE, answered=True)
     blank = figure_of("vae_main")["simple/neg_elbo"][0]
     images = [img for element in at.get("image") for img in element.proto.imgs]
     assert f"blank: {blank:.0f} nats" in [img.caption for img in images]
@@ -91,7 +91,7 @@ def test_the_known_failure_is_shown_with_its_score_and_every_image_has_alt_text(
 
 
 def test_the_reversed_test_shows_digits_as_more_likely_and_the_remedy_computed():
-    at = open_page(PAGE)
+    at = open_page(PAGE, answered=True)
     shipped = figure_of("vae_fashion")
     own, digits = shipped["fashion/neg_elbo"], shipped["mnist/neg_elbo"]
     raw = explain.auroc(own, digits)
@@ -180,7 +180,7 @@ def test_a_gradient_photo_is_unusual_and_the_verdict_says_why():
 
 
 def test_the_page_in_korean_has_translated_charts():
-    at = open_page(PAGE, first_lang="ko")
+    at = open_page(PAGE, answered=True, first_lang="ko")
     assert at.title[0].value == text("ko", "anomaly.title")
     specs = " ".join(json.dumps(json.loads(e.proto.spec), ensure_ascii=False) for e in at.get("vega_lite_chart"))
     assert text("ko", "anomaly.axis_count") in specs and text("ko", "anomaly.axis_fpr") in specs

@@ -18,7 +18,7 @@ VAES = ("vae_main", "vae_32d", "vae_2d")
 
 @pytest.fixture(scope="module")
 def page():
-    return open_page("pages/elbo_curves.py")
+    return open_page("pages/elbo_curves.py", answered=True)
 
 
 def _specs(at) -> list[dict]:
@@ -65,7 +65,7 @@ def _scale(spec, channel: str) -> dict:
 
 def test_legends_list_the_lines_drawn_in_numeric_order_with_one_shape_per_model_in_both_languages():
     family = ",".join(reversed(list(store.BETA_FAMILY.values())))  # picked from β = 30 down
-    at = open_page("pages/elbo_curves.py", term="kl", models="ae_2d," + family + ",vae_2d")
+    at = open_page("pages/elbo_curves.py", answered=True, term="kl", models="ae_2d," + family + ",vae_2d")
     history = _scale(_specs(at)[0], "color")["domain"]
     assert history == ["VAE, 2-D"] + [resources.title(r, "en") for r in store.BETA_FAMILY.values()]  # no AE: no KL
     assert "AE, 2-D" not in history
@@ -79,7 +79,9 @@ def test_legends_list_the_lines_drawn_in_numeric_order_with_one_shape_per_model_
     ys = [layer["encoding"].get("y", {}) for layer in plane["layer"]]
     rates = [y for y in ys if y.get("field") == "rate"]
     assert all(y["scale"]["domain"][0] < 0 for y in rates)  # markers at R = 0 are drawn whole
-    korean = open_page("pages/elbo_curves.py", lang="ko", term="kl", models="ae_2d," + family + ",vae_2d")
+    korean = open_page(
+        "pages/elbo_curves.py", answered=True, first_lang="ko", term="kl", models="ae_2d," + family + ",vae_2d"
+    )
     shapes_ko = _scale(_specs(korean)[2], "shape")["range"]
     assert shapes_ko == list(shapes.values())  # the same marker for the same model in either language
     gap_en, gap_ko = _scale(_specs(at)[1], "shape")["range"], _scale(_specs(korean)[1], "shape")["range"]
@@ -146,7 +148,7 @@ def test_the_plane_points_equal_the_metrics_files(page):
 
 
 def test_the_terms_and_the_korean_page():
-    at = open_page("pages/elbo_curves.py", lang="ko", term="recon", models="ae_2d,vae_2d")
+    at = open_page("pages/elbo_curves.py", answered=True, first_lang="ko", term="recon", models="ae_2d,vae_2d")
     assert at.radio(key="term").value == "recon" and list(at.multiselect(key="models").value) == ["ae_2d", "vae_2d"]
     history = charts(at)[0]["history"]
     assert set(history["term"]) == {"recon"} and set(history["model"]) == {"AE, 2차원", "VAE, 2차원"}
@@ -180,7 +182,7 @@ def test_the_prompts_reveal_answers_computed_from_the_data_after_the_move():
 
 
 def test_the_words_say_what_the_figures_show():
-    at = open_page("pages/elbo_curves.py")
+    at = open_page("pages/elbo_curves.py", answered=True)
     words = " ".join(m.value for m in at.markdown)
     assert "goes to 0" in words and "close to KL" not in words  # what is left vanishes; the gain nears the KL
     dims = np.array(_metrics("vae_main")["kl_per_dimension"])
@@ -198,7 +200,7 @@ def test_the_words_say_what_the_figures_show():
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_every_chart_has_a_text_alternative_with_its_numbers(lang):
-    at = open_page("pages/elbo_curves.py", first_lang=lang, models="vae_main,vae_2d")
+    at = open_page("pages/elbo_curves.py", answered=True, first_lang=lang, models="vae_main,vae_2d")
     said = [e.proto.alt for e in at.get("vega_lite_chart")]
     assert len(said) == 4 and all(said)
     history = store.read_json(store.model_dir(store.SHIPPED["vae_2d"]) / store.HISTORY)

@@ -32,7 +32,7 @@ def shape_png(lines, width: int = 10) -> bytes:
 
 
 def test_an_upload_comes_alone_with_its_numbers_and_a_bad_file_is_named(served, bundled):
-    at = open_page(PAGE)
+    at = open_page(PAGE, answered=True)
     assert len(sections(at)) == 3  # an empty page shows three test digits
     seven = png_bytes(bundled[0][0])
     at.file_uploader(key="upload").set_value(

@@ -39,6 +39,11 @@ PAGES = [
 _ROUTED = "_navigation_routed"  # session key: this run went through `run`
 
 
+def url_paths() -> list[str]:
+    """Every page's URL path in story order: "" for the home page, else the file's name."""
+    return ["" if i == 0 else Path(file).stem for i, (file, _, _) in enumerate(PAGES)]
+
+
 def run() -> None:
     """The whole site: language, page config, navigation, sidebar, then the chosen page."""
     display.site_style(i18n.current())
