@@ -417,7 +417,7 @@ function build(root, data, state) {
 
   const panels = h("div", { class: "lab-panels" }, root);
   const left = h("div", { class: "lab-panel" }, panels);
-  h("h4", {}, left, text.map_title);
+  h("h2", {}, left, text.map_title);
   const mapWrap = h("div", { class: "lab-mapwrap" }, left);
   const map = h("canvas", { class: "lab-map", tabindex: 0, role: "img", "aria-label": text.map_aria }, mapWrap);
   const box = h("div", { class: "lab-hover" }, mapWrap);
@@ -435,11 +435,11 @@ function build(root, data, state) {
   h("p", { class: "lab-note" }, left, text.map_note);
 
   const right = h("div", { class: "lab-panel" }, panels);
-  h("h4", {}, right, text.curves_title);
+  h("h2", {}, right, text.curves_title);
   const curves = h("canvas", { class: "lab-curves", role: "img", "aria-label": text.curves_empty }, right);
   const curveKey = h("div", { class: "lab-curve-key" }, right);
   const klCurve = h("canvas", { class: "lab-kl", role: "img", "aria-label": text.curves_empty }, right);
-  h("h4", {}, right, text.grid_title);
+  h("h2", {}, right, text.grid_title);
   const span = { size: data.grid.size, span: number(lang, data.grid.span, 0) };
   const grid = h("canvas", { class: "lab-grid", role: "img", "aria-label": fmt(text.grid_aria, span) }, right);
   h("p", { class: "lab-note" }, right, fmt(text.grid_note, span));
