@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from scipy import special
 
 from vae_tf.store import ROOT
 
@@ -93,7 +94,7 @@ def _trunk(weights: list[np.ndarray], x: np.ndarray) -> np.ndarray:
 
 def forward(weights: list[np.ndarray], z: np.ndarray) -> np.ndarray:
     """The browser's decoder in NumPy: codes (N, 2) to pixel probabilities (N, 28, 28)."""
-    return (1.0 / (1.0 + np.exp(-_trunk(weights, z)))).reshape(-1, 28, 28)
+    return special.expit(_trunk(weights, z)).reshape(-1, 28, 28)  # 1 / (1 + e^-x), no overflow at x << 0
 
 
 def encode(weights: list[np.ndarray], images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
