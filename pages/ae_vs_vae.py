@@ -111,7 +111,7 @@ for where, role in ((left, "vae_2d"), (right, "ae_2d")):
 st.caption(t("ae_vs_vae.maps_caption", ratio=spread("ae_2d") / spread("vae_2d"), count=len(digits)))
 
 
-# --- Decoding the prior: where the AE fails -----------------------------------------------------
+# --- Decoding the prior: which model turns random codes into digits --------------------------
 @st.fragment(key="prior_holes")
 def holes() -> None:
     """The seed, each model's decoded prior codes, and how digit-like they are.

@@ -197,7 +197,7 @@ if guess is not None:  # the curves and their areas answer the question: they wa
         )
     )
 
-# --- 2. Simple images look likely ----------------------------------------------------------------
+# --- 2. Simple images: a blank, a dot, a bar --------------------------------------------------------
 st.header(t("anomaly.failure_heading"))
 simple = scores[f"simple/{kind}"]
 median = medians["mnist"]
