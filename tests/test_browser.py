@@ -295,6 +295,7 @@ def test_a_korean_browser_opens_the_site_in_korean_without_lang_in_the_url(serve
 def test_ae_vs_vae_seed_reruns_its_fragments_and_the_link_back_and_share_box_follow(server, page):
     """AE vs VAE's seed reruns three fragments, not the page; the address, the share box and Back follow it."""
     open_site(page, f"{server}/ae_vs_vae")
+    browser.skip_prompts(page)  # the decoded codes wait for the prompt above them
     images = page.locator("[data-testid='stImage'] img")
     before = images.evaluate_all("(imgs) => imgs.map((i) => i.src)")
     set_seed(page, 5)
