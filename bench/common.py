@@ -32,6 +32,7 @@ from tests.browser import (  # noqa: E402, F401
     free_port,
     launch,
     launch_chromium,
+    skip_prompts,
     stop,
     streamlit_command,
     wait_healthy,

@@ -12,12 +12,10 @@ import argparse
 import os
 from pathlib import Path
 
-from common import ROOT, launch_chromium, start_server, stop, wait_idle
+from common import ROOT, launch_chromium, skip_prompts, start_server, stop, wait_idle
 from playwright.sync_api import sync_playwright
 
 from vae_site import navigation
-
-SKIP = "[class*='st-key-prompt_']:not(:has(input:checked))"  # a prompt that waits (vae_site.teach)
 
 
 def shoot(page, url: str, name: str, upload: Path | None, fit: bool = False, skip: bool = False) -> None:
@@ -32,11 +30,8 @@ def shoot(page, url: str, name: str, upload: Path | None, fit: bool = False, ski
     if name == "reconstruction" and upload:
         page.set_input_files("[data-testid='stFileUploaderDropzoneInput']", str(upload))
         wait_idle(page, settle_ms=800)
-    waiting = page.locator(SKIP).filter(visible=True)
-    while skip and waiting.count():
-        waiting.first.locator("[role='radiogroup'] label").last.click()
-        page.wait_for_timeout(300)
-        wait_idle(page, settle_ms=300)
+    if skip:
+        skip_prompts(page)
     height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": page.viewport_size["width"], "height": min(int(height) + 40, 16000)})
     wait_idle(page, settle_ms=800)
