@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage, stats
+from scipy import ndimage
 from skimage.filters import threshold_otsu
 from skimage.measure import block_reduce
 
@@ -135,6 +135,8 @@ def _noise_level(ink: np.ndarray) -> tuple[float, float]:
     """Typical background level, and the robust standard deviation (MAD) of its pixel noise."""
     # The noise is measured against a 5x5 local mean: shading left over from uneven light,
     # or a bold digit covering a third of the picture, would otherwise pass for noise.
+    from scipy import stats  # here, not at the top: 0.3 s and 32 MB at import, for photos only (BENCHMARKS.md)
+
     residual = ink - ndimage.uniform_filter(ink, 5, mode="nearest")
     noise = float(stats.median_abs_deviation(residual, axis=None, scale="normal"))
     return float(np.median(ink)), noise
