@@ -19,7 +19,7 @@ from pathlib import Path
 import streamlit as st
 
 from vae_site import display, i18n
-from vae_tf import export_lab
+from vae_tf import export_lab, store
 
 _HERE = Path(__file__).resolve().parent / "components"
 _COMPONENT = st.components.v2.component(
@@ -31,7 +31,7 @@ _COMPONENT = st.components.v2.component(
 TFJS_VERSION = "4.22.0"  # static/tfjs/README.md says where the files come from
 TFJS = "app/static/tfjs/"
 LAB = "app/static/lab/"
-BETAS = [0.1, 0.3, 1.0, 3.0, 10.0, 30.0]  # the beta family's values (vae_tf.store.BETAS)
+BETAS = list(store.BETAS)  # the β slider's values: the β family's, so each has its shipped model
 RATES = [1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2]  # Adam's learning rate
 LEARNING_RATE = 3e-3  # the default; bench/lab_speed.py measures the time to 170 nats with it
 BATCH = 100
