@@ -2,8 +2,6 @@
 plane of every VAE (Alemi et al. 2018), and the KL of each latent dimension. One colour and one marker
 per model on every chart (the specs are in vae_site/charts.py)."""
 
-import functools
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -86,7 +84,7 @@ chosen = share.multiselect(
     default,
     available,
     len(available),
-    format_func=functools.partial(resources.title, lang=lang),
+    format_func={r: resources.title(r) for r in available}.get,  # labels made now, like the term's
     help=t("elbo_curves.models_help"),
 )
 chosen = sorted(chosen, key=MODELS.index)  # every legend and table in one order, β numerically
