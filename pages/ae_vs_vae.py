@@ -319,6 +319,11 @@ def metrics_row(role: str) -> dict | None:
     }  # k and the images go in the caption: at 390 px the table fits five columns
 
 
+def listed(values) -> str:
+    """Distinct numbers of a column, for the caption: "1,000 / 10,000", or "–" for none."""
+    return " / ".join(explain.cell(n) for n in sorted(values)) or "–"
+
+
 def recon_prompt() -> str | None:
     """Which of the 32-D pair reconstructs better? Answered from their metrics files; returns the
     learner's choice (teach.SKIP, with no question, when a metrics file is missing)."""
@@ -352,8 +357,7 @@ if rows and answered:
         {"recon": 1, "mse": 4, "neg_elbo": 1, "nll": 1},
         {c: t(f"ae_vs_vae.col_{c}") for c in ("recon", "mse", "neg_elbo", "nll")},
     )
-    cells = lambda values: " / ".join(explain.cell(n) for n in sorted(values)) or "–"  # noqa: E731
-    st.caption(t("ae_vs_vae.metrics_caption", images=cells(images), k=cells(ks)))
+    st.caption(t("ae_vs_vae.metrics_caption", images=listed(images), k=listed(ks)))
 
 teach.recap(t("ae_vs_vae.recap_1"), t("ae_vs_vae.recap_2"), t("ae_vs_vae.recap_3"))
 navigation.link(
