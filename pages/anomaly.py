@@ -276,15 +276,9 @@ if guess is not None:  # the reversed histogram and curves answer the question: 
 
 
 # --- 4. The visitor's own images -----------------------------------------------------------------
-def verdict(item: uploads.Digit, uploaded: bool) -> None:
-    """One image's score, its one verdict and the reasons for it, against the test digits'."""
+def verdict(item: uploads.Digit, uploaded: bool, reference_digits: dict[str, np.ndarray]) -> None:
+    """One image's score, its one verdict and the reasons for it, against the test digits' (`anomaly.judge`)."""
     found = anomaly.score(vae, item.image[None])
-    reference_digits = {
-        "score": normal,
-        "recon": scores["mnist/recon"],
-        "kl": scores["mnist/kl"],
-        "ink": anomaly.ink(resources.mnist_test_digits()[0]),
-    }
     ink = float(anomaly.ink(item.image[None])[0])
     said = anomaly.judge(float(found[kind][0]), float(found["recon"][0]), float(found["kl"][0]), ink, reference_digits)
     left, right = st.columns([1, 3])
@@ -320,9 +314,16 @@ with st.expander(t("anomaly.draw_heading"), expanded=False):
     drawn = drawing.pad("anomaly_canvas", keyboard=t("drawing.keyboard_upload"))
     st.caption(t("drawing.hint"))
 mine += [(drawn.name, drawn)] if drawn else []
-for number, (title, item) in enumerate(mine, 1):
-    st.subheader(f"{number}. {title}")
-    verdict(item, uploaded=item is not drawn)
+if mine:
+    test_digits = {  # what each image is judged against, made once for all of them
+        "score": normal,
+        "recon": scores["mnist/recon"],
+        "kl": scores["mnist/kl"],
+        "ink": anomaly.ink(resources.mnist_test_digits()[0]),
+    }
+    for number, (title, item) in enumerate(mine, 1):
+        st.subheader(f"{number}. {title}")
+        verdict(item, uploaded=item is not drawn, reference_digits=test_digits)
 
 teach.recap(
     t("anomaly.recap_1", digits=median, clothes=medians["fashion"], noise=medians["noise"]),
