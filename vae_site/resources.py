@@ -80,7 +80,7 @@ def model(role: str):
     try:
         return _load(cache_key(role))
     except store.ModelFilesError as err:
-        problem = t(f"site.model_file_{err.problem or 'unreadable'}", path=err.path)
+        problem = t(f"site.model_file_{err.problem}", path=err.path)
         st.error(
             t("site.model_missing", model=title(role), problem=problem, command=err.command), icon=":material/warning:"
         )

@@ -53,11 +53,18 @@ class ModelFilesError(RuntimeError):
     """A model directory is missing or damaged; the message says which command remakes it.
 
     `problem` ("missing", "damaged" or "unreadable"), `path` and `command` say the same for a page
-    that words it in its visitor's language.
+    that words it in its visitor's language; `detail` (the error behind it) is in the message only.
     """
 
-    def __init__(self, message: str, problem: str = "", path: Path | str = "", command: str = ""):
-        super().__init__(message)
+    _WORDS = {
+        "missing": "is missing. Make it with",
+        "damaged": "is damaged{detail}. Remake it with",
+        "unreadable": "could not be read{detail}. Remake it with",
+    }
+
+    def __init__(self, problem: str, path: Path | str, command: str, detail: str = ""):
+        words = self._WORDS[problem].format(detail=f" ({detail})" if detail else "")
+        super().__init__(f"{path} {words}: {command} (see README, 'Train and evaluate')")
         self.problem, self.path, self.command = problem, str(path), command
 
 
@@ -144,29 +151,17 @@ def load(directory: Path):
 
     directory = Path(directory)
     command = f"python -m vae_tf.train --output {directory}"
-    remake = f"{command} (see README, 'Train and evaluate')"
     try:
         config = ModelConfig.load(directory / CONFIG)
     except FileNotFoundError:
-        raise ModelFilesError(
-            f"{directory / CONFIG} is missing. Make it with: {remake}", "missing", directory / CONFIG, command
-        ) from None
+        raise ModelFilesError("missing", directory / CONFIG, command) from None
     except (ValueError, TypeError) as err:
-        raise ModelFilesError(
-            f"{directory / CONFIG} is damaged ({err}). Remake it with: {remake}", "damaged", directory / CONFIG, command
-        ) from None
+        raise ModelFilesError("damaged", directory / CONFIG, command, str(err)) from None
     if not (directory / WEIGHTS).is_file():
-        raise ModelFilesError(
-            f"{directory / WEIGHTS} is missing. Make it with: {remake}", "missing", directory / WEIGHTS, command
-        )
+        raise ModelFilesError("missing", directory / WEIGHTS, command)
     model = models.build(config)
     try:
         model.load_weights(str(directory / WEIGHTS))
     except (OSError, ValueError, KeyError, TypeError, IndexError) as err:  # h5py's and Keras's, for a bad file
-        raise ModelFilesError(
-            f"{directory / WEIGHTS} could not be read ({type(err).__name__}). Remake it with: {remake}",
-            "unreadable",
-            directory / WEIGHTS,
-            command,
-        ) from None
+        raise ModelFilesError("unreadable", directory / WEIGHTS, command, type(err).__name__) from None
     return model
